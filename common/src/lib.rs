@@ -1,0 +1,19 @@
+//! PoAI's shared core: what every role must compute identically.
+//!
+//! - [`merkle`], [`tensor`], [`state`], [`batch`]: the commitment format of DESIGN §3, which the
+//!   contracts in `contracts/src/commit/` check bit for bit (tied together by [`vectors`]);
+//! - [`dataset`]: labelled data sets as the tensors that `datasetHash` commits to.
+//!
+//! Nothing here talks to the network or the chain on its own, holds keys, or decides a dispute:
+//! this crate computes and checks; the role crates act.
+
+pub mod batch;
+pub mod dataset;
+pub mod merkle;
+mod serde_hex;
+mod sha;
+pub mod state;
+pub mod tensor;
+pub mod vectors;
+
+pub use merkle::Hash;
