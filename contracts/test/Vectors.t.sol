@@ -88,9 +88,8 @@ contract VectorsTest is Test {
             uint256 count = lengthOf(json, string.concat(at("trees", i), ".payloads"));
             bytes[] memory payloads = new bytes[](count);
             for (uint256 j; j < count; ++j) {
-                payloads[j] = vm.parseJsonBytes(
-                    json, string.concat(at("trees", i), at("payloads", j))
-                );
+                payloads[j] =
+                    vm.parseJsonBytes(json, string.concat(at("trees", i), at("payloads", j)));
             }
             vm.assertEq(checker.merkleRoot(payloads), root, name);
         }
@@ -159,7 +158,8 @@ contract VectorsTest is Test {
             string memory name = vm.parseJsonString(json, _key("tensors", i, "name"));
             Tensor.Header memory h = _header(json, "tensors", i);
             bytes memory data = vm.parseJsonBytes(json, _key("tensors", i, "data"));
-            bytes32[] memory rowRoots = vm.parseJsonBytes32Array(json, _key("tensors", i, "rowRoots"));
+            bytes32[] memory rowRoots =
+                vm.parseJsonBytes32Array(json, _key("tensors", i, "rowRoots"));
             uint256 rowLen = uint256(h.cols) * 4;
             vm.assertEq(data.length, rowLen * h.rows, name);
             bytes32[] memory leaves = new bytes32[](h.rows);
@@ -177,7 +177,9 @@ contract VectorsTest is Test {
             }
             vm.assertEq(Merkle.root(leaves), h.rowsRoot, name);
             vm.assertEq(
-                checker.tensorHash(h), vm.parseJsonBytes32(json, _key("tensors", i, "tensorHash")), name
+                checker.tensorHash(h),
+                vm.parseJsonBytes32(json, _key("tensors", i, "tensorHash")),
+                name
             );
         }
     }
@@ -273,7 +275,9 @@ contract VectorsTest is Test {
     function _valueVerdict(ValueCase memory c) internal view returns (string memory) {
         try checker.checkValue(
             c.h, c.tensorHash, c.row, c.col, c.chunk, c.chunkSiblings, c.rowSiblings
-        ) returns (uint32 bits) {
+        ) returns (
+            uint32 bits
+        ) {
             return bits == c.valueBits ? "ok" : "ValueMismatch";
         } catch (bytes memory reason) {
             return _nameOf(reason);
@@ -322,7 +326,8 @@ contract VectorsTest is Test {
         vm.assertTrue(n > 0, "no state vectors");
         for (uint256 i; i < n; ++i) {
             string memory name = vm.parseJsonString(json, _key("states", i, "name"));
-            bytes32[] memory hashes = vm.parseJsonBytes32Array(json, _key("states", i, "tensorHashes"));
+            bytes32[] memory hashes =
+                vm.parseJsonBytes32Array(json, _key("states", i, "tensorHashes"));
             bytes32 expected = vm.parseJsonBytes32(json, _key("states", i, "stateHash"));
             vm.assertEq(checker.stateHash(hashes), expected, name);
             for (uint256 t; t < hashes.length; ++t) {
@@ -360,7 +365,9 @@ contract VectorsTest is Test {
     }
 
     function _stateVerdict(StateProofCase memory c) internal view returns (string memory) {
-        try checker.checkStateTensor(c.stateHash, c.tensorCount, c.index, c.tensorHash, c.siblings) {
+        try checker.checkStateTensor(
+            c.stateHash, c.tensorCount, c.index, c.tensorHash, c.siblings
+        ) {
             return "ok";
         } catch (bytes memory reason) {
             return _nameOf(reason);
@@ -410,7 +417,11 @@ contract VectorsTest is Test {
             uint256 rows = vm.parseJsonUint(json, _key("rows", i, "n"));
             bytes32 digest = vm.parseJsonBytes32(json, _key("rows", i, "digest"));
             vm.assertEq(Batch.digest(seed, step, r), digest, name);
-            vm.assertEq(checker.batchRow(seed, step, r, rows), vm.parseJsonUint(json, _key("rows", i, "row")), name);
+            vm.assertEq(
+                checker.batchRow(seed, step, r, rows),
+                vm.parseJsonUint(json, _key("rows", i, "row")),
+                name
+            );
             for (uint256 b; b < 32; ++b) {
                 bytes32 bit = bytes32(uint256(1) << (8 * b));
                 vm.assertTrue(Batch.digest(seed ^ bit, step, r) != digest, name);

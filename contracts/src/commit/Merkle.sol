@@ -29,7 +29,9 @@ library Merkle {
             let p := mload(0x40)
             mstore8(p, 0x00)
             mcopy(add(p, 1), add(payload, 0x20), len)
-            if iszero(staticcall(gas(), 0x02, p, add(len, 1), 0x00, 0x20)) { revert(0, 0) }
+            if iszero(staticcall(gas(), 0x02, p, add(len, 1), 0x00, 0x20)) {
+                revert(0, 0)
+            }
             h := mload(0x00)
         }
     }
