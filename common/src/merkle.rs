@@ -99,9 +99,15 @@ fn check_count(leaf_count: u64) -> Result<(), Error> {
 
 /// The root over already-hashed leaves, without keeping the tree.
 pub fn root(leaves: &[Hash]) -> Result<Hash, Error> {
-    check_count(leaves.len() as u64)?;
     let mut level = leaves.to_vec();
-    level.resize(leaves.len().next_power_of_two(), ZERO);
+    root_in_place(&mut level)
+}
+
+/// The root over the leaves in `level`, which it uses as scratch space: the hot path of tensor
+/// commitments, reusing one buffer across rows.
+pub fn root_in_place(level: &mut Vec<Hash>) -> Result<Hash, Error> {
+    check_count(level.len() as u64)?;
+    level.resize(level.len().next_power_of_two(), ZERO);
     while level.len() > 1 {
         let half = level.len() / 2;
         for i in 0..half {

@@ -182,7 +182,8 @@ impl Tensor {
                     for (root, row) in roots.iter_mut().zip(values.chunks_exact(cols)) {
                         leaves.clear();
                         leaves.extend(row.chunks(VALUES_PER_CHUNK).map(chunk_leaf));
-                        *root = merkle::root(&leaves).expect("a row has at least one chunk");
+                        *root = merkle::root_in_place(&mut leaves)
+                            .expect("a row has at least one chunk");
                     }
                 });
             }
@@ -218,9 +219,7 @@ impl Tensor {
         Ok(ValueProof {
             row: r,
             col: c,
-            chunk: chunk_bytes(&row[chunk_index * VALUES_PER_CHUNK..end])
-                .try_into()
-                .expect("a chunk is 32 bytes"),
+            chunk: chunk_bytes(&row[chunk_index * VALUES_PER_CHUNK..end]),
             chunk_siblings: chunk_proof.siblings,
             row_siblings: commitment.row_proof(r)?.siblings,
         })
@@ -229,15 +228,12 @@ impl Tensor {
 
 /// The leaf of a chunk of up to 8 values.
 fn chunk_leaf(values: &[f32]) -> Hash {
-    let bytes: [u8; CHUNK_BYTES] = chunk_bytes(values)
-        .try_into()
-        .expect("a chunk is 32 bytes");
-    merkle::leaf_hash(&bytes)
+    merkle::leaf_hash(&chunk_bytes(values))
 }
 
 /// Up to 8 values as one zero-padded 32-byte chunk.
-fn chunk_bytes(values: &[f32]) -> Vec<u8> {
-    let mut bytes = vec![0u8; CHUNK_BYTES];
+fn chunk_bytes(values: &[f32]) -> [u8; CHUNK_BYTES] {
+    let mut bytes = [0u8; CHUNK_BYTES];
     for (v, out) in values.iter().zip(bytes.chunks_exact_mut(4)) {
         out.copy_from_slice(&v.to_le_bytes());
     }
