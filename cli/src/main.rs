@@ -1,1 +1,48 @@
-fn main() {}
+//! `poai`: one binary for every role. Subcommands parse their arguments here and run in
+//! [`cmd`]; the work itself lives in the library crates.
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "poai",
+    version,
+    about = "Proof of AI: verifiable ML compute from untrusted GPUs"
+)]
+struct Cli {
+    /// Print results as JSON on stdout.
+    #[arg(long, global = true, env = "POAI_JSON")]
+    json: bool,
+    /// Log format on stderr: `text` or `json`.
+    #[arg(
+        long = "log.format",
+        global = true,
+        env = "POAI_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: cmd::LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Commit to data sets and prove their rows.
+    #[command(subcommand)]
+    Dataset(cmd::dataset::Command),
+    /// Commit to a real data set, deploy the checker on a local anvil, and have the contract
+    /// accept honest row proofs and reject tampered ones.
+    Demo(cmd::demo::Args),
+}
+
+#[tokio::main]
+async fn main() -> eyre::Result<()> {
+    let cli = Cli::parse();
+    cmd::init_logging(cli.log_format);
+    match cli.command {
+        Command::Dataset(c) => cmd::dataset::run(c, cli.json),
+        Command::Demo(args) => cmd::demo::run(args, cli.json).await,
+    }
+}

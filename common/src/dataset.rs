@@ -18,7 +18,11 @@ pub enum Error {
         source: std::io::Error,
     },
     #[error("line {line}, column {col}: {text:?} is not a number")]
-    NotANumber { line: usize, col: usize, text: String },
+    NotANumber {
+        line: usize,
+        col: usize,
+        text: String,
+    },
     #[error("line {line}, column {col}: {value} is not finite")]
     NotFinite { line: usize, col: usize, value: f32 },
     #[error("line {line} has {got} columns, the first example has {expected}")]
@@ -158,15 +162,45 @@ mod tests {
     #[test]
     fn nan_and_infinity_are_refused() {
         let e = Dataset::parse("1,2,0\n1,NaN,1\n".as_bytes()).expect_err("NaN");
-        assert!(matches!(e, Error::NotFinite { line: 2, col: 2, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::NotFinite {
+                    line: 2,
+                    col: 2,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = Dataset::parse("1,2,0\ninf,2,1\n".as_bytes()).expect_err("inf");
-        assert!(matches!(e, Error::NotFinite { line: 2, col: 1, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::NotFinite {
+                    line: 2,
+                    col: 1,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]
     fn ragged_lines_bad_classes_and_empty_files_are_refused() {
         let e = Dataset::parse("1,2,0\n1,1\n".as_bytes()).expect_err("ragged");
-        assert!(matches!(e, Error::Ragged { line: 2, expected: 3, got: 2 }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::Ragged {
+                    line: 2,
+                    expected: 3,
+                    got: 2
+                }
+            ),
+            "{e}"
+        );
         let e = Dataset::parse("1,2,0.5\n".as_bytes()).expect_err("class");
         assert!(matches!(e, Error::BadClass { line: 1, .. }), "{e}");
         let e = Dataset::parse("1,2,-1\n".as_bytes()).expect_err("class");
@@ -174,6 +208,16 @@ mod tests {
         let e = Dataset::parse("a,b\n".as_bytes()).expect_err("empty");
         assert!(matches!(e, Error::Empty), "{e}");
         let e = Dataset::parse("1,2,0\n1,x,0\n".as_bytes()).expect_err("text");
-        assert!(matches!(e, Error::NotANumber { line: 2, col: 2, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                Error::NotANumber {
+                    line: 2,
+                    col: 2,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 }

@@ -2,12 +2,14 @@
 //!
 //! - [`merkle`], [`tensor`], [`state`], [`batch`]: the commitment format of DESIGN §3, which the
 //!   contracts in `contracts/src/commit/` check bit for bit (tied together by [`vectors`]);
-//! - [`dataset`]: labelled data sets as the tensors that `datasetHash` commits to.
+//! - [`dataset`]: labelled data sets as the tensors that `datasetHash` commits to;
+//! - [`chain`]: contract bindings from forge's artifacts, and a local anvil.
 //!
 //! Nothing here talks to the network or the chain on its own, holds keys, or decides a dispute:
 //! this crate computes and checks; the role crates act.
 
 pub mod batch;
+pub mod chain;
 pub mod dataset;
 pub mod merkle;
 mod serde_hex;

@@ -39,7 +39,11 @@ pub enum Error {
     #[error("leaf index {index} is outside a tree of {leaf_count} leaves")]
     IndexOutOfRange { index: u64, leaf_count: u64 },
     #[error("a proof in a tree of {leaf_count} leaves has {expected} siblings, this one has {got}")]
-    WrongDepth { leaf_count: u64, expected: u32, got: usize },
+    WrongDepth {
+        leaf_count: u64,
+        expected: u32,
+        got: usize,
+    },
     #[error("the proof leads to root {got}, not to the committed root {expected}")]
     RootMismatch { expected: HexHash, got: HexHash },
 }
@@ -263,7 +267,9 @@ mod tests {
     use super::*;
 
     fn payloads(n: usize) -> Vec<Vec<u8>> {
-        (0..n).map(|i| format!("payload {i}").into_bytes()).collect()
+        (0..n)
+            .map(|i| format!("payload {i}").into_bytes())
+            .collect()
     }
 
     #[test]
@@ -283,7 +289,10 @@ mod tests {
         let mut concat = a.to_vec();
         concat.extend_from_slice(&b);
         assert_ne!(node_hash(&a, &b), leaf_hash(&concat));
-        assert_eq!(node_hash(&a, &b), sha::digest(&[&[1u8][..], &concat].concat()));
+        assert_eq!(
+            node_hash(&a, &b),
+            sha::digest(&[&[1u8][..], &concat].concat())
+        );
     }
 
     #[test]
@@ -300,7 +309,11 @@ mod tests {
         for n in [1usize, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 33, 100] {
             let p = payloads(n);
             let tree = Tree::from_payloads(&p).expect("non-empty");
-            assert_eq!(tree.root(), root_of_payloads(&p).expect("non-empty"), "n={n}");
+            assert_eq!(
+                tree.root(),
+                root_of_payloads(&p).expect("non-empty"),
+                "n={n}"
+            );
             for (i, payload) in p.iter().enumerate() {
                 let proof = tree.proof(i as u64).expect("in range");
                 assert_eq!(proof.siblings.len() as u32, depth(n as u64).expect("n>0"));
@@ -313,7 +326,15 @@ mod tests {
 
     #[test]
     fn depth_is_ceil_log2() {
-        let cases = [(1, 0), (2, 1), (3, 2), (4, 2), (5, 3), (1024, 10), (1025, 11)];
+        let cases = [
+            (1, 0),
+            (2, 1),
+            (3, 2),
+            (4, 2),
+            (5, 3),
+            (1024, 10),
+            (1025, 11),
+        ];
         for (n, d) in cases {
             assert_eq!(depth(n), Ok(d), "n={n}");
         }
@@ -335,12 +356,20 @@ mod tests {
         proof.siblings.push(ZERO);
         assert!(matches!(
             proof.verify(&tree.root(), 5, &leaf),
-            Err(Error::WrongDepth { expected: 3, got: 4, .. })
+            Err(Error::WrongDepth {
+                expected: 3,
+                got: 4,
+                ..
+            })
         ));
         proof.siblings.truncate(2);
         assert!(matches!(
             proof.verify(&tree.root(), 5, &leaf),
-            Err(Error::WrongDepth { expected: 3, got: 2, .. })
+            Err(Error::WrongDepth {
+                expected: 3,
+                got: 2,
+                ..
+            })
         ));
     }
 
@@ -353,7 +382,10 @@ mod tests {
         proof.index = 6; // a padding slot of the 8-leaf padded tree
         assert!(matches!(
             proof.verify(&tree.root(), 5, &leaf_hash(&p[4])),
-            Err(Error::IndexOutOfRange { index: 6, leaf_count: 5 })
+            Err(Error::IndexOutOfRange {
+                index: 6,
+                leaf_count: 5
+            })
         ));
     }
 

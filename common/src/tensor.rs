@@ -35,7 +35,11 @@ pub enum Error {
     #[error("a tensor dimension is at most {max}, not {got}", max = u32::MAX)]
     TooLarge { got: u64 },
     #[error("row {row} has {got} values where the first row has {expected}")]
-    RaggedRows { row: usize, expected: usize, got: usize },
+    RaggedRows {
+        row: usize,
+        expected: usize,
+        got: usize,
+    },
     #[error("a row is a non-empty whole number of f32 values, not {len} bytes")]
     RowBytes { len: usize },
     #[error("the row has {got} bytes, the tensor's rows have {expected}")]
@@ -204,7 +208,12 @@ impl Tensor {
 
     /// The proof of value `(r, c)`: its chunk, the chunk's path to the row root and the row's path
     /// to `rowsRoot`.
-    pub fn value_proof(&self, commitment: &Commitment, r: u32, c: u32) -> Result<ValueProof, Error> {
+    pub fn value_proof(
+        &self,
+        commitment: &Commitment,
+        r: u32,
+        c: u32,
+    ) -> Result<ValueProof, Error> {
         if c >= self.cols {
             return Err(Error::ColOutOfRange {
                 col: c.into(),
@@ -242,7 +251,7 @@ fn chunk_bytes(values: &[f32]) -> [u8; CHUNK_BYTES] {
 
 /// The root of one row, from its raw little-endian bytes.
 pub fn row_root(row: &[u8]) -> Result<Hash, Error> {
-    if row.is_empty() || row.len() % 4 != 0 {
+    if row.is_empty() || !row.len().is_multiple_of(4) {
         return Err(Error::RowBytes { len: row.len() });
     }
     let leaves: Vec<Hash> = row
@@ -453,14 +462,25 @@ mod tests {
 
     #[test]
     fn bad_shapes_are_rejected() {
-        assert!(matches!(Tensor::new(0, 3, vec![]), Err(Error::EmptyShape { .. })));
+        assert!(matches!(
+            Tensor::new(0, 3, vec![]),
+            Err(Error::EmptyShape { .. })
+        ));
         assert!(matches!(
             Tensor::new(2, 3, vec![0.0; 5]),
-            Err(Error::LengthMismatch { expected: 6, got: 5, .. })
+            Err(Error::LengthMismatch {
+                expected: 6,
+                got: 5,
+                ..
+            })
         ));
         assert!(matches!(
             Tensor::from_rows(&[vec![1.0, 2.0], vec![3.0]]),
-            Err(Error::RaggedRows { row: 1, expected: 2, got: 1 })
+            Err(Error::RaggedRows {
+                row: 1,
+                expected: 2,
+                got: 1
+            })
         ));
         assert_eq!(row_root(&[0u8; 5]), Err(Error::RowBytes { len: 5 }));
         assert_eq!(row_root(&[]), Err(Error::RowBytes { len: 0 }));
@@ -475,7 +495,10 @@ mod tests {
         row.extend_from_slice(&[0; 4]);
         assert!(matches!(
             c.header.verify_row(&c.hash, &row, &proof),
-            Err(Error::RowLength { expected: 36, got: 40 })
+            Err(Error::RowLength {
+                expected: 36,
+                got: 40
+            })
         ));
     }
 
@@ -492,6 +515,9 @@ mod tests {
         let c = t.commit();
         let mut vp = t.value_proof(&c, 0, 8).expect("in range");
         vp.chunk[31] = 1;
-        assert_eq!(c.header.verify_value(&c.hash, &vp), Err(Error::NonZeroPadding));
+        assert_eq!(
+            c.header.verify_value(&c.hash, &vp),
+            Err(Error::NonZeroPadding)
+        );
     }
 }

@@ -204,7 +204,11 @@ pub fn merkle_verdict(case: &ProofCase) -> String {
         index: case.index,
         siblings: case.siblings.clone(),
     };
-    verdict(proof.verify(&case.root, case.leaf_count, &merkle::leaf_hash(&case.payload)))
+    verdict(proof.verify(
+        &case.root,
+        case.leaf_count,
+        &merkle::leaf_hash(&case.payload),
+    ))
 }
 
 /// The verdict of a row proof.
@@ -213,11 +217,13 @@ pub fn row_verdict(case: &RowProofCase) -> String {
         index: case.row,
         siblings: case.siblings.clone(),
     };
-    verdict(header(case.dtype, case.rows, case.cols, case.rows_root).verify_row(
-        &case.tensor_hash,
-        &case.row_bytes,
-        &proof,
-    ))
+    verdict(
+        header(case.dtype, case.rows, case.cols, case.rows_root).verify_row(
+            &case.tensor_hash,
+            &case.row_bytes,
+            &proof,
+        ),
+    )
 }
 
 /// The verdict of a value proof: `ok` only if the value is the one claimed.
@@ -361,7 +367,15 @@ fn merkle_file(rng: &mut Rng) -> MerkleFile {
 }
 
 fn tensor_file(rng: &mut Rng) -> TensorFile {
-    let mut shapes = vec![(1usize, 1usize), (1, 8), (1, 9), (3, 1), (3, 8), (5, 9), (2, 1024)];
+    let mut shapes = vec![
+        (1usize, 1usize),
+        (1, 8),
+        (1, 9),
+        (3, 1),
+        (3, 8),
+        (5, 9),
+        (2, 1024),
+    ];
     shapes.extend((0..4).map(|_| (1 + rng.below(12) as usize, 1 + rng.below(70) as usize)));
     let mut tensors = Vec::new();
     let mut row_proofs = Vec::new();
@@ -481,7 +495,9 @@ fn tensor_file(rng: &mut Rng) -> TensorFile {
     push("changed chunk", &|c| c.chunk[0] ^= 1);
     push("another column in the chunk", &|c| c.col = 0);
     push("row past the last", &|c| c.row = 5);
-    push("chunk proof one level long", &|c| c.chunk_siblings.push(merkle::ZERO));
+    push("chunk proof one level long", &|c| {
+        c.chunk_siblings.push(merkle::ZERO)
+    });
     for mut case in bad_values {
         case.expect = value_verdict(&case);
         assert_ne!(case.expect, OK, "{} must fail", case.name);
@@ -532,7 +548,7 @@ fn state_file(rng: &mut Rng) -> StateFile {
         .find(|p| p.tensor_count == 6 && p.index == 5)
         .expect("the 6-tensor state's last tensor")
         .clone();
-    let bad: [(&str, &dyn Fn(&mut StateProofCase)); 4] = [
+    let bad: [Mutation<'_, StateProofCase>; 4] = [
         ("another tensor", &|c| c.tensor_hash[31] ^= 1),
         ("another index", &|c| c.index = 4),
         ("index past the last", &|c| c.index = 6),
@@ -582,6 +598,9 @@ fn batch_file(rng: &mut Rng) -> BatchFile {
         .collect();
     BatchFile { rows }
 }
+
+/// A named change that turns an honest case into one that must fail.
+type Mutation<'a, T> = (&'a str, &'a dyn Fn(&mut T));
 
 /// SplitMix64: a small, fixed generator so the vectors never change unless the code does.
 struct Rng(u64);

@@ -23,7 +23,12 @@ fn read<T: serde::de::DeserializeOwned>(name: &str) -> T {
 }
 
 /// Calls `check` once per byte of `field`, with that byte flipped, and asserts every call fails.
-fn each_flip<T: Clone>(case: &T, what: &str, field: fn(&mut T) -> &mut [u8], check: impl Fn(&T) -> bool) {
+fn each_flip<T: Clone>(
+    case: &T,
+    what: &str,
+    field: fn(&mut T) -> &mut [u8],
+    check: impl Fn(&T) -> bool,
+) {
     let len = field(&mut case.clone()).len();
     for i in 0..len {
         let mut flipped = case.clone();
@@ -48,16 +53,32 @@ fn checked_in_vectors_are_what_the_generator_writes() {
 #[test]
 fn merkle_vectors_hold_and_any_flipped_byte_breaks_them() {
     let file: MerkleFile = read("merkle.json");
-    assert!(file.proofs.iter().any(|p| p.expect != OK), "must-fail cases are present");
+    assert!(
+        file.proofs.iter().any(|p| p.expect != OK),
+        "must-fail cases are present"
+    );
     for tree in &file.trees {
-        assert_eq!(merkle::Tree::from_payloads(&tree.payloads).map(|t| t.root()), Ok(tree.root));
-        assert_eq!(merkle::root_of_payloads(&tree.payloads), Ok(tree.root), "{}", tree.name);
+        assert_eq!(
+            merkle::Tree::from_payloads(&tree.payloads).map(|t| t.root()),
+            Ok(tree.root)
+        );
+        assert_eq!(
+            merkle::root_of_payloads(&tree.payloads),
+            Ok(tree.root),
+            "{}",
+            tree.name
+        );
         let root_of = |payloads: &[Vec<u8>]| merkle::root_of_payloads(payloads).ok();
         for (i, payload) in tree.payloads.iter().enumerate() {
             for j in 0..payload.len() {
                 let mut payloads = tree.payloads.clone();
                 payloads[i][j] ^= 1;
-                assert_ne!(root_of(&payloads), Some(tree.root), "{}: payload {i} byte {j}", tree.name);
+                assert_ne!(
+                    root_of(&payloads),
+                    Some(tree.root),
+                    "{}: payload {i} byte {j}",
+                    tree.name
+                );
             }
         }
     }
@@ -79,7 +100,11 @@ fn merkle_vectors_hold_and_any_flipped_byte_breaks_them() {
         }
         let mut c = case.clone();
         c.index ^= 1;
-        assert!(c.leaf_count == 1 || !ok(&c), "{}: another index passes", case.name);
+        assert!(
+            c.leaf_count == 1 || !ok(&c),
+            "{}: another index passes",
+            case.name
+        );
     }
 }
 
@@ -101,7 +126,12 @@ fn tensor_vectors_hold_and_any_flipped_byte_breaks_them() {
         assert_eq!(c.row_roots, case.row_roots, "{}", case.name);
         assert_eq!(c.header.rows_root, case.rows_root, "{}", case.name);
         assert_eq!(c.hash, case.tensor_hash, "{}", case.name);
-        each_flip(case, &case.name, |c| &mut c.data, |c| commit(c).hash == case.tensor_hash);
+        each_flip(
+            case,
+            &case.name,
+            |c| &mut c.data,
+            |c| commit(c).hash == case.tensor_hash,
+        );
     }
     assert!(file.row_proofs.iter().any(|p| p.expect != OK));
     for case in &file.row_proofs {
@@ -124,7 +154,12 @@ fn tensor_vectors_hold_and_any_flipped_byte_breaks_them() {
         let ok = |c: &vectors::ValueProofCase| vectors::value_verdict(c) == OK;
         each_flip(case, &case.name, |c| &mut c.chunk, ok);
         each_flip(case, &case.name, |c| &mut c.tensor_hash, ok);
-        each_flip(case, &case.name, |c| c.chunk_siblings.as_flattened_mut(), ok);
+        each_flip(
+            case,
+            &case.name,
+            |c| c.chunk_siblings.as_flattened_mut(),
+            ok,
+        );
         each_flip(case, &case.name, |c| c.row_siblings.as_flattened_mut(), ok);
     }
 }
@@ -133,10 +168,18 @@ fn tensor_vectors_hold_and_any_flipped_byte_breaks_them() {
 fn state_vectors_hold_and_any_flipped_byte_breaks_them() {
     let file: StateFile = read("state.json");
     for case in &file.states {
-        assert_eq!(state::state_hash(&case.tensor_hashes), Ok(case.state_hash), "{}", case.name);
-        each_flip(case, &case.name, |c| c.tensor_hashes.as_flattened_mut(), |c| {
-            state::state_hash(&c.tensor_hashes) == Ok(case.state_hash)
-        });
+        assert_eq!(
+            state::state_hash(&case.tensor_hashes),
+            Ok(case.state_hash),
+            "{}",
+            case.name
+        );
+        each_flip(
+            case,
+            &case.name,
+            |c| c.tensor_hashes.as_flattened_mut(),
+            |c| state::state_hash(&c.tensor_hashes) == Ok(case.state_hash),
+        );
     }
     for case in &file.tensor_proofs {
         assert_eq!(vectors::state_verdict(case), case.expect, "{}", case.name);

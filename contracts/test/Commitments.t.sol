@@ -197,6 +197,7 @@ contract CommitmentsTest is Test {
         i %= 8;
         uint32 expected;
         for (uint256 b; b < 4; ++b) {
+            // forge-lint: disable-next-line(unsafe-typecast)
             expected |= uint32(uint8(chunk[4 * i + b])) << uint32(8 * b);
         }
         vm.assertEq(Tensor.f32At(chunk, i), expected, "f32At");
@@ -232,6 +233,7 @@ contract CommitmentsTest is Test {
         assembly ("memory-safe") {
             mstore(row, len)
         }
+        // forge-lint: disable-next-line(unsafe-typecast)
         uint32 cols = uint32(len / 4);
         Tensor.Header memory h = Tensor.Header(1, 1, cols, Tensor.rowRoot(row));
         bytes32 th = Tensor.hash(h);
@@ -247,6 +249,7 @@ contract CommitmentsTest is Test {
                 piece[b] = row[32 * c + b];
             }
             leaves[c] = _refLeaf(piece);
+            // forge-lint: disable-next-line(unsafe-typecast)
             if (c == chunkIndex) chunk = bytes32(piece);
         }
         uint32 bits = checker.checkValue(
@@ -254,6 +257,7 @@ contract CommitmentsTest is Test {
         );
         uint32 expected;
         for (uint256 b; b < 4; ++b) {
+            // forge-lint: disable-next-line(unsafe-typecast)
             expected |= uint32(uint8(row[4 * col + b])) << uint32(8 * b);
         }
         vm.assertEq(bits, expected, "value");

@@ -7,7 +7,11 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let dir = std::env::args_os().nth(1).map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(poai_common::vectors::DIR),
+        || {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(poai_common::vectors::DIR)
+        },
         PathBuf::from,
     );
     if let Err(e) = std::fs::create_dir_all(&dir) {

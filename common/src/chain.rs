@@ -1,0 +1,47 @@
+//! The chain side shared by every node: contract bindings generated from forge's artifacts (the
+//! build script builds them first) and a local anvil from the npm-installed Foundry.
+
+use std::path::PathBuf;
+
+use alloy::node_bindings::{Anvil, AnvilInstance};
+
+/// Bindings of the deployed contracts, from `contracts/out/`.
+// The generated call builders take as many arguments as the Solidity functions do.
+#[allow(clippy::too_many_arguments)]
+pub mod bindings {
+    alloy::sol!(
+        #[sol(rpc, all_derives)]
+        CommitmentChecker,
+        "../contracts/out/CommitmentChecker.sol/CommitmentChecker.json"
+    );
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "anvil is not at {0}: run `npm ci --prefix contracts`, or point --anvil/POAI_ANVIL at it"
+    )]
+    AnvilMissing(PathBuf),
+    #[error("starting anvil: {0}")]
+    AnvilStart(#[from] alloy::node_bindings::NodeError),
+}
+
+/// Where `npm ci --prefix contracts` puts anvil, in this checkout.
+pub fn default_anvil() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../contracts/node_modules/.bin/anvil")
+}
+
+/// Starts anvil on a free port; it stops when the returned instance is dropped.
+pub fn start_anvil(path: PathBuf) -> Result<AnvilInstance, Error> {
+    if !path.exists() {
+        return Err(Error::AnvilMissing(path));
+    }
+    Ok(Anvil::new().path(path).try_spawn()?)
+}
+
+/// The name and fields of the contract's custom error in a failed call, if it is one of ours.
+pub fn revert_reason(err: &alloy::contract::Error) -> Option<String> {
+    use bindings::CommitmentChecker::CommitmentCheckerErrors;
+    err.as_decoded_interface_error::<CommitmentCheckerErrors>()
+        .map(|e| format!("{e:?}"))
+}
