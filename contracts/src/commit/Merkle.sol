@@ -83,9 +83,29 @@ library Merkle {
         uint256 d = depth(leafCount);
         if (index >= leafCount) revert IndexOutOfRange(index, leafCount);
         if (siblings.length != d) revert WrongDepth(leafCount, d, siblings.length);
-        node = leaf;
-        for (uint256 i; i < d; ++i) {
-            node = (index >> i) & 1 == 1 ? nodeHash(siblings[i], node) : nodeHash(node, siblings[i]);
+        assembly ("memory-safe") {
+            // Climb from the leaf: bit i of the index puts the node on the right at level i.
+            // Each step hashes 0x01 ‖ left ‖ right from scratch space past the free pointer.
+            let scratch := mload(0x40)
+            let sib := add(siblings, 0x20)
+            node := leaf
+            for { let i := 0 } lt(i, d) { i := add(i, 1) } {
+                let s := mload(add(sib, mul(i, 0x20)))
+                mstore8(scratch, 0x01)
+                switch and(shr(i, index), 1)
+                case 0 {
+                    mstore(add(scratch, 1), node)
+                    mstore(add(scratch, 33), s)
+                }
+                default {
+                    mstore(add(scratch, 1), s)
+                    mstore(add(scratch, 33), node)
+                }
+                if iszero(staticcall(gas(), 0x02, scratch, 65, 0x00, 0x20)) {
+                    revert(0, 0)
+                }
+                node := mload(0x00)
+            }
         }
     }
 
@@ -109,17 +129,44 @@ library Merkle {
         if (n > MAX_LEAVES) revert TooManyLeaves(n);
         uint256 width = 1;
         while (width < n) width <<= 1;
-        bytes32[] memory level = new bytes32[](width);
-        for (uint256 i; i < n; ++i) {
-            level[i] = leaves[i];
+        uint256 buf = allocate(width);
+        assembly ("memory-safe") {
+            // The leaves, then zeros up to the padded width (fresh memory may hold old scratch).
+            mcopy(buf, add(leaves, 0x20), mul(n, 0x20))
+            for { let i := n } lt(i, width) { i := add(i, 1) } { mstore(add(buf, mul(i, 0x20)), 0) }
         }
-        while (width > 1) {
-            width >>= 1;
-            for (uint256 i; i < width; ++i) {
-                level[i] = nodeHash(level[2 * i], level[2 * i + 1]);
+        return reduce(buf, width);
+    }
+
+    /// @notice Reserves `words` 32-byte words of memory and returns their address.
+    function allocate(uint256 words) internal pure returns (uint256 buf) {
+        assembly ("memory-safe") {
+            buf := mload(0x40)
+            mstore(0x40, add(buf, mul(words, 0x20)))
+        }
+    }
+
+    /// @notice Reduces the `width` (a power of two) leaf hashes at `buf` to their root, in place.
+    function reduce(uint256 buf, uint256 width) internal view returns (bytes32 r) {
+        assembly ("memory-safe") {
+            // Each node is hashed from scratch space past the free memory pointer
+            // (0x01 ‖ left ‖ right) into the slot of its level's index: slot i of the level
+            // above overwrites slot i, which has already been read (i ≤ 2i).
+            let scratch := mload(0x40)
+            for {} gt(width, 1) {} {
+                width := shr(1, width)
+                for { let i := 0 } lt(i, width) { i := add(i, 1) } {
+                    let pair := add(buf, mul(i, 0x40))
+                    mstore8(scratch, 0x01)
+                    mstore(add(scratch, 1), mload(pair))
+                    mstore(add(scratch, 33), mload(add(pair, 0x20)))
+                    if iszero(staticcall(gas(), 0x02, scratch, 65, add(buf, mul(i, 0x20)), 0x20)) {
+                        revert(0, 0)
+                    }
+                }
             }
+            r := mload(buf)
         }
-        return level[0];
     }
 
     /// @notice The root of the tree over `payloads`, each leaf-hashed.

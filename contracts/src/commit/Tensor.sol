@@ -50,20 +50,30 @@ library Tensor {
         uint256 len = row.length;
         if (len == 0 || len % 4 != 0) revert RowBytes(len);
         uint256 chunks = (len + 31) / 32;
-        bytes32[] memory leaves = new bytes32[](chunks);
-        for (uint256 i; i < chunks; ++i) {
-            bytes32 chunk;
-            assembly ("memory-safe") {
-                chunk := mload(add(add(row, 0x20), mul(i, 0x20)))
+        uint256 width = 1;
+        while (width < chunks) width <<= 1;
+        uint256 buf = Merkle.allocate(width);
+        assembly ("memory-safe") {
+            // Leaf i = sha256(0x00 ‖ chunk i), hashed from scratch space past the free memory
+            // pointer into slot i of buf; the last chunk keeps only the row's bytes.
+            let scratch := mload(0x40)
+            let data := add(row, 0x20)
+            for { let i := 0 } lt(i, chunks) { i := add(i, 1) } {
+                let chunk := mload(add(data, mul(i, 0x20)))
+                let used := sub(len, mul(i, 0x20))
+                if lt(used, 32) { chunk := and(chunk, not(shr(mul(8, used), not(0)))) }
+                mstore8(scratch, 0x00)
+                mstore(add(scratch, 1), chunk)
+                if iszero(staticcall(gas(), 0x02, scratch, 33, add(buf, mul(i, 0x20)), 0x20)) {
+                    revert(0, 0)
+                }
             }
-            uint256 used = len - 32 * i;
-            if (used < 32) {
-                // The last chunk: keep its `used` bytes, zero what lies past the row's end.
-                chunk &= bytes32(~(type(uint256).max >> (8 * used)));
+            // Padding leaves: fresh memory may hold old scratch.
+            for { let i := chunks } lt(i, width) { i := add(i, 1) } {
+                mstore(add(buf, mul(i, 0x20)), 0)
             }
-            leaves[i] = Merkle.leafHash32(chunk);
         }
-        return Merkle.root(leaves);
+        return Merkle.reduce(buf, width);
     }
 
     /// @notice Reverts unless `rowBytes` is row `row` of the tensor that `tensorHash` commits to.
