@@ -11,7 +11,9 @@
 pub mod batch;
 pub mod chain;
 pub mod dataset;
+pub mod engine;
 pub mod merkle;
+pub mod program;
 mod serde_hex;
 mod sha;
 pub mod state;
