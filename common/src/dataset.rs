@@ -144,6 +144,42 @@ impl Dataset {
     pub fn examples(&self) -> u32 {
         self.tensor.rows()
     }
+
+    /// The same data set with every feature (not the class) multiplied by `factor`.
+    pub fn scale_features(&self, factor: f32) -> Self {
+        let cols = self.tensor.cols() as usize;
+        let data = self
+            .tensor
+            .data()
+            .chunks_exact(cols)
+            .flat_map(|row| {
+                let (features, class) = row.split_at(cols - 1);
+                features.iter().map(move |v| v * factor).chain(class.iter().copied())
+            })
+            .collect();
+        Self {
+            tensor: Tensor::new(self.tensor.rows() as usize, cols, data)
+                .expect("the shape of an existing tensor"),
+            ..self.clone()
+        }
+    }
+
+    /// The first `n` examples and the rest: a training set and a held-out set.
+    pub fn split(&self, n: u32) -> Result<(Self, Self), Error> {
+        let cols = self.tensor.cols() as usize;
+        let n = n as usize;
+        if n == 0 || n >= self.examples() as usize {
+            return Err(Error::Empty);
+        }
+        let (a, b) = self.tensor.data().split_at(n * cols);
+        let part = |data: &[f32]| -> Result<Self, Error> {
+            Ok(Self {
+                tensor: Tensor::new(data.len() / cols, cols, data.to_vec())?,
+                ..self.clone()
+            })
+        };
+        Ok((part(a)?, part(b)?))
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,8 @@ pub mod dataset;
 pub mod engine;
 pub mod merkle;
 pub mod program;
+pub mod rng;
+pub mod run;
 mod serde_hex;
 mod sha;
 pub mod state;

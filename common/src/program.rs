@@ -407,6 +407,8 @@ pub mod mlp {
     use serde::{Deserialize, Serialize};
 
     use super::{Op, Program, Shape, Slot};
+    use crate::rng::SplitMix64;
+    use crate::tensor::Tensor;
 
     /// The model: `input → hidden… → classes`, ReLU between layers, softmax cross-entropy.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -435,6 +437,26 @@ pub mod mlp {
     }
 
     impl Config {
+        /// Initial parameters from a seed: weights uniform in `±1/√fan_in`, biases zero.
+        pub fn init_params(&self, seed: u64) -> Vec<Tensor> {
+            let mut rng = SplitMix64(seed);
+            self.param_shapes()
+                .into_iter()
+                .map(|shape| {
+                    let limit = if shape.rows == 1 {
+                        0.0
+                    } else {
+                        1.0 / (shape.cols as f32).sqrt()
+                    };
+                    let values = (0..shape.len())
+                        .map(|_| rng.symmetric_unit() * limit)
+                        .collect();
+                    Tensor::new(shape.rows as usize, shape.cols as usize, values)
+                        .expect("parameter shapes are never empty")
+                })
+                .collect()
+        }
+
         /// Layer widths `[input, hidden…, classes]`.
         pub fn widths(&self) -> Vec<u32> {
             let mut w = vec![self.input];

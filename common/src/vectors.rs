@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::merkle::{self, Hash};
 use crate::tensor::{self, Header, Tensor};
+use crate::rng::SplitMix64;
 use crate::{batch, state};
 
 /// Where the vectors live, relative to the workspace root.
@@ -182,7 +183,7 @@ pub struct BatchCase {
 
 /// Every vector file: its name under [`DIR`] and its JSON text.
 pub fn generate() -> Vec<(&'static str, String)> {
-    let mut rng = Rng(0x504f_4149_5645_4354); // "POAIVECT"
+    let mut rng = Rng(SplitMix64(0x504f_4149_5645_4354)); // "POAIVECT"
     let files = [
         ("merkle.json", to_json(&merkle_file(&mut rng))),
         ("tensor.json", to_json(&tensor_file(&mut rng))),
@@ -602,20 +603,16 @@ fn batch_file(rng: &mut Rng) -> BatchFile {
 /// A named change that turns an honest case into one that must fail.
 type Mutation<'a, T> = (&'a str, &'a dyn Fn(&mut T));
 
-/// SplitMix64: a small, fixed generator so the vectors never change unless the code does.
-struct Rng(u64);
+/// The vectors' generator: [`SplitMix64`] with byte helpers.
+struct Rng(SplitMix64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+        self.0.next_u64()
     }
 
     fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+        self.0.below(n)
     }
 
     fn bytes(&mut self, len: usize) -> Vec<u8> {

@@ -1,0 +1,269 @@
+//! Training runs, DESIGN §1 step 3: `T` steps from an initial state, a checkpoint every `k`
+//! steps kept on disk (content-addressed by state hash, the task's hyper-parameters beside them),
+//! `resultRoot` over the checkpoint state hashes, and per-step state hashes of any segment on
+//! demand by re-running it from its checkpoint.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{self, Engine};
+use crate::merkle::{Hash, HexHash};
+use crate::program::mlp;
+use crate::state;
+use crate::tensor::Tensor;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("checkpoint {path} is corrupt: {why}")]
+    Corrupt { path: PathBuf, why: String },
+    #[error("no checkpoint with state hash {0}")]
+    Missing(HexHash),
+    #[error("a run has T ≥ 1 steps and a checkpoint interval k ≥ 1 that divides T; not T={steps}, k={interval}")]
+    Schedule { steps: u64, interval: u64 },
+    #[error("segment {segment} is not one of the run's {segments}")]
+    NoSegment { segment: u64, segments: u64 },
+    #[error(transparent)]
+    Engine(#[from] engine::Error),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// `T` steps with a checkpoint every `k`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    pub steps: u64,
+    pub interval: u64,
+}
+
+impl Schedule {
+    pub fn new(steps: u64, interval: u64) -> Result<Self, Error> {
+        if steps == 0 || interval == 0 || steps % interval != 0 {
+            return Err(Error::Schedule { steps, interval });
+        }
+        Ok(Self { steps, interval })
+    }
+
+    /// Segments `T / k`; there are one more checkpoints.
+    pub fn segments(&self) -> u64 {
+        self.steps / self.interval
+    }
+}
+
+/// The hyper-parameters of a training task: everything needed to re-run it, saved beside its
+/// checkpoints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingTask {
+    pub model: mlp::Config,
+    pub sgd: mlp::Sgd,
+    /// The batch-rule seed.
+    #[serde(with = "crate::serde_hex::hash")]
+    pub seed: Hash,
+    /// The seed of the initial weights.
+    pub init_seed: u64,
+    pub schedule: Schedule,
+}
+
+impl TrainingTask {
+    /// The initial state: parameters from `init_seed`, zero velocities.
+    pub fn initial_state(&self) -> Vec<Tensor> {
+        let mut state = self.model.init_params(self.init_seed);
+        let velocities: Vec<Tensor> = state.iter().map(zeros_like).collect();
+        state.extend(velocities);
+        state
+    }
+}
+
+fn zeros_like(t: &Tensor) -> Tensor {
+    Tensor::new(t.rows() as usize, t.cols() as usize, vec![0.0; t.data().len()])
+        .expect("the shape of an existing tensor")
+}
+
+/// A content-addressed store of states on disk: `<dir>/<state hash>.state`.
+#[derive(Debug, Clone)]
+pub struct Checkpoints {
+    dir: PathBuf,
+}
+
+const MAGIC: &[u8; 8] = b"POAIST01";
+
+impl Checkpoints {
+    pub fn open(dir: impl Into<PathBuf>) -> Result<Self, Error> {
+        let dir = dir.into();
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        Ok(Self { dir })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, hash: &Hash) -> PathBuf {
+        self.dir.join(format!("{}.state", hex::encode(hash)))
+    }
+
+    /// Stores a state (once) and returns its state hash.
+    pub fn put(&self, state: &[Tensor]) -> Result<Hash, Error> {
+        let hash = engine::state_hash(state);
+        let path = self.path(&hash);
+        if path.exists() {
+            return Ok(hash);
+        }
+        let mut bytes = Vec::with_capacity(16 + state.iter().map(|t| 8 + 4 * t.data().len()).sum::<usize>());
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&(state.len() as u32).to_le_bytes());
+        for t in state {
+            bytes.extend_from_slice(&t.rows().to_le_bytes());
+            bytes.extend_from_slice(&t.cols().to_le_bytes());
+            for v in t.data() {
+                bytes.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        // Write then rename, so a crash never leaves a half-written checkpoint under its hash.
+        let tmp = path.with_extension("tmp");
+        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(&bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        Ok(hash)
+    }
+
+    /// Loads the state with this hash, checking that it still hashes to it.
+    pub fn get(&self, hash: &Hash) -> Result<Vec<Tensor>, Error> {
+        let path = self.path(hash);
+        let mut bytes = Vec::new();
+        match std::fs::File::open(&path) {
+            Ok(mut f) => f.read_to_end(&mut bytes).map_err(io(&path))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::Missing(HexHash(*hash)));
+            }
+            Err(e) => return Err(io(&path)(e)),
+        };
+        let corrupt = |why: &str| Error::Corrupt {
+            path: path.clone(),
+            why: why.into(),
+        };
+        let mut rest = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or_else(|| corrupt("not a PoAI state file"))?;
+        let mut take = |n: usize| -> Result<&[u8], Error> {
+            if rest.len() < n {
+                return Err(corrupt("truncated"));
+            }
+            let (head, tail) = rest.split_at(n);
+            rest = tail;
+            Ok(head)
+        };
+        let word = |b: &[u8]| u32::from_le_bytes(b.try_into().expect("4 bytes"));
+        let count = word(take(4)?);
+        let mut state = Vec::new();
+        for _ in 0..count {
+            let rows = word(take(4)?) as usize;
+            let cols = word(take(4)?) as usize;
+            let values = take(rows.saturating_mul(cols).saturating_mul(4))?
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+                .collect();
+            state.push(Tensor::new(rows, cols, values).map_err(|e| corrupt(&e.to_string()))?);
+        }
+        if !take(0)?.is_empty() || engine::state_hash(&state) != *hash {
+            return Err(corrupt("its contents do not hash to its name"));
+        }
+        Ok(state)
+    }
+
+    /// Saves the task beside the checkpoints (`task.json`).
+    pub fn save_task(&self, task: &TrainingTask) -> Result<(), Error> {
+        let path = self.dir.join("task.json");
+        let text = serde_json::to_string_pretty(task).expect("a task serializes");
+        std::fs::write(&path, text).map_err(io(&path))
+    }
+}
+
+/// What a finished run commits to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Run {
+    /// `s_0, s_k, …, s_T`.
+    pub checkpoints: Vec<Hash>,
+    /// `resultRoot`.
+    pub result_root: Hash,
+    pub final_state: Vec<Tensor>,
+}
+
+/// Runs `schedule.steps` steps from `init`, storing a checkpoint every `k` steps (and the
+/// initial state). `on_step(t)` is called after each step.
+pub fn train(
+    engine: &Engine,
+    init: &[Tensor],
+    schedule: Schedule,
+    store: &Checkpoints,
+    mut on_step: impl FnMut(u64),
+) -> Result<Run, Error> {
+    let mut checkpoints = vec![store.put(init)?];
+    let mut state = engine.upload(init)?;
+    for t in 0..schedule.steps {
+        state = engine.step(state, t).0;
+        if (t + 1) % schedule.interval == 0 {
+            let host = engine.download(state.clone())?;
+            checkpoints.push(store.put(&host)?);
+        }
+        on_step(t + 1);
+    }
+    let final_state = engine.download(state)?;
+    let result_root = state::result_root(&checkpoints).expect("a run has at least one checkpoint");
+    Ok(Run {
+        checkpoints,
+        result_root,
+        final_state,
+    })
+}
+
+/// The `k + 1` per-step state hashes of segment `j` (`s_{jk}, …, s_{(j+1)k}`), recomputed from
+/// checkpoint `j`.
+pub fn segment_states(
+    engine: &Engine,
+    store: &Checkpoints,
+    checkpoints: &[Hash],
+    schedule: Schedule,
+    segment: u64,
+) -> Result<Vec<Hash>, Error> {
+    let segments = schedule.segments();
+    if segment >= segments {
+        return Err(Error::NoSegment { segment, segments });
+    }
+    let start = store.get(&checkpoints[segment as usize])?;
+    let mut hashes = vec![checkpoints[segment as usize]];
+    let mut state = engine.upload(&start)?;
+    for t in segment * schedule.interval..(segment + 1) * schedule.interval {
+        state = engine.step(state, t).0;
+        hashes.push(engine::state_hash(&engine.download(state.clone())?));
+    }
+    Ok(hashes)
+}
+
+/// The state at the start of step `step`, re-run from the checkpoint before it.
+pub fn state_at(
+    engine: &Engine,
+    store: &Checkpoints,
+    checkpoints: &[Hash],
+    schedule: Schedule,
+    step: u64,
+) -> Result<Vec<Tensor>, Error> {
+    let segment = (step / schedule.interval).min(schedule.segments() - 1);
+    let mut state = engine.upload(&store.get(&checkpoints[segment as usize])?)?;
+    for t in segment * schedule.interval..step {
+        state = engine.step(state, t).0;
+    }
+    Ok(engine.download(state)?)
+}

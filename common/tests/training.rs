@@ -1,0 +1,176 @@
+//! Training runs on the real digits data set through burn: accuracy, checkpoints, result roots,
+//! per-step states and traces that reproduce them.
+
+use std::path::{Path, PathBuf};
+
+use poai_common::dataset::Dataset;
+use poai_common::engine::{self, Backend, Engine};
+use poai_common::program::mlp;
+use poai_common::run::{self, Checkpoints, Schedule, TrainingTask};
+use poai_common::state;
+use poai_common::tensor::Tensor;
+
+fn digits() -> (Dataset, Dataset) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/digits.csv.gz");
+    let all = Dataset::load(&path).expect("digits loads");
+    // Pixel counts 0..16 scaled to 0..1 (exact: a power of two).
+    all.scale_features(1.0 / 16.0).split(1500).expect("1500 + 297")
+}
+
+fn task(steps: u64, interval: u64) -> TrainingTask {
+    TrainingTask {
+        model: mlp::Config {
+            input: 64,
+            hidden: vec![32],
+            classes: 10,
+        },
+        sgd: mlp::Sgd {
+            lr: 0.1,
+            momentum: 0.9,
+            batch: 32,
+        },
+        seed: [7; 32],
+        init_seed: 42,
+        schedule: Schedule::new(steps, interval).expect("valid schedule"),
+    }
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("poai-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// Accuracy of the parameters on a data set, through the inference program.
+fn accuracy(model: &mlp::Config, params: &[Tensor], data: &Dataset) -> f64 {
+    let n = data.examples();
+    let engine = Engine::new(Backend::Flex, model.inference(n), Some(&data.tensor), [0; 32])
+        .expect("inference program");
+    let (_, outputs) = engine.step(engine.upload(params).expect("params fit"), 0);
+    let logits = engine.download(outputs).expect("readback").remove(0);
+    let correct = (0..n)
+        .filter(|&r| {
+            let row = logits.row(r).expect("row");
+            let predicted = (0..row.len())
+                .max_by(|&a, &b| row[a].total_cmp(&row[b]))
+                .expect("classes");
+            let label = data.tensor.row(r).expect("row")[64];
+            predicted as f32 == label
+        })
+        .count();
+    correct as f64 / f64::from(n)
+}
+
+#[test]
+fn mlp_trained_on_digits_reaches_90_percent_on_held_out_examples() {
+    let (train, test) = digits();
+    let task = task(600, 100);
+    let engine = Engine::new(
+        Backend::Flex,
+        task.model.training(task.sgd),
+        Some(&train.tensor),
+        task.seed,
+    )
+    .expect("training program");
+    let store = Checkpoints::open(tempdir("accuracy")).expect("store");
+    let init = task.initial_state();
+    let params = task.model.param_shapes().len();
+    let before = accuracy(&task.model, &init[..params], &test);
+    let run = run::train(&engine, &init, task.schedule, &store, |_| {}).expect("trains");
+    let after = accuracy(&task.model, &run.final_state[..params], &test);
+    eprintln!("held-out accuracy: {before:.3} before, {after:.3} after 600 steps");
+    assert!(before < 0.3, "an untrained model guesses ({before})");
+    assert!(after >= 0.90, "trained accuracy {after} < 0.90");
+}
+
+#[test]
+fn checkpoints_result_root_and_per_step_states_agree() {
+    let (train, _) = digits();
+    let task = task(40, 10);
+    let engine = Engine::new(
+        Backend::Flex,
+        task.model.training(task.sgd),
+        Some(&train.tensor),
+        task.seed,
+    )
+    .expect("training program");
+    let store = Checkpoints::open(tempdir("checkpoints")).expect("store");
+    store.save_task(&task).expect("task saved");
+    let init = task.initial_state();
+    let run = run::train(&engine, &init, task.schedule, &store, |_| {}).expect("trains");
+
+    assert_eq!(run.checkpoints.len(), 5, "s_0, s_10, s_20, s_30, s_40");
+    assert_eq!(run.checkpoints[0], engine::state_hash(&init));
+    assert_eq!(run.checkpoints[4], engine::state_hash(&run.final_state));
+    assert_eq!(
+        run.result_root,
+        state::result_root(&run.checkpoints).expect("non-empty")
+    );
+    for h in &run.checkpoints {
+        let loaded = store.get(h).expect("stored");
+        assert_eq!(engine::state_hash(&loaded), *h);
+    }
+
+    // Per-step states of segment 2, re-run from its checkpoint, end at the next checkpoint.
+    let steps = run::segment_states(&engine, &store, &run.checkpoints, task.schedule, 2)
+        .expect("segment 2");
+    assert_eq!(steps.len(), 11);
+    assert_eq!(steps[0], run.checkpoints[2]);
+    assert_eq!(steps[10], run.checkpoints[3]);
+    assert!(steps.windows(2).all(|w| w[0] != w[1]), "every step changes the state");
+
+    // The trace of step 23 holds the state before it and the state after it.
+    let before = run::state_at(&engine, &store, &run.checkpoints, task.schedule, 23).expect("s_23");
+    assert_eq!(engine::state_hash(&before), steps[3]);
+    let trace = engine.trace(&before, 23).expect("trace");
+    let next: Vec<Tensor> = engine
+        .program()
+        .next_state
+        .iter()
+        .map(|&s| trace.slots[s as usize].clone())
+        .collect();
+    assert_eq!(engine::state_hash(&next), steps[4]);
+    assert_eq!(trace.root, state::trace_root(&trace.hashes).expect("slots"));
+}
+
+#[test]
+fn a_corrupt_checkpoint_is_refused() {
+    let store = Checkpoints::open(tempdir("corrupt")).expect("store");
+    let state = task(10, 10).initial_state();
+    let hash = store.put(&state).expect("stored");
+    let path = store.dir().join(format!("{}.state", hex::encode(hash)));
+    let mut bytes = std::fs::read(&path).expect("written");
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&path, bytes).expect("rewritten");
+    assert!(matches!(store.get(&hash), Err(run::Error::Corrupt { .. })));
+    assert!(matches!(store.get(&[0; 32]), Err(run::Error::Missing(_))));
+}
+
+#[test]
+fn bad_input_is_refused_before_any_work() {
+    let (train, _) = digits();
+    let task = task(10, 10);
+    let program = task.model.training(task.sgd);
+    // A data set with a NaN.
+    let mut values = train.tensor.data().to_vec();
+    values[65 * 3 + 5] = f32::NAN;
+    let poisoned = Tensor::new(train.examples() as usize, 65, values).expect("shape");
+    assert!(matches!(
+        Engine::new(Backend::Flex, program.clone(), Some(&poisoned), task.seed),
+        Err(engine::Error::NonFiniteDataset { row: 3, col: 5, .. })
+    ));
+    // A data set of the wrong width.
+    let narrow = Tensor::new(2, 64, vec![0.0; 128]).expect("shape");
+    assert!(matches!(
+        Engine::new(Backend::Flex, program.clone(), Some(&narrow), task.seed),
+        Err(engine::Error::DatasetColumns { expected: 65, got: 64 })
+    ));
+    // A state of the wrong shape.
+    let engine = Engine::new(Backend::Flex, program, Some(&train.tensor), task.seed).expect("ok");
+    let mut state = task.initial_state();
+    state[0] = Tensor::new(32, 63, vec![0.0; 32 * 63]).expect("shape");
+    assert!(matches!(engine.upload(&state), Err(engine::Error::StateShape { index: 0, .. })));
+    // A schedule whose interval does not divide the steps.
+    assert!(matches!(Schedule::new(10, 3), Err(run::Error::Schedule { .. })));
+}
