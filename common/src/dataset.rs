@@ -154,7 +154,10 @@ impl Dataset {
             .chunks_exact(cols)
             .flat_map(|row| {
                 let (features, class) = row.split_at(cols - 1);
-                features.iter().map(move |v| v * factor).chain(class.iter().copied())
+                features
+                    .iter()
+                    .map(move |v| v * factor)
+                    .chain(class.iter().copied())
             })
             .collect();
         Self {

@@ -199,7 +199,8 @@ impl Engine {
         step: u64,
     ) -> (Vec<DeviceTensor>, Vec<DeviceTensor>) {
         let slots = self.run(state, step);
-        let pick = |list: &[program::Slot]| list.iter().map(|&s| slots[s as usize].clone()).collect();
+        let pick =
+            |list: &[program::Slot]| list.iter().map(|&s| slots[s as usize].clone()).collect();
         (pick(&self.program.next_state), pick(&self.program.outputs))
     }
 
@@ -221,7 +222,12 @@ impl Engine {
         let mut slots = state;
         slots.reserve(self.program.ops.len());
         for (i, op) in self.program.ops.iter().enumerate() {
-            let out = self.exec(&slots, op, step, self.shapes[self.program.output_slot(i) as usize]);
+            let out = self.exec(
+                &slots,
+                op,
+                step,
+                self.shapes[self.program.output_slot(i) as usize],
+            );
             slots.push(out);
         }
         slots
@@ -271,10 +277,11 @@ impl Engine {
                 let e = (z - max).exp();
                 let sum = e.clone().sum_dim(1);
                 let p = e / sum;
-                let classes = burn::tensor::Tensor::<1, Int>::arange(0..i64::from(out.cols), &self.device)
-                    .float()
-                    .reshape([1, out.cols as usize])
-                    .expand(shape);
+                let classes =
+                    burn::tensor::Tensor::<1, Int>::arange(0..i64::from(out.cols), &self.device)
+                        .float()
+                        .reshape([1, out.cols as usize])
+                        .expand(shape);
                 let one_hot = classes.equal(s(labels).expand(shape)).float();
                 (p - one_hot).mul_scalar(scale)
             }

@@ -70,7 +70,11 @@ pub enum Op {
     ReluGrad { grad: Slot, pre: Slot },
     /// `out[i][j] = (softmax(logits[i])[j] − [j = labels[i][0]])·scale`: the gradient of the mean
     /// softmax cross-entropy when `scale = 1/batch`.
-    SoftmaxXentGrad { logits: Slot, labels: Slot, scale: f32 },
+    SoftmaxXentGrad {
+        logits: Slot,
+        labels: Slot,
+        scale: f32,
+    },
     /// `out[0][i] = Σ_j input[i][j]`.
     RowSum { input: Slot },
     /// `out = momentum·velocity + grad` (SGD with momentum, no dampening).
@@ -80,7 +84,11 @@ pub enum Op {
         momentum: f32,
     },
     /// `out = param − lr·velocity`.
-    SgdUpdate { param: Slot, velocity: Slot, lr: f32 },
+    SgdUpdate {
+        param: Slot,
+        velocity: Slot,
+        lr: f32,
+    },
 }
 
 /// Op kinds, as descriptors number them.
@@ -206,7 +214,12 @@ impl Op {
                 Ok(i)
             }
             Op::Relu { input } => Ok(s(input)),
-            Op::ReluGrad { grad, pre } | Op::Momentum { velocity: pre, grad, .. } => {
+            Op::ReluGrad { grad, pre }
+            | Op::Momentum {
+                velocity: pre,
+                grad,
+                ..
+            } => {
                 if s(grad) != s(pre) {
                     return Err(format!("a {} and a {} operand", s(grad), s(pre)));
                 }
@@ -216,7 +229,11 @@ impl Op {
                 param, velocity, ..
             } => {
                 if s(param) != s(velocity) {
-                    return Err(format!("a {} parameter and a {} velocity", s(param), s(velocity)));
+                    return Err(format!(
+                        "a {} parameter and a {} velocity",
+                        s(param),
+                        s(velocity)
+                    ));
                 }
                 Ok(s(param))
             }
@@ -627,10 +644,7 @@ mod tests {
     #[test]
     fn built_programs_are_valid_and_keep_the_state_shapes() {
         for hidden in [vec![], vec![16], vec![32, 16]] {
-            let cfg = mlp::Config {
-                hidden,
-                ..digits()
-            };
+            let cfg = mlp::Config { hidden, ..digits() };
             let train = cfg.training(mlp::Sgd::default());
             let shapes = train.validate().expect("valid training program");
             assert_eq!(train.state.len(), 2 * cfg.param_shapes().len());
@@ -677,12 +691,22 @@ mod tests {
     fn slots_that_do_not_line_up_are_rejected() {
         let mut p = digits().training(mlp::Sgd::default());
         p.ops[3] = Op::MatmulNt { a: 999, b: 0 };
-        assert!(matches!(p.validate(), Err(Error::UndefinedSlot { op: 3, slot: 999, .. })));
+        assert!(matches!(
+            p.validate(),
+            Err(Error::UndefinedSlot {
+                op: 3,
+                slot: 999,
+                ..
+            })
+        ));
 
         let mut p = digits().training(mlp::Sgd::default());
         let x = p.output_slot(1);
         p.ops[3] = Op::MatmulNt { a: x, b: 2 }; // features (64) against W_1's 32 columns
-        assert!(matches!(p.validate(), Err(Error::ShapeMismatch { op: 3, .. })));
+        assert!(matches!(
+            p.validate(),
+            Err(Error::ShapeMismatch { op: 3, .. })
+        ));
 
         let mut p = digits().training(mlp::Sgd::default());
         p.next_state.pop();

@@ -25,7 +25,9 @@ pub enum Error {
     Corrupt { path: PathBuf, why: String },
     #[error("no checkpoint with state hash {0}")]
     Missing(HexHash),
-    #[error("a run has T ≥ 1 steps and a checkpoint interval k ≥ 1 that divides T; not T={steps}, k={interval}")]
+    #[error(
+        "a run has T ≥ 1 steps and a checkpoint interval k ≥ 1 that divides T; not T={steps}, k={interval}"
+    )]
     Schedule { steps: u64, interval: u64 },
     #[error("segment {segment} is not one of the run's {segments}")]
     NoSegment { segment: u64, segments: u64 },
@@ -86,8 +88,12 @@ impl TrainingTask {
 }
 
 fn zeros_like(t: &Tensor) -> Tensor {
-    Tensor::new(t.rows() as usize, t.cols() as usize, vec![0.0; t.data().len()])
-        .expect("the shape of an existing tensor")
+    Tensor::new(
+        t.rows() as usize,
+        t.cols() as usize,
+        vec![0.0; t.data().len()],
+    )
+    .expect("the shape of an existing tensor")
 }
 
 /// A content-addressed store of states on disk: `<dir>/<state hash>.state`.
@@ -120,7 +126,8 @@ impl Checkpoints {
         if path.exists() {
             return Ok(hash);
         }
-        let mut bytes = Vec::with_capacity(16 + state.iter().map(|t| 8 + 4 * t.data().len()).sum::<usize>());
+        let mut bytes =
+            Vec::with_capacity(16 + state.iter().map(|t| 8 + 4 * t.data().len()).sum::<usize>());
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&(state.len() as u32).to_le_bytes());
         for t in state {

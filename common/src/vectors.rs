@@ -9,8 +9,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::merkle::{self, Hash};
-use crate::tensor::{self, Header, Tensor};
 use crate::rng::SplitMix64;
+use crate::tensor::{self, Header, Tensor};
 use crate::{batch, state};
 
 /// Where the vectors live, relative to the workspace root.
