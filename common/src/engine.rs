@@ -12,6 +12,7 @@
 use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, TensorData};
 
+use crate::check::Class;
 use crate::merkle::Hash;
 use crate::program::{self, Op, Program, Shape};
 use crate::tensor::{self, Tensor};
@@ -89,6 +90,7 @@ pub struct Engine {
     shapes: Vec<Shape>,
     dataset: Option<(DeviceTensor, u32)>,
     seed: Hash,
+    precision: Class,
 }
 
 /// Every slot of one step, read back, with its hashes.
@@ -143,7 +145,15 @@ impl Engine {
             shapes,
             dataset,
             seed,
+            precision: Class::Fp32,
         })
+    }
+
+    /// Rounds the inputs of every matrix product to the class's precision, as tf32 or bf16
+    /// hardware does (an fp32 task run this way is a cheat the checker catches).
+    pub fn with_precision(mut self, class: Class) -> Self {
+        self.precision = class;
+        self
     }
 
     pub fn program(&self) -> &Program {
@@ -261,7 +271,10 @@ impl Engine {
                 let rows = out.rows as usize;
                 s(input).slice([0..rows, start as usize..(start + len) as usize])
             }
-            Op::MatmulNt { a, b } => s(a).matmul(s(b).transpose()),
+            Op::MatmulNt { a, b } => {
+                let (a, b) = (self.round(s(a)), self.round(s(b)));
+                a.matmul(b.transpose())
+            }
             Op::Transpose { input } => s(input).transpose(),
             Op::AddBias { input, bias } => s(input) + s(bias),
             Op::Relu { input } => relu(s(input)),
@@ -298,6 +311,35 @@ impl Engine {
             } => s(param) - s(velocity).mul_scalar(lr),
         }
     }
+}
+
+impl Engine {
+    fn round(&self, t: DeviceTensor) -> DeviceTensor {
+        let dropped = match self.precision {
+            Class::Fp32 => return t,
+            Class::Tf32 => 13,
+            Class::Bf16 => 16,
+        };
+        let host = download(t).expect("a device tensor reads back");
+        let rounded: Vec<f32> = host
+            .data()
+            .iter()
+            .map(|v| round_mantissa(*v, dropped))
+            .collect();
+        let rounded = Tensor::new(host.rows() as usize, host.cols() as usize, rounded)
+            .expect("the shape of an existing tensor");
+        upload(&self.device, &rounded)
+    }
+}
+
+/// Rounds to nearest (ties to even), dropping the low `bits` of the mantissa.
+pub fn round_mantissa(v: f32, bits: u32) -> f32 {
+    if !v.is_finite() {
+        return v;
+    }
+    let b = v.to_bits();
+    let half = (1u32 << (bits - 1)) - 1 + ((b >> bits) & 1);
+    f32::from_bits(b.wrapping_add(half) & !((1u32 << bits) - 1))
 }
 
 /// A host tensor on the device, bit for bit.

@@ -10,6 +10,7 @@
 
 pub mod batch;
 pub mod chain;
+pub mod check;
 pub mod dataset;
 pub mod engine;
 pub mod merkle;

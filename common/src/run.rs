@@ -51,7 +51,7 @@ pub struct Schedule {
 
 impl Schedule {
     pub fn new(steps: u64, interval: u64) -> Result<Self, Error> {
-        if steps == 0 || interval == 0 || steps % interval != 0 {
+        if steps == 0 || interval == 0 || !steps.is_multiple_of(interval) {
             return Err(Error::Schedule { steps, interval });
         }
         Ok(Self { steps, interval })
