@@ -35,6 +35,11 @@ enum Command {
     /// Commit to a real data set, deploy the checker on a local anvil, and have the contract
     /// accept honest row proofs and reject tampered ones.
     Demo(cmd::demo::Args),
+    /// Train a task as a solver does: checkpoints every k steps, the result root, held-out
+    /// accuracy.
+    Train(cmd::train::Args),
+    /// Measure honest drift between two backends and propose tier 1's tolerance τ.
+    Calibrate(cmd::calibrate::Args),
 }
 
 #[tokio::main]
@@ -44,5 +49,7 @@ async fn main() -> eyre::Result<()> {
     match cli.command {
         Command::Dataset(c) => cmd::dataset::run(c, cli.json),
         Command::Demo(args) => cmd::demo::run(args, cli.json).await,
+        Command::Train(args) => cmd::train::run(args, cli.json),
+        Command::Calibrate(args) => cmd::calibrate::run(args, cli.json),
     }
 }

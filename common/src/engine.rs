@@ -23,13 +23,16 @@ pub type DeviceTensor = burn::tensor::Tensor<2>;
 
 /// Which burn backend runs the program.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Backend {
     /// burn's pure-Rust CPU backend.
     Flex,
-    /// burn's wgpu backend on the default adapter (a GPU, or lavapipe).
+    /// burn's wgpu backend on the default adapter (a GPU).
     #[cfg(feature = "wgpu")]
     Wgpu,
+    /// burn's wgpu backend on a software adapter (Mesa's lavapipe): wgpu without a GPU.
+    #[cfg(feature = "wgpu")]
+    WgpuCpu,
 }
 
 impl Backend {
@@ -38,6 +41,8 @@ impl Backend {
             Backend::Flex => Device::flex(),
             #[cfg(feature = "wgpu")]
             Backend::Wgpu => Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+            #[cfg(feature = "wgpu")]
+            Backend::WgpuCpu => Device::wgpu(burn::tensor::DeviceKind::Cpu),
         }
     }
 }
@@ -50,9 +55,15 @@ impl std::str::FromStr for Backend {
             "flex" | "cpu" => Ok(Backend::Flex),
             #[cfg(feature = "wgpu")]
             "wgpu" | "gpu" => Ok(Backend::Wgpu),
+            #[cfg(feature = "wgpu")]
+            "wgpu-cpu" | "lavapipe" => Ok(Backend::WgpuCpu),
             other => Err(format!(
                 "unknown backend {other:?} (known: flex{})",
-                if cfg!(feature = "wgpu") { ", wgpu" } else { "" }
+                if cfg!(feature = "wgpu") {
+                    ", wgpu, wgpu-cpu"
+                } else {
+                    "; wgpu needs the `wgpu` feature"
+                }
             )),
         }
     }

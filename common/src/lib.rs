@@ -21,6 +21,7 @@ mod serde_hex;
 mod sha;
 pub mod state;
 pub mod tensor;
+pub mod tolerance;
 pub mod vectors;
 
 pub use merkle::Hash;

@@ -1,5 +1,8 @@
+pub(crate) mod calibrate;
 pub(crate) mod dataset;
 pub(crate) mod demo;
+pub(crate) mod digits;
+pub(crate) mod train;
 
 /// Log format on stderr.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
