@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::batch;
 use crate::merkle::Hash;
-use crate::program::{Op, Program, Shape, Slot};
+use crate::program::{MAX_DIM, Op, Program, Shape, Slot};
 use crate::tensor::Tensor;
 
 /// Wide enough for any sum of up to 2^24 products of two f32, scaled by 2^298.
@@ -176,11 +176,8 @@ impl Step<'_> {
             .ops
             .get(op)
             .ok_or(Error::NoSuchOp { op, ops })?;
-        let out = self.slots[self.program.output_slot(op) as usize].rows();
-        let shape = Shape::new(
-            out,
-            self.slots[self.program.output_slot(op) as usize].cols(),
-        );
+        let out = &self.slots[self.program.output_slot(op) as usize];
+        let shape = Shape::new(out.rows(), out.cols());
         if row >= shape.rows || col >= shape.cols {
             return Err(Error::OutOfRange {
                 op,
@@ -368,7 +365,10 @@ fn dot(terms: &[(f32, f32)], class: Class, claim: f32) -> Verdict {
         return Verdict::accept_unchecked(Reason::NonFiniteInput);
     }
     let n = terms.len() as u64;
-    assert!(n < 1 << 20, "dot products have fewer than 2^20 terms");
+    assert!(
+        n <= u64::from(MAX_DIM),
+        "Program::validate keeps every dimension, so every dot product, within MAX_DIM"
+    );
     let mut exact = Exact::default();
     let mut magnitude = W::ZERO;
     let mut flushable = W::ZERO;

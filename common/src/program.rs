@@ -17,6 +17,9 @@ use crate::merkle::{self, Hash};
 /// A slot index.
 pub type Slot = u32;
 
+/// The largest dimension of a slot: dot products stay within what the checkers size for.
+pub const MAX_DIM: u32 = 1 << 20;
+
 /// The shape of a slot: `rows × cols`, both at least one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Shape {
@@ -279,6 +282,8 @@ pub enum Error {
     },
     #[error("op {op} ({name}) has a constant that is not finite")]
     NonFiniteConstant { op: usize, name: &'static str },
+    #[error("slot {slot} is {shape}: dimensions are at most {MAX_DIM}")]
+    TooLarge { slot: Slot, shape: Shape },
     #[error("op {op} ({name}) has an empty output ({shape})")]
     EmptyOutput {
         op: usize,
@@ -352,6 +357,16 @@ impl Program {
                 return Err(Error::EmptyOutput { op: i, name, shape });
             }
             shapes.push(shape);
+        }
+        if let Some((slot, &shape)) = shapes
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.rows > MAX_DIM || s.cols > MAX_DIM)
+        {
+            return Err(Error::TooLarge {
+                slot: slot as Slot,
+                shape,
+            });
         }
         if self.next_state.len() != self.state.len() {
             return Err(Error::NextStateLength {
