@@ -80,6 +80,23 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// Rule 3: a non-finite claim fails; a finite one passes if `within` says so.
+    fn decide(claim: f32, exact: f64, bound: f64, within: impl FnOnce() -> bool) -> Self {
+        let (accepted, reason) = if !claim.is_finite() {
+            (false, Reason::NonFiniteClaim)
+        } else if within() {
+            (true, Reason::WithinBound)
+        } else {
+            (false, Reason::OutsideBound)
+        };
+        Self {
+            accepted,
+            reason,
+            exact,
+            bound,
+        }
+    }
+
     fn accept_unchecked(reason: Reason) -> Self {
         Self {
             accepted: true,
@@ -418,26 +435,9 @@ fn exact_copy(value: f32, claim: f32) -> Verdict {
 
 /// Accepts a finite claim with `|claim − exact|·denominator ≤ rhs`.
 fn judge(exact: Exact, rhs: W, denominator: W, bound: f64, claim: f32) -> Verdict {
-    let exact_f64 = exact.to_f64();
-    if !claim.is_finite() {
-        return Verdict {
-            accepted: false,
-            reason: Reason::NonFiniteClaim,
-            exact: exact_f64,
-            bound,
-        };
-    }
-    let within = exact.distance(scaled(claim)) * denominator <= rhs;
-    Verdict {
-        accepted: within,
-        reason: if within {
-            Reason::WithinBound
-        } else {
-            Reason::OutsideBound
-        },
-        exact: exact_f64,
-        bound,
-    }
+    Verdict::decide(claim, exact.to_f64(), bound, || {
+        exact.distance(scaled(claim)) * denominator <= rhs
+    })
 }
 
 /// Limits an honest f32 implementation of the softmax meets (the fp32 class's documented ulp
@@ -493,26 +493,9 @@ fn softmax_xent_grad(z: &[f32], label: f32, j: u32, scale: f32, claim: f32) -> V
     let (lo, hi) = (o_lo - slack(o_lo), o_hi + slack(o_hi));
     let exact = (es[j as usize] / sum - y) * s;
     let bound = (exact - lo).max(hi - exact);
-    if !claim.is_finite() {
-        return Verdict {
-            accepted: false,
-            reason: Reason::NonFiniteClaim,
-            exact,
-            bound,
-        };
-    }
-    let v = f64::from(claim);
-    let within = lo <= v && v <= hi;
-    Verdict {
-        accepted: within,
-        reason: if within {
-            Reason::WithinBound
-        } else {
-            Reason::OutsideBound
-        },
-        exact,
-        bound,
-    }
+    Verdict::decide(claim, exact, bound, || {
+        (lo..=hi).contains(&f64::from(claim))
+    })
 }
 
 #[cfg(test)]

@@ -210,6 +210,9 @@ pub struct Run {
 
 /// Runs `schedule.steps` steps from `init`, storing a checkpoint every `k` steps (and the
 /// initial state). `on_step(t)` is called after each step.
+///
+/// Checkpoints are hashed and written on a thread of their own while training goes on (at most
+/// two wait in line), so the step loop only pays for reading the state back.
 pub fn train(
     engine: &Engine,
     init: &[Tensor],
@@ -217,22 +220,36 @@ pub fn train(
     store: &Checkpoints,
     mut on_step: impl FnMut(u64),
 ) -> Result<Run, Error> {
-    let mut checkpoints = vec![store.put(init)?];
-    let mut state = engine.upload(init)?;
-    for t in 0..schedule.steps {
-        state = engine.step(state, t).0;
-        if (t + 1) % schedule.interval == 0 {
-            let host = engine.download(state.clone())?;
-            checkpoints.push(store.put(&host)?);
-        }
-        on_step(t + 1);
-    }
-    let final_state = engine.download(state)?;
-    let result_root = state::result_root(&checkpoints).expect("a run has at least one checkpoint");
-    Ok(Run {
-        checkpoints,
-        result_root,
-        final_state,
+    let (to_writer, queue) = std::sync::mpsc::sync_channel::<Vec<Tensor>>(2);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<Vec<Hash>, Error> {
+            queue.iter().map(|state| store.put(&state)).collect()
+        });
+        let trained = (|| -> Result<Vec<Tensor>, Error> {
+            let mut state = engine.upload(init)?;
+            // A closed queue means the writer failed; its error is reported below.
+            let _ = to_writer.send(init.to_vec());
+            for t in 0..schedule.steps {
+                state = engine.step(state, t).0;
+                if (t + 1) % schedule.interval == 0 {
+                    let _ = to_writer.send(engine.download(state.clone())?);
+                }
+                on_step(t + 1);
+            }
+            Ok(engine.download(state)?)
+        })();
+        drop(to_writer);
+        let checkpoints = writer
+            .join()
+            .expect("the checkpoint writer does not panic")?;
+        let final_state = trained?;
+        let result_root =
+            state::result_root(&checkpoints).expect("a run has at least one checkpoint");
+        Ok(Run {
+            checkpoints,
+            result_root,
+            final_state,
+        })
     })
 }
 

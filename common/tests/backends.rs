@@ -3,24 +3,17 @@
 //! does not.
 #![cfg(feature = "wgpu")]
 
-use std::path::Path;
-
 use poai_common::check::{Class, Step};
-use poai_common::dataset::Dataset;
 use poai_common::engine::{Backend, Engine};
 use poai_common::program::mlp;
 use poai_common::run::{Schedule, TrainingTask};
 use poai_common::tensor::Tensor;
 use poai_common::tolerance::{Comparison, DEFAULT_TAU};
 
+mod support;
+
 fn data() -> Tensor {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/digits.csv.gz");
-    let all = Dataset::load(&path).expect("digits");
-    all.scale_features(1.0 / 16.0)
-        .split(1500)
-        .expect("split")
-        .0
-        .tensor
+    support::digits().0.tensor
 }
 
 fn task() -> TrainingTask {

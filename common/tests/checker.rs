@@ -1,23 +1,16 @@
 //! The tier-2 checker against real traces: every op of an honest step passes, values moved past
 //! the bound fail, and every way of cheating makes some op of the step fail.
 
-use std::path::Path;
-
 use poai_common::check::{Class, Reason, Step};
-use poai_common::dataset::Dataset;
 use poai_common::engine::{Backend, Engine, Trace};
 use poai_common::program::{Op, Program, Shape, mlp};
 use poai_common::run::{Schedule, TrainingTask};
 use poai_common::tensor::Tensor;
 
+mod support;
+
 fn train_set() -> Tensor {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/digits.csv.gz");
-    let all = Dataset::load(&path).expect("digits loads");
-    all.scale_features(1.0 / 16.0)
-        .split(1500)
-        .expect("split")
-        .0
-        .tensor
+    support::digits().0.tensor
 }
 
 fn task() -> TrainingTask {

@@ -1,13 +1,13 @@
 //! Self-determinism (DESIGN §4): a solver re-running a step from its checkpoint on its own
 //! machine reproduces the state hash bit for bit — on the CPU whatever its thread count.
 
-use std::path::Path;
 use std::process::Command;
 
-use poai_common::dataset::Dataset;
 use poai_common::engine::{self, Backend, Engine};
 use poai_common::program::mlp;
 use poai_common::run::{Schedule, TrainingTask};
+
+mod support;
 
 /// A model wide enough that flex splits its matrix products over threads (≥ 192³ flops).
 fn task() -> TrainingTask {
@@ -29,10 +29,7 @@ fn task() -> TrainingTask {
 }
 
 fn final_hash(backend: Backend) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/digits.csv.gz");
-    let data = Dataset::load(&path)
-        .expect("digits")
-        .scale_features(1.0 / 16.0);
+    let data = support::digits().0;
     let task = task();
     let engine = Engine::new(
         backend,

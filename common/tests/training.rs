@@ -1,7 +1,7 @@
 //! Training runs on the real digits data set through burn: accuracy, checkpoints, result roots,
 //! per-step states and traces that reproduce them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use poai_common::dataset::Dataset;
 use poai_common::engine::{self, Backend, Engine};
@@ -10,14 +10,8 @@ use poai_common::run::{self, Checkpoints, Schedule, TrainingTask};
 use poai_common::state;
 use poai_common::tensor::Tensor;
 
-fn digits() -> (Dataset, Dataset) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/digits.csv.gz");
-    let all = Dataset::load(&path).expect("digits loads");
-    // Pixel counts 0..16 scaled to 0..1 (exact: a power of two).
-    all.scale_features(1.0 / 16.0)
-        .split(1500)
-        .expect("1500 + 297")
-}
+mod support;
+use support::digits;
 
 fn task(steps: u64, interval: u64) -> TrainingTask {
     TrainingTask {
