@@ -198,6 +198,9 @@ impl Checkpoints {
     }
 }
 
+/// The most memory that checkpoints waiting to be written may hold.
+pub const QUEUE_BYTES: usize = 256 << 20;
+
 /// What a finished run commits to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
@@ -211,8 +214,9 @@ pub struct Run {
 /// Runs `schedule.steps` steps from `init`, storing a checkpoint every `k` steps (and the
 /// initial state). `on_step(t)` is called after each step.
 ///
-/// Checkpoints are hashed and written on a thread of their own while training goes on (at most
-/// two wait in line), so the step loop only pays for reading the state back.
+/// Checkpoints are hashed and written on a thread of their own while training goes on, so the
+/// step loop only pays for reading the state back. The queue between them holds at most
+/// [`QUEUE_BYTES`] of states (and 1 to 16 of them), enough to ride out a slow fsync.
 pub fn train(
     engine: &Engine,
     init: &[Tensor],
@@ -220,7 +224,9 @@ pub fn train(
     store: &Checkpoints,
     mut on_step: impl FnMut(u64),
 ) -> Result<Run, Error> {
-    let (to_writer, queue) = std::sync::mpsc::sync_channel::<Vec<Tensor>>(2);
+    let state_bytes: usize = init.iter().map(|t| 4 * t.data().len()).sum();
+    let depth = (QUEUE_BYTES / state_bytes.max(1)).clamp(1, 16);
+    let (to_writer, queue) = std::sync::mpsc::sync_channel::<Vec<Tensor>>(depth);
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<Vec<Hash>, Error> {
             queue.iter().map(|state| store.put(&state)).collect()
