@@ -129,6 +129,8 @@ pub enum Error {
     },
     #[error("the program loads rows but no data set was given")]
     NoDataset,
+    #[error(transparent)]
+    Program(#[from] crate::program::Error),
 }
 
 /// Everything a check reads: the program, one step's trace, the task's data and seed.
@@ -145,10 +147,7 @@ pub struct Step<'a> {
 impl Step<'_> {
     /// Checks that the trace has the program's slots, with their shapes.
     pub fn validate(&self) -> Result<(), Error> {
-        let shapes = self
-            .program
-            .validate()
-            .expect("checks run on validated programs");
+        let shapes = self.program.validate()?;
         if shapes.len() != self.slots.len() {
             return Err(Error::TraceLength {
                 expected: shapes.len(),
@@ -185,7 +184,8 @@ impl Step<'_> {
         self.check(op, row, col, claim)
     }
 
-    /// Judges `claim` as the value at `(row, col)` of op `op`'s output.
+    /// Judges `claim` as the value at `(row, col)` of op `op`'s output. The trace must have
+    /// passed [`Step::validate`] (slots are indexed as the program lays them out).
     pub fn check(&self, op: usize, row: u32, col: u32, claim: f32) -> Result<Verdict, Error> {
         let ops = self.program.ops.len();
         let o = *self
