@@ -15,7 +15,7 @@ use burn::tensor::activation::relu;
 use burn::tensor::{Device, Int, TensorData};
 use poai_common::batch;
 use poai_common::dataset::Dataset;
-use poai_common::engine::{Backend, Engine};
+use poai_common::engine::Backend;
 use poai_common::program::mlp;
 use poai_common::run::{self, Checkpoints, Schedule, TrainingTask};
 use poai_common::tensor::Tensor;
@@ -111,13 +111,7 @@ fn burn_autodiff(task: &TrainingTask, data: &Tensor, steps: u64) -> f64 {
 }
 
 fn executor(task: &TrainingTask, data: &Tensor, steps: u64) -> f64 {
-    let engine = Engine::new(
-        Backend::Flex,
-        task.model.training(task.sgd),
-        Some(data),
-        task.seed,
-    )
-    .expect("valid");
+    let engine = task.engine(Backend::Flex, data).expect("valid");
     let mut state = engine.upload(&task.initial_state()).expect("fits");
     let start = Instant::now();
     for t in 0..steps {
@@ -128,13 +122,7 @@ fn executor(task: &TrainingTask, data: &Tensor, steps: u64) -> f64 {
 }
 
 fn with_checkpoints(task: &TrainingTask, data: &Tensor, dir: &Path) -> f64 {
-    let engine = Engine::new(
-        Backend::Flex,
-        task.model.training(task.sgd),
-        Some(data),
-        task.seed,
-    )
-    .expect("valid");
+    let engine = task.engine(Backend::Flex, data).expect("valid");
     let _ = std::fs::remove_dir_all(dir);
     let store = Checkpoints::open(dir).expect("store");
     let start = Instant::now();

@@ -78,6 +78,20 @@ pub struct TrainingTask {
 }
 
 impl TrainingTask {
+    /// The task's training program, ready to run on `backend` over `dataset`.
+    pub fn engine(
+        &self,
+        backend: engine::Backend,
+        dataset: &Tensor,
+    ) -> Result<Engine, engine::Error> {
+        Engine::new(
+            backend,
+            self.model.training(self.sgd),
+            Some(dataset),
+            self.seed,
+        )
+    }
+
     /// The initial state: parameters from `init_seed`, zero velocities.
     pub fn initial_state(&self) -> Vec<Tensor> {
         let mut state = self.model.init_params(self.init_seed);

@@ -66,13 +66,9 @@ fn accuracy(model: &mlp::Config, params: &[Tensor], data: &Dataset) -> f64 {
 fn mlp_trained_on_digits_reaches_90_percent_on_held_out_examples() {
     let (train, test) = digits();
     let task = task(3000, 100);
-    let engine = Engine::new(
-        Backend::Flex,
-        task.model.training(task.sgd),
-        Some(&train.tensor),
-        task.seed,
-    )
-    .expect("training program");
+    let engine = task
+        .engine(Backend::Flex, &train.tensor)
+        .expect("training program");
     let store = Checkpoints::open(tempdir("accuracy")).expect("store");
     let init = task.initial_state();
     let params = task.model.param_shapes().len();
@@ -88,13 +84,9 @@ fn mlp_trained_on_digits_reaches_90_percent_on_held_out_examples() {
 fn checkpoints_result_root_and_per_step_states_agree() {
     let (train, _) = digits();
     let task = task(40, 10);
-    let engine = Engine::new(
-        Backend::Flex,
-        task.model.training(task.sgd),
-        Some(&train.tensor),
-        task.seed,
-    )
-    .expect("training program");
+    let engine = task
+        .engine(Backend::Flex, &train.tensor)
+        .expect("training program");
     let store = Checkpoints::open(tempdir("checkpoints")).expect("store");
     store.save_task(&task).expect("task saved");
     let init = task.initial_state();

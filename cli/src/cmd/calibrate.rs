@@ -1,7 +1,7 @@
 //! `poai calibrate`: measure honest drift between two backends over many segments of the digits
 //! task and propose tier 1's `τ`.
 
-use poai_common::engine::{Backend, Engine};
+use poai_common::engine::Backend;
 use poai_common::tolerance::DEFAULT_TAU;
 use poai_verifier::calibrate::calibrate;
 use serde_json::json;
@@ -25,9 +25,8 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args, json_out: bool) -> eyre::Result<()> {
     let (train, _, task) = args.task.load()?;
-    let program = task.model.training(task.sgd);
-    let solver = Engine::new(args.solver, program.clone(), Some(&train.tensor), task.seed)?;
-    let verifier = Engine::new(args.verifier, program, Some(&train.tensor), task.seed)?;
+    let solver = task.engine(args.solver, &train.tensor)?;
+    let verifier = task.engine(args.verifier, &train.tensor)?;
     let c = calibrate(
         &solver,
         &verifier,

@@ -26,9 +26,8 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args, json_out: bool) -> eyre::Result<()> {
     let (train, held_out, task) = args.task.load()?;
-    let program = task.model.training(task.sgd);
-    let program_root = program.root()?;
-    let engine = Engine::new(args.backend, program, Some(&train.tensor), task.seed)?;
+    let engine = task.engine(args.backend, &train.tensor)?;
+    let program_root = engine.program().root()?;
     let store = Checkpoints::open(&args.out)?;
     store.save_task(&task)?;
     let init = task.initial_state();
