@@ -2,11 +2,11 @@
 //! value, decide whether the value could have come from an honest IEEE-754 implementation —
 //! any order of operations, any fused multiply-add, any flush of subnormals — or not.
 //!
-//! Every op but the softmax is judged exactly: its exact real value `c` is an integer multiple
-//! of `2^-298` (every f32 product is), held in 768-bit integers, and the rigorous bound is
-//! compared in integers. The softmax, whose exact value is irrational, is judged with an interval
-//! computed in f64 and widened past f64's own error. docs/PROTOCOL.md derives every bound and
-//! states the rules for NaN, infinities and overflow, which are these:
+//! The decision is made in integers exactly as the contract makes it (`contracts/src/prover`),
+//! so the two agree on every input: a dot product in a window of fixed point below its largest
+//! product, whose truncations only widen what is accepted; the softmax in 120-bit fixed point
+//! with a rigorous `exp`. docs/PROTOCOL.md §7 derives every bound and states the rules for NaN,
+//! infinities and overflow, which are these:
 //!
 //! 1. an input that the value depends on is NaN or infinite: any claim is accepted (the fault, if
 //!    any, is in the op that produced that input, where it can be proven);
@@ -21,11 +21,9 @@ use crate::merkle::Hash;
 use crate::program::{MAX_DIM, Op, Program, Shape, Slot};
 use crate::tensor::Tensor;
 
-/// Wide enough for any sum of up to 2^24 products of two f32, scaled by 2^298.
+/// Wider than any integer of the decision (each stays below 2^255, as on chain), so that Rust
+/// computes the contract's integers without a thought for overflow.
 type W = Uint<768, 12>;
-
-/// The power of two every exact value is scaled by: `2^-149 · 2^-149` is the smallest product.
-const SCALE: usize = 298;
 
 /// How a task lets matrix products round their inputs (DESIGN §5). Element-wise ops are fp32 in
 /// every class.
@@ -73,27 +71,37 @@ pub enum Reason {
 pub struct Verdict {
     pub accepted: bool,
     pub reason: Reason,
-    /// The exact value, rounded to f64 (for reports; the decision used the exact value).
+    /// The exact value, rounded to f64 (for reports; the decision used integers).
     pub exact: f64,
-    /// The bound on `|claim − exact|`, rounded to f64 (likewise).
-    pub bound: f64,
+    /// How far below `exact` a claim may lie and pass, rounded to f64 (likewise).
+    pub below: f64,
+    /// How far above `exact` a claim may lie and pass, rounded to f64 (likewise).
+    pub above: f64,
 }
 
 impl Verdict {
-    /// Rule 3: a non-finite claim fails; a finite one passes if `within` says so.
-    fn decide(claim: f32, exact: f64, bound: f64, within: impl FnOnce() -> bool) -> Self {
-        let (accepted, reason) = if !claim.is_finite() {
-            (false, Reason::NonFiniteClaim)
-        } else if within() {
-            (true, Reason::WithinBound)
-        } else {
-            (false, Reason::OutsideBound)
-        };
+    /// Rule 3 for a finite claim: it passes if it is `within` the bound.
+    fn decide(within: bool, exact: f64, below: f64, above: f64) -> Self {
         Self {
-            accepted,
+            accepted: within,
+            reason: if within {
+                Reason::WithinBound
+            } else {
+                Reason::OutsideBound
+            },
+            exact,
+            below,
+            above,
+        }
+    }
+
+    fn reject(reason: Reason, exact: f64, below: f64, above: f64) -> Self {
+        Self {
+            accepted: false,
             reason,
             exact,
-            bound,
+            below,
+            above,
         }
     }
 
@@ -102,8 +110,14 @@ impl Verdict {
             accepted: true,
             reason,
             exact: f64::NAN,
-            bound: f64::INFINITY,
+            below: f64::INFINITY,
+            above: f64::INFINITY,
         }
+    }
+
+    /// The larger distance from `exact` a claim may lie at and pass.
+    pub fn bound(&self) -> f64 {
+        self.below.max(self.above)
     }
 }
 
@@ -215,12 +229,16 @@ impl Step<'_> {
                     batch::row_index(self.seed, self.step, r, n)
                 };
                 let v = data.data()[source as usize * data.cols() as usize + c as usize];
-                exact_copy(v, claim)
+                exact(&[v], &[v], claim)
             }
             Op::SliceCols { input, start, .. } => {
-                exact_copy(self.value(input, r, start + c), claim)
+                let v = self.value(input, r, start + c);
+                exact(&[v], &[v], claim)
             }
-            Op::Transpose { input } => exact_copy(self.value(input, c, r), claim),
+            Op::Transpose { input } => {
+                let v = self.value(input, c, r);
+                exact(&[v], &[v], claim)
+            }
             Op::MatmulNt { a, b } => {
                 let terms: Vec<(f32, f32)> = self
                     .row(a, r)
@@ -268,19 +286,25 @@ impl Step<'_> {
             ),
             Op::Relu { input } => {
                 let x = self.value(input, r, c);
-                let slack = if is_subnormal(x) && x > 0.0 { x } else { 0.0 };
-                exact_with_slack(if x > 0.0 { x } else { 0.0 }, slack, &[x], claim)
+                let value = if x > 0.0 { x } else { 0.0 };
+                // A flushed subnormal input gives 0.
+                let values: &[f32] = if is_subnormal(x) && x > 0.0 {
+                    &[value, 0.0]
+                } else {
+                    &[value]
+                };
+                exact(values, &[x], claim)
             }
             Op::ReluGrad { grad, pre } => {
                 let (g, p) = (self.value(grad, r, c), self.value(pre, r, c));
                 let value = if p > 0.0 { g } else { 0.0 };
                 // A flushed `pre` may zero the gradient; a flushed `grad` is zero.
-                let slack = if (p > 0.0 && is_subnormal(p)) || is_subnormal(g) {
-                    g
+                let values: &[f32] = if (p > 0.0 && is_subnormal(p)) || is_subnormal(g) {
+                    &[value, 0.0]
                 } else {
-                    0.0
+                    &[value]
                 };
-                exact_with_slack(value, slack, &[g, p], claim)
+                exact(values, &[g, p], claim)
             }
             Op::SoftmaxXentGrad {
                 logits,
@@ -298,204 +322,413 @@ impl Step<'_> {
     }
 }
 
+/// A finite f32 as `±m·2^e` with `m < 2^24`.
+#[derive(Debug, Clone, Copy)]
+struct Float {
+    negative: bool,
+    m: u64,
+    e: i32,
+}
+
+impl Float {
+    /// `None` for NaN and infinities.
+    fn decode(x: f32) -> Option<Self> {
+        let bits = x.to_bits();
+        let field = (bits >> 23) & 0xff;
+        let fraction = u64::from(bits & 0x7f_ffff);
+        let negative = bits >> 31 == 1;
+        match field {
+            0xff => None,
+            0 => Some(Self {
+                negative,
+                m: fraction,
+                e: -149,
+            }),
+            _ => Some(Self {
+                negative,
+                m: fraction | 1 << 23,
+                e: field as i32 - 150,
+            }),
+        }
+    }
+
+    fn subnormal(&self) -> bool {
+        self.m != 0 && self.m < 1 << 23
+    }
+}
+
 fn is_subnormal(x: f32) -> bool {
     x != 0.0 && x.is_subnormal()
 }
 
-/// `x = ±m·2^e`, `m < 2^24`, for finite `x`.
-fn decompose(x: f32) -> (bool, u64, i32) {
-    let bits = x.to_bits();
-    let negative = bits >> 31 == 1;
-    let exponent = ((bits >> 23) & 0xff) as i32;
-    let fraction = u64::from(bits & 0x7f_ffff);
-    if exponent == 0 {
-        (negative, fraction, -149)
+/// `x·2^shift`, rounded down when `shift < 0` (shifts of 768 bits or more give 0, as the EVM's
+/// `shr` does from 256).
+fn shifted(x: W, shift: i32) -> W {
+    if shift >= 0 {
+        x << shift as usize
     } else {
-        (negative, fraction | 1 << 23, exponent - 150)
+        x >> (-shift) as usize
     }
 }
 
-/// `|a·b|·2^298` exactly, and its sign.
-fn scaled_product(a: f32, b: f32) -> (bool, W) {
-    let (na, ma, ea) = decompose(a);
-    let (nb, mb, eb) = decompose(b);
-    let shift = usize::try_from(ea + eb + SCALE as i32).expect("e_a + e_b ≥ -298");
-    (na != nb, W::from(ma * mb) << shift)
+/// Marks an intermediate the contract holds in one 256-bit word; tests fail if it would not fit.
+fn word(x: W) -> W {
+    debug_assert!(x.bit_len() < 256, "{x} does not fit the contract's word");
+    x
 }
 
-/// `|x|·2^298` exactly, and its sign.
-fn scaled(x: f32) -> (bool, W) {
-    scaled_product(x, 1.0)
+fn ceil_div(x: W, d: W) -> W {
+    (x + d - W::from(1u64)) / d
 }
 
-/// A signed exact value: its positive and negative parts.
-#[derive(Debug, Default, Clone, Copy)]
-struct Exact {
-    pos: W,
-    neg: W,
-}
-
-impl Exact {
-    fn add(&mut self, (negative, magnitude): (bool, W)) {
-        if negative {
-            self.neg += magnitude;
-        } else {
-            self.pos += magnitude;
-        }
-    }
-
-    /// `|self − x|`.
-    fn distance(&self, x: (bool, W)) -> W {
-        let mut other = *self;
-        // self − x = (pos + x_neg) − (neg + x_pos)
-        other.add((!x.0, x.1));
-        if other.pos >= other.neg {
-            other.pos - other.neg
-        } else {
-            other.neg - other.pos
-        }
-    }
-
-    fn to_f64(self) -> f64 {
-        to_f64(self.pos) - to_f64(self.neg)
-    }
-}
-
-/// `w·2^-298` rounded to f64 (for reports).
-fn to_f64(w: W) -> f64 {
+fn f64_of(w: W, exponent: i32) -> f64 {
     let bits = w.bit_len();
     let shift = bits.saturating_sub(64);
     let top = (w >> shift).to::<u64>();
-    top as f64 * 2f64.powi(shift as i32 - SCALE as i32)
+    top as f64 * 2f64.powi(shift as i32 + exponent)
 }
 
-/// The largest finite f32, scaled: results the bound lets reach it may be infinite.
-fn overflow_threshold() -> W {
-    scaled(f32::MAX).1
+/// A signed integer as sign and magnitude.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Signed {
+    negative: bool,
+    magnitude: W,
 }
+
+impl Signed {
+    fn new(negative: bool, magnitude: W) -> Self {
+        Self {
+            negative: negative && magnitude != W::ZERO,
+            magnitude,
+        }
+    }
+
+    fn difference(pos: W, neg: W) -> Self {
+        if pos >= neg {
+            Self::new(false, pos - neg)
+        } else {
+            Self::new(true, neg - pos)
+        }
+    }
+
+    fn add(self, other: Self) -> Self {
+        match (self.negative, other.negative) {
+            (false, false) => Self::new(false, self.magnitude + other.magnitude),
+            (true, true) => Self::new(true, self.magnitude + other.magnitude),
+            (false, true) => Self::difference(self.magnitude, other.magnitude),
+            (true, false) => Self::difference(other.magnitude, self.magnitude),
+        }
+    }
+
+    fn neg(self) -> Self {
+        Self::new(!self.negative, self.magnitude)
+    }
+
+    fn sub(self, other: Self) -> Self {
+        self.add(other.neg())
+    }
+
+    fn mul(self, m: W) -> Self {
+        Self::new(self.negative, word(self.magnitude * m))
+    }
+
+    fn gt(self, other: Self) -> bool {
+        let d = self.sub(other);
+        !d.negative && d.magnitude != W::ZERO
+    }
+
+    fn to_f64(self, exponent: i32) -> f64 {
+        let v = f64_of(self.magnitude, exponent);
+        if self.negative { -v } else { v }
+    }
+}
+
+/// The on-chain window (PROTOCOL §7): a dot product's integers count units of `2^F`,
+/// `F = max(G − WINDOW, FLOOR)`, `G` the largest `e_a + e_b` of a non-zero product.
+const WINDOW: i32 = 120;
+const FLOOR: i32 = -186;
+/// A claim `2^CLAIM_REACH` units or more from zero is outside every bound the window can hold.
+const CLAIM_REACH: i32 = 200;
+/// With `F` at or below this, no order of the sum can overflow f32.
+const NO_OVERFLOW_BELOW: i32 = -77;
 
 /// A dot product `Σ a_i·b_i` (every arithmetic op but the softmax is one), judged against
 /// `(ε_in + γ_n + ε_in·γ_n)·Σ|a_i·b_i| + 4n·2^-126 + Σ_{subnormal a_i or b_i}|a_i·b_i|`,
-/// `γ_n = n·u/(1 − n·u)`, `u = 2^-24`.
+/// `γ_n = n·u/(1 − n·u)`, `u = 2^-24`, in integers of the window, each rounding of which only
+/// widens what is accepted (PROTOCOL §7).
 fn dot(terms: &[(f32, f32)], class: Class, claim: f32) -> Verdict {
-    if terms.iter().any(|(a, b)| !a.is_finite() || !b.is_finite()) {
-        return Verdict::accept_unchecked(Reason::NonFiniteInput);
+    let mut decoded = Vec::with_capacity(terms.len());
+    for &(a, b) in terms {
+        match (Float::decode(a), Float::decode(b)) {
+            (Some(a), Some(b)) => decoded.push((a, b)),
+            _ => return Verdict::accept_unchecked(Reason::NonFiniteInput),
+        }
     }
     let n = terms.len() as u64;
     assert!(
-        n <= u64::from(MAX_DIM),
-        "Program::validate keeps every dimension, so every dot product, within MAX_DIM"
+        n >= 1 && n <= u64::from(MAX_DIM),
+        "Program::validate keeps every dot product within 1..=MAX_DIM terms"
     );
-    let mut exact = Exact::default();
-    let mut magnitude = W::ZERO;
-    let mut flushable = W::ZERO;
-    for &(a, b) in terms {
-        let p = scaled_product(a, b);
-        exact.add(p);
-        magnitude += p.1;
-        if is_subnormal(a) || is_subnormal(b) {
-            flushable += p.1;
+    let top = decoded
+        .iter()
+        .filter(|(a, b)| a.m != 0 && b.m != 0)
+        .map(|(a, b)| a.e + b.e)
+        .max();
+    let f = top.map_or(FLOOR, |g| (g - WINDOW).max(FLOOR));
+    let one = W::from(1u64);
+    let (mut pos, mut neg, mut magnitude, mut flushable) = (W::ZERO, W::ZERO, W::ZERO, W::ZERO);
+    for (a, b) in &decoded {
+        let p = shifted(W::from(a.m * b.m), a.e + b.e - f);
+        if a.negative != b.negative {
+            neg += p;
+        } else {
+            pos += p;
+        }
+        magnitude += p + one;
+        if a.subnormal() || b.subnormal() {
+            flushable += p + one;
         }
     }
+    let exact = Signed::difference(pos, neg);
     let big = |x: u64| W::from(x);
-    // Multiply the bound through by D = 2^22·(2^24 − n):
-    //   d·D ≤ (E·2^24 + 2^22·n)·M + (4n·2^172 + flushable)·D
-    let denominator = big((1 << 24) - n) << 22;
-    let alpha = big(class.eps_in_units() << 24) + (big(n) << 22);
-    let absolute = (big(4 * n) << (SCALE - 126)) + flushable;
-    let rhs = alpha * magnitude + absolute * denominator;
-    let bound = to_f64(rhs) / (((1u64 << 24) - n) as f64 * f64::from(1u32 << 22));
-    // Rule 2: |any partial sum| ≤ (1 + γ_n)·M; if that can pass the largest f32, it may overflow.
-    if magnitude * big(1 << 24) >= overflow_threshold() * big((1 << 24) - n) {
+    let denominator = big((1 << 24) - n);
+    // Rule 2: |any partial sum| ≤ (1 + γ_n)·Σ|a_i·b_i|; if that can reach the largest f32, the
+    // sum may overflow in some order.
+    if f > NO_OVERFLOW_BELOW
+        && word(magnitude << 24) >= word((big((1 << 24) - 1) * denominator) << (104 - f) as usize)
+    {
         return Verdict::accept_unchecked(Reason::MayOverflow);
     }
-    judge(exact, rhs, denominator, bound, claim)
+    let alpha = big(class.eps_in_units() + n);
+    let tiny = if f <= -126 {
+        big(4 * n) << (-126 - f) as usize
+    } else {
+        ((big(4 * n) - one) >> (f + 126) as usize) + one
+    };
+    // |c − C·2^F| < n·2^F and |x − X·2^F| < 2^F.
+    let slack = big(n + 1);
+    let rhs = word(alpha * magnitude + (tiny + flushable) * denominator);
+    let bound = f64_of(rhs, f) / ((1u64 << 24) - n) as f64 + f64_of(slack, f);
+    let exact_f64 = exact.to_f64(f);
+    let Some(x) = Float::decode(claim) else {
+        return Verdict::reject(Reason::NonFiniteClaim, exact_f64, bound, bound);
+    };
+    let outside = || {
+        if x.m != 0 && x.e - f > CLAIM_REACH {
+            return true;
+        }
+        let distance = Signed::new(x.negative, shifted(W::from(x.m), x.e - f)).sub(exact);
+        distance.magnitude > slack && word((distance.magnitude - slack) * denominator) > rhs
+    };
+    Verdict::decide(!outside(), exact_f64, bound, bound)
 }
 
-/// A value that an honest op reproduces exactly, but for `slack` (subnormals that may flush).
-fn exact_with_slack(value: f32, slack: f32, inputs: &[f32], claim: f32) -> Verdict {
+/// Ops that move data or select: the claim must equal one of the honest values as a real number
+/// (±0 alike). `values[0]` is the value; the others are what a flushed subnormal may give.
+fn exact(values: &[f32], inputs: &[f32], claim: f32) -> Verdict {
     if inputs.iter().any(|x| !x.is_finite()) {
         return Verdict::accept_unchecked(Reason::NonFiniteInput);
     }
-    let mut exact = Exact::default();
-    exact.add(scaled(value));
-    judge(
-        exact,
-        scaled(slack).1,
-        W::from(1u64),
-        f64::from(slack.abs()),
-        claim,
-    )
-}
-
-/// A copy: the claim must be the value (±0 alike); data movement never rounds or flushes.
-fn exact_copy(value: f32, claim: f32) -> Verdict {
-    exact_with_slack(value, 0.0, &[value], claim)
-}
-
-/// Accepts a finite claim with `|claim − exact|·denominator ≤ rhs`.
-fn judge(exact: Exact, rhs: W, denominator: W, bound: f64, claim: f32) -> Verdict {
-    Verdict::decide(claim, exact.to_f64(), bound, || {
-        exact.distance(scaled(claim)) * denominator <= rhs
-    })
-}
-
-/// Limits an honest f32 implementation of the softmax meets (the fp32 class's documented ulp
-/// limits, those of WGSL): `exp(x)` within `(3 + 2|x|)` ulp, division within 4 ulp (WGSL asks
-/// 2.5), additions and multiplications correctly rounded, subnormals possibly flushed.
-mod softmax_limits {
-    pub(super) const ULP: f64 = 1.0 / (1u64 << 23) as f64;
-    pub(super) const U: f64 = ULP / 2.0;
-    pub(super) const DIV_ULPS: f64 = 4.0;
-    pub(super) const FLUSH: f64 = 1.0 / (1u128 << 126) as f64;
-    /// f64's own error in this computation, with a wide margin: relative, absolute.
-    pub(super) const F64_REL: f64 = 1.0 / (1u64 << 40) as f64;
-    pub(super) const F64_ABS: f64 = FLUSH / 16.0;
-}
-
-/// `(softmax(z)[j] − [j = label])·scale`, judged with an interval (see `softmax_limits`).
-fn softmax_xent_grad(z: &[f32], label: f32, j: u32, scale: f32, claim: f32) -> Verdict {
-    use softmax_limits::*;
-    if z.iter().any(|v| !v.is_finite()) || !label.is_finite() {
-        return Verdict::accept_unchecked(Reason::NonFiniteInput);
+    let value = f64::from(values[0]);
+    let (below, above) = values.iter().fold((0.0f64, 0.0f64), |(lo, hi), &v| {
+        let d = f64::from(v) - value;
+        (lo.max(-d), hi.max(d))
+    });
+    if !claim.is_finite() {
+        return Verdict::reject(Reason::NonFiniteClaim, value, below, above);
     }
-    let c = z.len() as f64;
-    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let xs: Vec<f64> = z.iter().map(|&v| f64::from(v) - f64::from(max)).collect();
-    let es: Vec<f64> = xs.iter().map(|x| x.exp()).collect();
-    let sum: f64 = es.iter().sum();
-    // Relative error of one computed exp(x̂), x̂ = fl(z − max): the argument's rounding moves it
-    // by ≤ u|x| (+ a flush), the exp itself by (3 + 2|x̂|) ulp.
-    let rel = |x: f64| {
-        let arg = U * x.abs() + FLUSH;
-        arg.exp_m1() + (1.0 + arg.exp_m1()) * (3.0 + 2.0 * (1.0 + U) * x.abs()) * ULP
+    Verdict::decide(values.contains(&claim), value, below, above)
+}
+
+/// The softmax's fixed point: `2^-SOFTMAX_BITS` units.
+const SOFTMAX_BITS: u32 = 120;
+/// `exp(−88) < 2^-126`: an argument past it may give any result in `[0, 2^-126]`.
+const FAR: u64 = 88;
+/// Terms of the Taylor series of `exp(−t)`, `t < 0.69` (even, so the remainder is below it).
+const TAYLOR_TERMS: u64 = 24;
+/// `exp(−a) = exp(−a/2^HALVINGS)^(2^HALVINGS)`.
+const HALVINGS: u32 = 7;
+
+/// `exp(−a·2^-120)` in units of `2^-120`, rounded up (`upper`) or down, rigorously: the
+/// alternating Taylor series of `exp(−t)`, `t = a/2^7`, with every term rounded outwards and the
+/// first omitted term as the remainder, then squared seven times.
+fn exp_neg(a: W, upper: bool) -> W {
+    let one = W::from(1u64) << SOFTMAX_BITS as usize;
+    let t = if upper {
+        a >> HALVINGS as usize
+    } else {
+        ceil_div(a, W::from(1u64 << HALVINGS))
     };
-    let r = xs.iter().map(|&x| rel(x)).fold(0.0, f64::max);
-    let absolute = 2.0 * FLUSH; // an exp that underflows may flush
-    let gamma = c * U / (1.0 - c * U);
-    let sum_lo = (sum * (1.0 - r) - c * absolute) * (1.0 - gamma);
-    let sum_hi = (sum * (1.0 + r) + c * absolute) * (1.0 + gamma);
-    let e = es[j as usize];
-    let div = DIV_ULPS * ULP;
-    let p_lo = ((e * (1.0 - r) - absolute) / sum_hi * (1.0 - div) - FLUSH).max(0.0);
-    let p_hi = (e * (1.0 + r) + absolute) / sum_lo * (1.0 + div) + FLUSH;
-    let y = if label == j as f32 { 1.0 } else { 0.0 };
-    // fl(p̂ − y), then fl(q̂·scale): one rounding and one flush each.
-    let widen = |lo: f64, hi: f64| {
-        let m = lo.abs().max(hi.abs());
-        (lo - U * m - FLUSH, hi + U * m + FLUSH)
+    let (mut down, mut up) = (one, one); // t^i/i! rounded down and up
+    let (mut even_down, mut even_up, mut odd_down, mut odd_up) = (one, one, W::ZERO, W::ZERO);
+    for i in 1..=TAYLOR_TERMS + 1 {
+        let d = W::from(i) * one;
+        down = word(down * t) / d;
+        up = ceil_div(word(up * t), d);
+        if i == TAYLOR_TERMS + 1 {
+            break;
+        }
+        if i % 2 == 0 {
+            even_down += down;
+            even_up += up;
+        } else {
+            odd_down += down;
+            odd_up += up;
+        }
+    }
+    let mut y = if upper {
+        even_up - odd_down
+    } else {
+        even_down.saturating_sub(odd_up + up)
     };
-    let (q_lo, q_hi) = widen(p_lo - y, p_hi - y);
-    let s = f64::from(scale);
-    let (a, b) = (q_lo * s, q_hi * s);
-    let (o_lo, o_hi) = widen(a.min(b), a.max(b));
-    let slack = |v: f64| v.abs() * F64_REL + F64_ABS;
-    let (lo, hi) = (o_lo - slack(o_lo), o_hi + slack(o_hi));
-    let exact = (es[j as usize] / sum - y) * s;
-    let bound = (exact - lo).max(hi - exact);
-    Verdict::decide(claim, exact, bound, || {
-        (lo..=hi).contains(&f64::from(claim))
-    })
+    for _ in 0..HALVINGS {
+        y = if upper {
+            ceil_div(word(y * y), one)
+        } else {
+            word(y * y) / one
+        };
+    }
+    y
+}
+
+/// `⌊x·2^120⌋` and `⌈x·2^120⌉`.
+fn fixed(x: Float) -> (Signed, Signed) {
+    let shift = x.e + SOFTMAX_BITS as i32;
+    let m = W::from(x.m);
+    let down = shifted(m, shift);
+    let inexact = shifted(down, -shift) != m;
+    let up = down + if inexact { W::from(1u64) } else { W::ZERO };
+    if x.negative {
+        (Signed::new(true, up), Signed::new(true, down))
+    } else {
+        (Signed::new(false, down), Signed::new(false, up))
+    }
+}
+
+/// `(softmax(z)[j] − [j = label])·scale`, judged with an interval computed in fixed point with
+/// every rounding outwards (PROTOCOL §7): `x̂ = fl(z − max z)` within `u|x|` (+ a flush), `exp`
+/// within `(3 + 2|x̂|)` ulp (WGSL's limit), the sum within `γ_C`, the division within 4 ulp
+/// (WGSL asks 2.5), the subtraction and the product with `scale` correctly rounded, and any
+/// result possibly flushed.
+fn softmax_xent_grad(z: &[f32], label: f32, j: u32, scale: f32, claim: f32) -> Verdict {
+    let decoded: Option<Vec<Float>> = z.iter().map(|&v| Float::decode(v)).collect();
+    let (Some(decoded), Some(s), true) = (decoded, Float::decode(scale), label.is_finite()) else {
+        return Verdict::accept_unchecked(Reason::NonFiniteInput);
+    };
+    let classes = z.len() as u64;
+    let one = W::from(1u64);
+    let unit = one << SOFTMAX_BITS as usize;
+    let bounds: Vec<(Signed, Signed)> = decoded.iter().map(|&x| fixed(x)).collect();
+    let (mut max_lo, mut max_hi) = bounds[0];
+    for &(lo, hi) in &bounds[1..] {
+        if lo.gt(max_lo) {
+            max_lo = lo;
+        }
+        if hi.gt(max_hi) {
+            max_hi = hi;
+        }
+    }
+    let ulps = |x: W, n: u64| ceil_div(x, W::from(1u64 << n));
+    let far = W::from(FAR) << SOFTMAX_BITS as usize;
+    let (mut e_lo, mut e_hi) = (Vec::new(), Vec::new());
+    for &(lo, hi) in &bounds {
+        // a = max − z ≥ 0, then the argument's rounding and flush.
+        let a_lo = max_lo.sub(hi);
+        let a_lo = if a_lo.negative {
+            W::ZERO
+        } else {
+            a_lo.magnitude
+        };
+        let a_hi = max_hi.sub(lo).magnitude;
+        let a_lo = a_lo.saturating_sub(ulps(a_lo, 24) + one);
+        let a_hi = a_hi + ulps(a_hi, 24) + one;
+        if a_lo > far {
+            e_lo.push(W::ZERO);
+            e_hi.push(one);
+            continue;
+        }
+        let rho = W::from(3u64) + W::from(2u64) * ceil_div(a_hi, unit);
+        let x_hi = exp_neg(a_lo, true);
+        let x_lo = if a_hi > far {
+            W::ZERO
+        } else {
+            exp_neg(a_hi, false)
+        };
+        e_hi.push(ceil_div(x_hi * (W::from(1u64 << 23) + rho), W::from(1u64 << 23)) + one);
+        let lowered: W = (x_lo * (W::from(1u64 << 23) - rho)) >> 23usize;
+        e_lo.push(lowered.saturating_sub(one));
+    }
+    let c = W::from(classes);
+    let gamma_den = W::from(1u64 << 24) - c;
+    let sum_lo = e_lo.iter().fold(W::ZERO, |acc, &e| acc + e);
+    let sum_hi = e_hi.iter().fold(W::ZERO, |acc, &e| acc + e);
+    let sum_lo = (sum_lo * (W::from(1u64 << 24) - c - c) / gamma_den).saturating_sub(c);
+    let sum_hi = ceil_div(word(sum_hi << 24), gamma_den) + c;
+    assert!(
+        sum_lo > W::ZERO,
+        "the largest logit's exp is about 1, far above every rounding"
+    );
+    let j = j as usize;
+    let p_lo: W = word(word(e_lo[j] * unit) / sum_hi * W::from((1u64 << 23) - 4)) >> 23usize;
+    let p_lo = p_lo.saturating_sub(one);
+    let p_hi = ceil_div(
+        word(ceil_div(word(e_hi[j] * unit), sum_lo) * W::from((1u64 << 23) + 4)),
+        W::from(1u64 << 23),
+    ) + one;
+    let y = label == j as f32;
+    let minus_y = |p: W| Signed::difference(p, if y { unit } else { W::ZERO });
+    let (q_lo, q_hi) = (minus_y(p_lo), minus_y(p_hi));
+    let widen = |lo: Signed, hi: Signed, extra: W| {
+        let w = ulps(lo.magnitude.max(hi.magnitude), 24) + extra;
+        (lo.sub(Signed::new(false, w)), hi.add(Signed::new(false, w)))
+    };
+    let (q_lo, q_hi) = widen(q_lo, q_hi, one);
+    // Units of 2^(e_s − 120) from here on.
+    let m_s = W::from(s.m);
+    let (o_lo, o_hi) = if s.negative {
+        (q_hi.mul(m_s).neg(), q_lo.mul(m_s).neg())
+    } else {
+        (q_lo.mul(m_s), q_hi.mul(m_s))
+    };
+    let flush = if -6 - s.e >= 0 {
+        one << (-6 - s.e) as usize
+    } else {
+        one
+    };
+    let (o_lo, o_hi) = widen(o_lo, o_hi, flush);
+    let units = s.e - SOFTMAX_BITS as i32;
+    let exact_value = {
+        let x: Vec<f64> = z.iter().map(|&v| f64::from(v)).collect();
+        let max = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let sum: f64 = x.iter().map(|v| (v - max).exp()).sum();
+        ((x[j] - max).exp() / sum - if y { 1.0 } else { 0.0 }) * f64::from(scale)
+    };
+    let (lo, hi) = (o_lo.to_f64(units), o_hi.to_f64(units));
+    let (below, above) = ((exact_value - lo).max(0.0), (hi - exact_value).max(0.0));
+    let Some(x) = Float::decode(claim) else {
+        return Verdict::reject(Reason::NonFiniteClaim, exact_value, below, above);
+    };
+    let outside = || {
+        if x.m == 0 {
+            let zero = Signed::default();
+            return o_lo.gt(zero) || zero.gt(o_hi);
+        }
+        let shift = x.e - units;
+        if shift > 150 {
+            return true;
+        }
+        let m = W::from(x.m);
+        let down = shifted(m, shift);
+        let inexact = shifted(down, -shift) != m;
+        let up = down + if inexact { one } else { W::ZERO };
+        let (x_lo, x_hi) = if x.negative {
+            (Signed::new(true, up), Signed::new(true, down))
+        } else {
+            (Signed::new(false, down), Signed::new(false, up))
+        };
+        x_lo.gt(o_hi) || o_lo.gt(x_hi)
+    };
+    Verdict::decide(!outside(), exact_value, below, above)
 }
 
 #[cfg(test)]
@@ -506,8 +739,36 @@ mod tests {
         dot(terms, Class::Fp32, claim)
     }
 
+    /// An independent reference: `|claim − c|` against the bound with `c` and `Σ|a·b|` exact,
+    /// as 768-bit integers scaled by 2^298 (every f32 product is a multiple of 2^-298), with no
+    /// window. Returns `(distance, bound)` scaled, or `None` for non-finite input.
+    fn reference(terms: &[(f32, f32)], claim: f32) -> Option<(f64, f64)> {
+        const SCALE: i32 = 298;
+        let scaled = |a: f32, b: f32| {
+            let (a, b) = (Float::decode(a)?, Float::decode(b)?);
+            Some(Signed::new(
+                a.negative != b.negative,
+                shifted(W::from(a.m * b.m), a.e + b.e + SCALE),
+            ))
+        };
+        let (mut c, mut m, mut flush) = (Signed::default(), W::ZERO, W::ZERO);
+        for &(a, b) in terms {
+            let p = scaled(a, b)?;
+            c = c.add(p);
+            m += p.magnitude;
+            if is_subnormal(a) || is_subnormal(b) {
+                flush += p.magnitude;
+            }
+        }
+        let n = terms.len() as f64;
+        let gamma = n / ((1u64 << 24) as f64 - n);
+        let bound = gamma * f64_of(m, -SCALE) + 4.0 * n * 2f64.powi(-126) + f64_of(flush, -SCALE);
+        let distance = scaled(claim, 1.0)?.sub(c);
+        Some((f64_of(distance.magnitude, -SCALE), bound))
+    }
+
     #[test]
-    fn decompose_is_exact_for_normals_subnormals_and_zero() {
+    fn decode_is_exact_for_normals_subnormals_and_zero() {
         for x in [
             1.0f32,
             -1.5,
@@ -515,12 +776,16 @@ mod tests {
             f32::MIN_POSITIVE,
             f32::from_bits(1),
             0.0,
+            -0.0,
             3.25e-39,
         ] {
-            let (neg, m, e) = decompose(x);
-            let back = (m as f64) * 2f64.powi(e) * if neg { -1.0 } else { 1.0 };
+            let d = Float::decode(x).expect("finite");
+            let back = (d.m as f64) * 2f64.powi(d.e) * if d.negative { -1.0 } else { 1.0 };
             assert_eq!(back, f64::from(x), "{x}");
+            assert_eq!(d.subnormal(), is_subnormal(x), "{x}");
         }
+        assert!(Float::decode(f32::NAN).is_none());
+        assert!(Float::decode(f32::NEG_INFINITY).is_none());
     }
 
     #[test]
@@ -534,6 +799,58 @@ mod tests {
         assert!(dot_claim(&terms, 0.0).accepted);
         assert!(dot_claim(&terms, 30.0).accepted);
         assert!(!dot_claim(&terms, 40.0).accepted);
+    }
+
+    #[test]
+    fn the_window_never_rejects_what_the_exact_bound_accepts_and_adds_almost_nothing() {
+        let mut rng = crate::rng::SplitMix64(11);
+        let f32_any = |rng: &mut crate::rng::SplitMix64| loop {
+            // Any finite bit pattern, biased towards a few exponents so that sums cancel.
+            let bits = rng.next_u64() as u32;
+            let bits = if rng.below(2) == 0 {
+                (bits & 0x807f_ffff) | ((120 + rng.below(16) as u32) << 23)
+            } else {
+                bits
+            };
+            let x = f32::from_bits(bits);
+            if x.is_finite() {
+                return x;
+            }
+        };
+        let mut checked = 0;
+        for _ in 0..3000 {
+            let n = 1 + rng.below(40) as usize;
+            let terms: Vec<(f32, f32)> = (0..n)
+                .map(|_| (f32_any(&mut rng), f32_any(&mut rng)))
+                .collect();
+            let honest = dot_claim(&terms, 0.0);
+            if honest.reason == Reason::MayOverflow {
+                continue;
+            }
+            let (_, bound) = reference(&terms, 0.0).expect("finite");
+            let exact = honest.exact as f32;
+            for factor in [0.0, 0.5, 0.999, 1.001, 2.0] {
+                for sign in [1.0f64, -1.0] {
+                    let claim = (f64::from(exact) + sign * factor * bound) as f32;
+                    if !claim.is_finite() {
+                        continue;
+                    }
+                    let (distance, bound) = reference(&terms, claim).expect("finite");
+                    let got = dot_claim(&terms, claim).accepted;
+                    if distance <= bound {
+                        assert!(
+                            got,
+                            "exact bound accepts, window rejects: {terms:?} {claim}"
+                        );
+                    }
+                    if distance > bound * (1.0 + 1e-9) + 1e-300 {
+                        assert!(!got, "window accepts far past the bound: {terms:?} {claim}");
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 
     #[test]
@@ -557,6 +874,9 @@ mod tests {
         let big = f32::MAX;
         let v = dot_claim(&[(big, 1.0), (big, 1.0), (-big, 1.0)], f32::INFINITY);
         assert_eq!((v.accepted, v.reason), (true, Reason::MayOverflow));
+        // Far from the largest f32, an infinite claim is a lie.
+        let v = dot_claim(&[(1e30, 1.0), (1e30, 1.0)], f32::INFINITY);
+        assert_eq!((v.accepted, v.reason), (false, Reason::NonFiniteClaim));
     }
 
     #[test]
@@ -570,24 +890,46 @@ mod tests {
 
     #[test]
     fn copies_must_be_exact() {
-        assert!(exact_copy(1.5, 1.5).accepted);
-        assert!(exact_copy(0.0, -0.0).accepted);
-        assert!(!exact_copy(1.5, f32::from_bits(1.5f32.to_bits() + 1)).accepted);
+        assert!(exact(&[1.5], &[1.5], 1.5).accepted);
+        assert!(exact(&[0.0], &[0.0], -0.0).accepted);
+        assert!(!exact(&[1.5], &[1.5], f32::from_bits(1.5f32.to_bits() + 1)).accepted);
+        assert!(exact(&[1e-40, 0.0], &[1e-40], 0.0).accepted);
+        assert!(!exact(&[1e-40, 0.0], &[1e-40], 2e-40).accepted);
+    }
+
+    #[test]
+    fn the_fixed_point_exp_brackets_f64s_exp() {
+        let unit = 2f64.powi(SOFTMAX_BITS as i32);
+        for a in [0.0, 1e-9, 0.25, 1.0, 2.5, 10.0, 40.0, 87.9] {
+            let units = W::from((a * 2f64.powi(60)) as u128) << (SOFTMAX_BITS as usize - 60);
+            let (lo, hi) = (exp_neg(units, false), exp_neg(units, true));
+            let want = (-a).exp() * unit;
+            assert!(f64_of(lo, 0) <= want * (1.0 + 1e-12), "{a}");
+            assert!(f64_of(hi, 0) >= want * (1.0 - 1e-12), "{a}");
+            assert!(
+                f64_of(hi - lo, 0) <= want * 1e-20 + 1e6,
+                "{a}: {} wide",
+                f64_of(hi - lo, 0)
+            );
+        }
     }
 
     #[test]
     fn softmax_interval_holds_an_f32_computation_and_not_a_shifted_one() {
-        let z = [2.0f32, -1.0, 0.5, 3.0];
+        let z = [2.0f32, -1.0, 0.5, 3.0, -95.0];
         let (max, scale) = (3.0f32, 0.25f32);
         let e: Vec<f32> = z.iter().map(|v| (v - max).exp()).collect();
         let s: f32 = e.iter().sum();
-        for j in 0..4u32 {
+        for j in 0..5u32 {
             let y = if j == 1 { 1.0 } else { 0.0 };
             let honest = (e[j as usize] / s - y) * scale;
             let v = softmax_xent_grad(&z, 1.0, j, scale, honest);
             assert!(v.accepted, "{j}: {v:?}");
-            assert!(v.bound < 1e-6);
+            assert!(v.bound() < 1e-6, "{j}: {v:?}");
             assert!(!softmax_xent_grad(&z, 1.0, j, scale, honest + 1e-4).accepted);
         }
+        // The far logit's probability is about 0 and its exp may flush: both pass.
+        assert!(softmax_xent_grad(&z, 1.0, 4, scale, 0.0).accepted);
+        assert!(!softmax_xent_grad(&z, 1.0, 4, scale, 1e-30).accepted);
     }
 }
