@@ -201,6 +201,12 @@ impl Step<'_> {
     /// Judges `claim` as the value at `(row, col)` of op `op`'s output. The trace must have
     /// passed [`Step::validate`] (slots are indexed as the program lays them out).
     pub fn check(&self, op: usize, row: u32, col: u32, claim: f32) -> Result<Verdict, Error> {
+        Ok(self.question(op, row, col)?.judge(claim))
+    }
+
+    /// What judging the value at `(row, col)` of op `op`'s output reads: the question the
+    /// contract answers for the same op, given the same inputs.
+    pub fn question(&self, op: usize, row: u32, col: u32) -> Result<Question, Error> {
         let ops = self.program.ops.len();
         let o = *self
             .program
@@ -219,7 +225,7 @@ impl Step<'_> {
         }
         let (r, c) = (row, col);
         let one = 1.0f32;
-        let verdict = match o {
+        let question = match o {
             Op::LoadRows { batch, sequential } => {
                 let data = self.dataset.ok_or(Error::NoDataset)?;
                 let n = data.rows();
@@ -229,15 +235,15 @@ impl Step<'_> {
                     batch::row_index(self.seed, self.step, r, n)
                 };
                 let v = data.data()[source as usize * data.cols() as usize + c as usize];
-                exact(&[v], &[v], claim)
+                Question::exact(&[v], &[v])
             }
             Op::SliceCols { input, start, .. } => {
                 let v = self.value(input, r, start + c);
-                exact(&[v], &[v], claim)
+                Question::exact(&[v], &[v])
             }
             Op::Transpose { input } => {
                 let v = self.value(input, c, r);
-                exact(&[v], &[v], claim)
+                Question::exact(&[v], &[v])
             }
             Op::MatmulNt { a, b } => {
                 let terms: Vec<(f32, f32)> = self
@@ -246,44 +252,47 @@ impl Step<'_> {
                     .copied()
                     .zip(self.row(b, c).iter().copied())
                     .collect();
-                dot(&terms, self.class, claim)
+                Question::Dot {
+                    terms,
+                    class: self.class,
+                }
             }
-            Op::AddBias { input, bias } => dot(
-                &[
+            Op::AddBias { input, bias } => Question::Dot {
+                terms: vec![
                     (self.value(input, r, c), one),
                     (self.value(bias, 0, c), one),
                 ],
-                Class::Fp32,
-                claim,
-            ),
+                class: Class::Fp32,
+            },
             Op::RowSum { input } => {
                 let terms: Vec<(f32, f32)> = self.row(input, c).iter().map(|&v| (v, one)).collect();
-                dot(&terms, Class::Fp32, claim)
+                Question::Dot {
+                    terms,
+                    class: Class::Fp32,
+                }
             }
             Op::Momentum {
                 velocity,
                 grad,
                 momentum,
-            } => dot(
-                &[
+            } => Question::Dot {
+                terms: vec![
                     (momentum, self.value(velocity, r, c)),
                     (one, self.value(grad, r, c)),
                 ],
-                Class::Fp32,
-                claim,
-            ),
+                class: Class::Fp32,
+            },
             Op::SgdUpdate {
                 param,
                 velocity,
                 lr,
-            } => dot(
-                &[
+            } => Question::Dot {
+                terms: vec![
                     (one, self.value(param, r, c)),
                     (-lr, self.value(velocity, r, c)),
                 ],
-                Class::Fp32,
-                claim,
-            ),
+                class: Class::Fp32,
+            },
             Op::Relu { input } => {
                 let x = self.value(input, r, c);
                 let value = if x > 0.0 { x } else { 0.0 };
@@ -293,7 +302,7 @@ impl Step<'_> {
                 } else {
                     &[value]
                 };
-                exact(values, &[x], claim)
+                Question::exact(values, &[x])
             }
             Op::ReluGrad { grad, pre } => {
                 let (g, p) = (self.value(grad, r, c), self.value(pre, r, c));
@@ -304,21 +313,20 @@ impl Step<'_> {
                 } else {
                     &[value]
                 };
-                exact(values, &[g, p], claim)
+                Question::exact(values, &[g, p])
             }
             Op::SoftmaxXentGrad {
                 logits,
                 labels,
                 scale,
-            } => softmax_xent_grad(
-                self.row(logits, r),
-                self.value(labels, r, 0),
-                c,
+            } => Question::Softmax {
+                logits: self.row(logits, r).to_vec(),
+                label: self.value(labels, r, 0),
+                j: c,
                 scale,
-                claim,
-            ),
+            },
         };
-        Ok(verdict)
+        Ok(question)
     }
 }
 
@@ -354,6 +362,50 @@ impl Float {
 
     fn subnormal(&self) -> bool {
         self.m != 0 && self.m < 1 << 23
+    }
+}
+
+/// One value's question to the checker: what it is computed from, and how it is judged. The
+/// contract (`contracts/src/prover`) answers the same question from the same inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Question {
+    /// `Σ a_i·b_i`, matrix products rounding their inputs as `class` allows.
+    Dot {
+        terms: Vec<(f32, f32)>,
+        class: Class,
+    },
+    /// `(softmax(logits)[j] − [j = label])·scale`.
+    Softmax {
+        logits: Vec<f32>,
+        label: f32,
+        j: u32,
+        scale: f32,
+    },
+    /// One of `values` exactly (`values[0]` the value, the rest what flushed subnormals give),
+    /// unless one of `inputs` is NaN or infinite.
+    Exact { values: Vec<f32>, inputs: Vec<f32> },
+}
+
+impl Question {
+    fn exact(values: &[f32], inputs: &[f32]) -> Self {
+        Self::Exact {
+            values: values.to_vec(),
+            inputs: inputs.to_vec(),
+        }
+    }
+
+    /// The verdict on `claim` as the answer.
+    pub fn judge(&self, claim: f32) -> Verdict {
+        match self {
+            Self::Dot { terms, class } => dot(terms, *class, claim),
+            Self::Softmax {
+                logits,
+                label,
+                j,
+                scale,
+            } => softmax_xent_grad(logits, *label, *j, *scale, claim),
+            Self::Exact { values, inputs } => exact(values, inputs, claim),
+        }
     }
 }
 

@@ -212,3 +212,40 @@ fn batch_vectors_hold_and_any_flipped_byte_breaks_them() {
         assert!(!holds(&c), "{}: another row of the batch", case.name);
     }
 }
+
+#[test]
+fn ops_vectors_hold_the_checkers_verdicts_and_honest_traces_pass() {
+    for name in ["ops.json", "ops_wgpu.json"] {
+        let file: vectors::ops::OpsFile = read(name);
+        let all = vectors::ops::all(&file);
+        assert!(all.len() > 100, "{name}: {} claims", all.len());
+        for (case, question, claim) in &all {
+            let got = question.judge(f32::from_bits(claim.claim)).reason;
+            assert_eq!(
+                got, claim.reason,
+                "{name}: {case}: claim {:#x}",
+                claim.claim
+            );
+        }
+        // The first claim of a trace's case is the value the backend computed.
+        let traces = all.iter().filter(|(case, _, _)| case.contains(" op "));
+        let mut seen = 0;
+        for (case, question, _) in traces {
+            let first = file
+                .dots
+                .iter()
+                .map(|c| (&c.name, c.claims[0]))
+                .chain(file.softmaxes.iter().map(|c| (&c.name, c.claims[0])))
+                .chain(file.exacts.iter().map(|c| (&c.name, c.claims[0])))
+                .find(|(n, _)| *n == case)
+                .expect("the case exists")
+                .1;
+            assert!(
+                question.judge(f32::from_bits(first.claim)).accepted,
+                "{name}: {case}: the honest value is rejected"
+            );
+            seen += 1;
+        }
+        assert!(seen > 50, "{name}: {seen} trace claims");
+    }
+}

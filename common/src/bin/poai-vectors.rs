@@ -18,7 +18,10 @@ fn main() -> ExitCode {
         eprintln!("error: creating {}: {e}", dir.display());
         return ExitCode::FAILURE;
     }
-    for (name, text) in poai_common::vectors::generate() {
+    let files = poai_common::vectors::generate();
+    #[cfg(feature = "wgpu")]
+    let files = [files, poai_common::vectors::generate_wgpu()].concat();
+    for (name, text) in files {
         let path = dir.join(name);
         if let Err(e) = std::fs::write(&path, text) {
             eprintln!("error: writing {}: {e}", path.display());

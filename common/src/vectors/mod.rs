@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod ops;
+
 use crate::merkle::{self, Hash};
 use crate::rng::SplitMix64;
 use crate::tensor::{self, Header, Tensor};
@@ -189,8 +191,15 @@ pub fn generate() -> Vec<(&'static str, String)> {
         ("tensor.json", to_json(&tensor_file(&mut rng))),
         ("state.json", to_json(&state_file(&mut rng))),
         ("batch.json", to_json(&batch_file(&mut rng))),
+        ("ops.json", to_json(&ops::ops_file())),
     ];
     files.into()
+}
+
+/// The vector files that need the wgpu backend (see [`ops::ops_wgpu_file`]).
+#[cfg(feature = "wgpu")]
+pub fn generate_wgpu() -> Vec<(&'static str, String)> {
+    vec![("ops_wgpu.json", to_json(&ops::ops_wgpu_file()))]
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
