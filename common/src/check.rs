@@ -40,12 +40,12 @@ pub enum Class {
 }
 
 impl Class {
-    /// `ε_in = (1+δ)² − 1 = 2δ + δ²` for input rounding `δ`, in units of 2^-22.
+    /// `ε_in·2^24`, with `ε_in = (1+δ)² − 1 = 2δ + δ²` for input rounding `δ`.
     fn eps_in_units(self) -> u64 {
         match self {
             Class::Fp32 => 0,
-            Class::Tf32 => (1 << 12) + 1,       // 2^-10 + 2^-22
-            Class::Bf16 => ((1 << 9) + 1) << 6, // 2^-7 + 2^-16
+            Class::Tf32 => (1 << 14) + 4,        // 2^-10 + 2^-22
+            Class::Bf16 => (1 << 17) + (1 << 8), // 2^-7 + 2^-16
         }
     }
 }

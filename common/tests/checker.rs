@@ -37,6 +37,7 @@ fn rejected_ops(
     trace: &Trace,
     data: &Tensor,
     seed: &[u8; 32],
+    class: Class,
 ) -> Vec<(usize, &'static str)> {
     let step = Step {
         program,
@@ -44,7 +45,7 @@ fn rejected_ops(
         dataset: Some(data),
         seed,
         step: trace.step,
-        class: Class::Fp32,
+        class,
     };
     step.validate().expect("the trace fits the program");
     let mut rejected = Vec::new();
@@ -85,7 +86,7 @@ fn every_op_of_honest_steps_passes() {
     for t in [0, 3, 9] {
         let (_, trace) = honest(&e, t);
         assert_eq!(
-            rejected_ops(&program, &trace, &data, &task.seed),
+            rejected_ops(&program, &trace, &data, &task.seed, Class::Fp32),
             vec![],
             "step {t}"
         );
@@ -311,7 +312,7 @@ fn every_cheat_makes_some_op_of_the_step_fail() {
     let honest_engine = engine(program.clone(), &data);
     let t = 4;
     let (state, honest_trace) = honest(&honest_engine, t);
-    let check = |trace: &Trace| rejected_ops(&program, trace, &data, &task.seed);
+    let check = |trace: &Trace| rejected_ops(&program, trace, &data, &task.seed, Class::Fp32);
 
     // The learning rate times 1.01.
     let fast = task.model.training(mlp::Sgd {
@@ -362,6 +363,22 @@ fn every_cheat_makes_some_op_of_the_step_fail() {
 
     // And the honest trace itself passes.
     assert_eq!(check(&honest_trace), vec![]);
+}
+
+#[test]
+fn honest_tf32_and_bf16_steps_pass_under_their_own_class() {
+    let data = train_set();
+    let task = task();
+    let program = task.model.training(task.sgd);
+    let (state, _) = honest(&engine(program.clone(), &data), 2);
+    for class in [Class::Tf32, Class::Bf16] {
+        let trace = engine(program.clone(), &data)
+            .with_precision(class)
+            .trace(&state, 2)
+            .expect("trace");
+        let rejected = rejected_ops(&program, &trace, &data, &task.seed, class);
+        assert_eq!(rejected, vec![], "{class:?}");
+    }
 }
 
 #[test]

@@ -53,27 +53,51 @@ library Dot {
         }
         (bool finite, uint256 fb) = _window(a, b, n);
         if (!finite) return Verdict.Reason.NonFiniteInput;
-        (uint256 pos, uint256 neg, uint256 magnitude, uint256 flushable) = _sums(a, b, n, fb);
-        int256 f = int256(fb) - 298;
+        Sums memory sums = _sums(a, b, n, fb);
+        return _decide(sums, n, int256(fb) - 298, eps, claim);
+    }
+
+    /// @dev The products in units of 2^F, rounded down: their positive and negative parts, and
+    /// upper bounds of `Σ|a_i·b_i|` and of the part with a subnormal input.
+    struct Sums {
+        uint256 pos;
+        uint256 neg;
+        uint256 magnitude;
+        uint256 flushable;
+    }
+
+    /// @dev Rules 2 and 3 on the sums of a window at `2^f`.
+    function _decide(Sums memory s, uint256 n, int256 f, uint256 eps, uint256 claim)
+        private
+        pure
+        returns (Verdict.Reason)
+    {
         uint256 denominator = (1 << 24) - n;
         // Rule 2: |any partial sum| ≤ (1 + γ_n)·Σ|a_i·b_i| may reach the largest f32.
         if (
             f > NO_OVERFLOW_BELOW
-                && magnitude << 24 >= (((1 << 24) - 1) * denominator) << uint256(104 - f)
+                && s.magnitude << 24 >= (((1 << 24) - 1) * denominator) << uint256(104 - f)
         ) return Verdict.Reason.MayOverflow;
-        (bool claimFinite, bool negative, uint256 m, uint256 eb) = Float.decode(claim);
-        if (!claimFinite) return Verdict.Reason.NonFiniteClaim;
-        uint256 tiny = f <= -126 ? (4 * n) << uint256(-126 - f) : ((4 * n - 1) >> uint256(f + 126)) + 1;
-        uint256 rhs = (eps + n) * magnitude + (tiny + flushable) * denominator;
-        // The claim's exponent relative to the window: e − F.
-        int256 shift = int256(eb) - 149 - f;
-        if (m != 0 && shift > CLAIM_REACH) return Verdict.Reason.OutsideBound;
-        uint256 x = shift >= 0 ? m << uint256(shift) : m >> uint256(-shift);
-        int256 distance = (negative ? -int256(x) : int256(x)) - (int256(pos) - int256(neg));
-        uint256 d = uint256(distance >= 0 ? distance : -distance);
+        if (!Float.isFinite(claim)) return Verdict.Reason.NonFiniteClaim;
+        uint256 tiny =
+            f <= -126 ? (4 * n) << uint256(-126 - f) : ((4 * n - 1) >> uint256(f + 126)) + 1;
+        uint256 rhs = (eps + n) * s.magnitude + (tiny + s.flushable) * denominator;
+        uint256 d = _distance(s, f, claim);
+        if (d == type(uint256).max) return Verdict.Reason.OutsideBound;
         uint256 slack = n + 1;
         if (d > slack && (d - slack) * denominator > rhs) return Verdict.Reason.OutsideBound;
         return Verdict.Reason.WithinBound;
+    }
+
+    /// @dev `|X − C|` in units of 2^f, the claim `X` rounded towards zero; a claim past the
+    /// reach of every bound gives `type(uint256).max`.
+    function _distance(Sums memory s, int256 f, uint256 claim) private pure returns (uint256) {
+        (, bool negative, uint256 m, uint256 eb) = Float.decode(claim);
+        int256 shift = int256(eb) - 149 - f;
+        if (m != 0 && shift > CLAIM_REACH) return type(uint256).max;
+        uint256 x = shift >= 0 ? m << uint256(shift) : m >> uint256(-shift);
+        int256 distance = (negative ? -int256(x) : int256(x)) - (int256(s.pos) - int256(s.neg));
+        return uint256(distance >= 0 ? distance : -distance);
     }
 
     /// @notice Judges `claim` as `Σ a_i·b_i` for a few terms given as f32 bits.
@@ -97,7 +121,10 @@ library Dot {
         assembly ("memory-safe") {
             function le(p, i) -> v {
                 v := shr(224, mload(add(p, mul(i, 4))))
-                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(shr(8, and(v, 0xff0000)), shr(24, v)))
+                v := or(
+                    or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))),
+                    or(shr(8, and(v, 0xff0000)), shr(24, v))
+                )
             }
             function biased(v) -> eb {
                 let field := and(shr(23, v), 0xff)
@@ -122,42 +149,54 @@ library Dot {
         fb = any && top > FLOOR + WINDOW ? top - WINDOW : FLOOR;
     }
 
-    /// @dev The products in units of 2^F, rounded down: positive and negative parts, and upper
-    /// bounds of `Σ|a_i·b_i|` and of the part with a subnormal input. Each product is below
-    /// 2^168 and n ≤ 2^20, so no sum overflows.
+    /// @dev The sums of the products at the window `fb`. Each product is below 2^168 and
+    /// n ≤ 2^20, so no sum overflows.
     function _sums(bytes memory a, bytes memory b, uint256 n, uint256 fb)
         private
         pure
-        returns (uint256 pos, uint256 neg, uint256 magnitude, uint256 flushable)
+        returns (Sums memory s)
     {
+        uint256 pos;
+        uint256 neg;
+        uint256 magnitude;
+        uint256 flushable;
         assembly ("memory-safe") {
             function le(p, i) -> v {
                 v := shr(224, mload(add(p, mul(i, 4))))
-                v := or(or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))), or(shr(8, and(v, 0xff0000)), shr(24, v)))
+                v := or(
+                    or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))),
+                    or(shr(8, and(v, 0xff0000)), shr(24, v))
+                )
             }
-            let pa := add(a, 0x20)
-            let pb := add(b, 0x20)
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                let va := le(pa, i)
-                let vb := le(pb, i)
+            // One product in units of 2^F, rounded down, and whether an input is subnormal.
+            function product(va, vb, w) -> p, subnormal {
                 let fa := and(shr(23, va), 0xff)
-                let fbits := and(shr(23, vb), 0xff)
+                let fv := and(shr(23, vb), 0xff)
                 let ma := and(va, 0x7fffff)
                 let mb := and(vb, 0x7fffff)
-                let sub_ := or(and(iszero(fa), iszero(iszero(ma))), and(iszero(fbits), iszero(iszero(mb))))
+                subnormal := or(
+                    and(iszero(fa), iszero(iszero(ma))),
+                    and(iszero(fv), iszero(iszero(mb)))
+                )
                 if fa { ma := or(ma, 0x800000) }
-                if fbits { mb := or(mb, 0x800000) }
-                let g := add(sub(fa, iszero(iszero(fa))), sub(fbits, iszero(iszero(fbits))))
-                let p := mul(ma, mb)
-                switch lt(g, fb)
-                case 1 { p := shr(sub(fb, g), p) }
-                default { p := shl(sub(g, fb), p) }
+                if fv { mb := or(mb, 0x800000) }
+                let g := add(sub(fa, iszero(iszero(fa))), sub(fv, iszero(iszero(fv))))
+                p := mul(ma, mb)
+                switch lt(g, w)
+                case 1 { p := shr(sub(w, g), p) }
+                default { p := shl(sub(g, w), p) }
+            }
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                let va := le(add(a, 0x20), i)
+                let vb := le(add(b, 0x20), i)
+                let p, subnormal := product(va, vb, fb)
                 switch shr(31, xor(va, vb))
                 case 1 { neg := add(neg, p) }
                 default { pos := add(pos, p) }
                 magnitude := add(magnitude, add(p, 1))
-                if sub_ { flushable := add(flushable, add(p, 1)) }
+                if subnormal { flushable := add(flushable, add(p, 1)) }
             }
         }
+        s = Sums(pos, neg, magnitude, flushable);
     }
 }

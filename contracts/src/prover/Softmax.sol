@@ -58,7 +58,8 @@ library Softmax {
             uint256 down = shift >= 0 ? m << uint256(shift) : m >> uint256(-shift);
             uint256 up = down;
             if (shift < 0 && down << uint256(-shift) != m) up += 1;
-            (int256 xLo, int256 xHi) = negative ? (-int256(up), -int256(down)) : (int256(down), int256(up));
+            (int256 xLo, int256 xHi) =
+                negative ? (-int256(up), -int256(down)) : (int256(down), int256(up));
             outside = xLo > oHi || xHi < oLo;
         }
         return outside ? Verdict.Reason.OutsideBound : Verdict.Reason.WithinBound;
@@ -80,23 +81,8 @@ library Softmax {
         pure
         returns (uint256 pLo, uint256 pHi)
     {
+        (uint256 sumLo, uint256 sumHi, uint256 eLoJ, uint256 eHiJ) = _exps(lo, hi, j);
         uint256 c = lo.length;
-        int256 maxLo = lo[0];
-        int256 maxHi = hi[0];
-        for (uint256 i = 1; i < c; i++) {
-            if (lo[i] > maxLo) maxLo = lo[i];
-            if (hi[i] > maxHi) maxHi = hi[i];
-        }
-        uint256 sumLo;
-        uint256 sumHi;
-        uint256 eLoJ;
-        uint256 eHiJ;
-        for (uint256 i = 0; i < c; i++) {
-            (uint256 eLo, uint256 eHi) = _exp(maxLo - hi[i], maxHi - lo[i]);
-            sumLo += eLo;
-            sumHi += eHi;
-            if (i == j) (eLoJ, eHiJ) = (eLo, eHi);
-        }
         // The sum of C non-negative terms in any order: within γ_C, and C flushes.
         sumLo = _sat(sumLo * ((1 << 24) - 2 * c) / ((1 << 24) - c), c);
         sumHi = _ceilDiv(sumHi << 24, (1 << 24) - c) + c;
@@ -105,8 +91,41 @@ library Softmax {
         pHi = _ceilDiv(_ceilDiv(eHiJ * UNIT, sumLo) * ((1 << 23) + 4), 1 << 23) + 1;
     }
 
+    /// @dev The sums of the bounds of every computed exp, and the bounds of exp number j.
+    function _exps(int256[] memory lo, int256[] memory hi, uint256 j)
+        private
+        pure
+        returns (uint256 sumLo, uint256 sumHi, uint256 eLoJ, uint256 eHiJ)
+    {
+        (int256 maxLo, int256 maxHi) = _max(lo, hi);
+        for (uint256 i = 0; i < lo.length; i++) {
+            (uint256 eLo, uint256 eHi) = _exp(maxLo - hi[i], maxHi - lo[i]);
+            sumLo += eLo;
+            sumHi += eHi;
+            if (i == j) (eLoJ, eHiJ) = (eLo, eHi);
+        }
+    }
+
+    /// @dev The largest lower and the largest upper bound: the bounds of max z.
+    function _max(int256[] memory lo, int256[] memory hi)
+        private
+        pure
+        returns (int256 maxLo, int256 maxHi)
+    {
+        maxLo = lo[0];
+        maxHi = hi[0];
+        for (uint256 i = 1; i < lo.length; i++) {
+            if (lo[i] > maxLo) maxLo = lo[i];
+            if (hi[i] > maxHi) maxHi = hi[i];
+        }
+    }
+
     /// @dev Bounds of the computed `exp(z_i − max)` for `max − z_i` in [aLo, aHi] (units).
-    function _exp(int256 aLoSigned, int256 aHiSigned) private pure returns (uint256 eLo, uint256 eHi) {
+    function _exp(int256 aLoSigned, int256 aHiSigned)
+        private
+        pure
+        returns (uint256 eLo, uint256 eHi)
+    {
         uint256 aLo = aLoSigned < 0 ? 0 : uint256(aLoSigned);
         uint256 aHi = uint256(aHiSigned);
         // The argument's rounding (u|x|) and flush.

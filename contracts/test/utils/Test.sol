@@ -22,6 +22,10 @@ interface Vm {
         external
         pure
         returns (bytes32[] memory);
+    function parseJsonUintArray(string calldata json, string calldata key)
+        external
+        pure
+        returns (uint256[] memory);
     function parseJsonString(string calldata json, string calldata key)
         external
         pure
