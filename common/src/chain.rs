@@ -14,6 +14,22 @@ pub mod bindings {
         CommitmentChecker,
         "../contracts/out/CommitmentChecker.sol/CommitmentChecker.json"
     );
+    /// `OpChecker` and the library types of its calls.
+    pub mod op_checker {
+        alloy::sol!(
+            #[sol(rpc, all_derives)]
+            OpChecker,
+            "../contracts/out/OpChecker.sol/OpChecker.json"
+        );
+    }
+    /// `OpProver` and the library types of its calls (`OpProof`, `Tensor`, `Verdict`).
+    pub mod op_prover {
+        alloy::sol!(
+            #[sol(rpc, all_derives)]
+            OpProver,
+            "../contracts/out/OpProver.sol/OpProver.json"
+        );
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

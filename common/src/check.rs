@@ -409,6 +409,11 @@ impl Question {
     }
 }
 
+/// The biased exponent field of an f32 (0 for zeros and subnormals).
+fn field(x: f32) -> i32 {
+    ((x.to_bits() >> 23) & 0xff) as i32
+}
+
 fn is_subnormal(x: f32) -> bool {
     x != 0.0 && x.is_subnormal()
 }
@@ -496,7 +501,8 @@ impl Signed {
 }
 
 /// The on-chain window (PROTOCOL §7): a dot product's integers count units of `2^F`,
-/// `F = max(G − WINDOW, FLOOR)`, `G` the largest `e_a + e_b` of a non-zero product.
+/// `F = max(G − WINDOW, FLOOR)`, `G = max_i(field(a_i) + field(b_i)) − 300` over the biased
+/// exponent fields, an upper bound of every `e_a + e_b + 2`.
 const WINDOW: i32 = 120;
 const FLOOR: i32 = -186;
 /// A claim `2^CLAIM_REACH` units or more from zero is outside every bound the window can hold.
@@ -521,12 +527,15 @@ fn dot(terms: &[(f32, f32)], class: Class, claim: f32) -> Verdict {
         n >= 1 && n <= u64::from(MAX_DIM),
         "Program::validate keeps every dot product within 1..=MAX_DIM terms"
     );
-    let top = decoded
+    // G from the raw exponent fields of every term, zeros included: cheap on chain (a word of
+    // eight values at a time), at most 2 above any e_a + e_b, and a zero's e = -149 keeps its
+    // products below 2^-45, where the window's slack is far below the bound's 4n·2^-126.
+    let top = terms
         .iter()
-        .filter(|(a, b)| a.m != 0 && b.m != 0)
-        .map(|(a, b)| a.e + b.e)
-        .max();
-    let f = top.map_or(FLOOR, |g| (g - WINDOW).max(FLOOR));
+        .map(|(a, b)| field(*a) + field(*b) - 300)
+        .max()
+        .expect("at least one term");
+    let f = (top - WINDOW).max(FLOOR);
     let one = W::from(1u64);
     let (mut pos, mut neg, mut magnitude, mut flushable) = (W::ZERO, W::ZERO, W::ZERO, W::ZERO);
     for (a, b) in &decoded {

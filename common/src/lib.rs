@@ -15,6 +15,7 @@ pub mod dataset;
 pub mod engine;
 pub mod merkle;
 pub mod program;
+pub mod prove;
 pub mod rng;
 pub mod run;
 mod serde_hex;

@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod ops;
+pub mod prover;
 
 use crate::merkle::{self, Hash};
 use crate::rng::SplitMix64;
@@ -192,6 +193,7 @@ pub fn generate() -> Vec<(&'static str, String)> {
         ("state.json", to_json(&state_file(&mut rng))),
         ("batch.json", to_json(&batch_file(&mut rng))),
         ("ops.json", to_json(&ops::ops_file())),
+        ("prover.json", to_json(&prover::prover_file())),
     ];
     files.into()
 }

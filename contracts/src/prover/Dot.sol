@@ -11,7 +11,7 @@ import {Verdict} from "./Verdict.sol";
 ///     |ĉ − c| ≤ ((1+ε_in)(1+γ_n) − 1)·Σ|a_i·b_i| + 4n·2^-126 + Σ_{a_i or b_i subnormal}|a_i·b_i|
 ///
 /// Every product `±m_a·m_b·2^(e_a+e_b)` is counted in units of `2^F`, `F = max(G − 120, −186)`
-/// with `G` the largest `e_a + e_b` of a non-zero product. Products below a unit are rounded
+/// with `G = max_i(field(a_i) + field(b_i)) − 300` over the raw exponent fields. Products below a unit are rounded
 /// down; `c` and the claim then lie within `n` and `1` units of their integers, which the bound
 /// adds, so a rounding only ever widens what is accepted. Each integer stays below 2^250.
 library Dot {
@@ -51,17 +51,16 @@ library Dot {
         if (n == 0 || n > MAX_TERMS || a.length != b.length || a.length % 4 != 0) {
             revert TermCount(a.length, b.length);
         }
-        (bool finite, uint256 fb) = _window(a, b, n);
+        (bool finite, bool zeroField, uint256 fb) = _window(a, b, n);
         if (!finite) return Verdict.Reason.NonFiniteInput;
-        Sums memory sums = _sums(a, b, n, fb);
+        Sums memory sums = _sums(a, b, n, fb, zeroField);
         return _decide(sums, n, int256(fb) - 298, eps, claim);
     }
 
-    /// @dev The products in units of 2^F, rounded down: their positive and negative parts, and
-    /// upper bounds of `Σ|a_i·b_i|` and of the part with a subnormal input.
+    /// @dev The products in units of 2^F, rounded down: their signed sum `c`, and upper bounds of
+    /// `Σ|a_i·b_i|` and of the part with a subnormal input.
     struct Sums {
-        uint256 pos;
-        uint256 neg;
+        int256 c;
         uint256 magnitude;
         uint256 flushable;
     }
@@ -96,7 +95,7 @@ library Dot {
         int256 shift = int256(eb) - 149 - f;
         if (m != 0 && shift > CLAIM_REACH) return type(uint256).max;
         uint256 x = shift >= 0 ? m << uint256(shift) : m >> uint256(-shift);
-        int256 distance = (negative ? -int256(x) : int256(x)) - (int256(s.pos) - int256(s.neg));
+        int256 distance = (negative ? -int256(x) : int256(x)) - s.c;
         return uint256(distance >= 0 ? distance : -distance);
     }
 
@@ -109,94 +108,132 @@ library Dot {
         return judge(Float.pack(a), Float.pack(b), class, claim);
     }
 
-    /// @dev Whether every input is finite, and the window's biased exponent `F + 298`.
+    /// @dev Whether every input is finite, whether any has a zero exponent field (zero or
+    /// subnormal), and the window's biased exponent `F + 298 = max(G_raw − 122, 112)`, `G_raw`
+    /// the largest sum of two raw exponent fields. Eight values at a time (SWAR): a word of each
+    /// row, each 4-byte lane byte-swapped to big-endian; the fields' tests and a lane-wise
+    /// running maximum need no lane to be taken out until the end.
     function _window(bytes memory a, bytes memory b, uint256 n)
         private
         pure
-        returns (bool finite, uint256 fb)
+        returns (bool finite, bool zeroField, uint256 fb)
     {
+        uint256 bad;
+        uint256 zero;
         uint256 top;
-        bool any;
-        finite = true;
         assembly ("memory-safe") {
-            function le(p, i) -> v {
-                v := shr(224, mload(add(p, mul(i, 4))))
-                v := or(
-                    or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))),
-                    or(shr(8, and(v, 0xff0000)), shr(24, v))
-                )
+            function swap(w) -> r {
+                let m8 := 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff
+                let m16 := 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff
+                r := or(shl(8, and(w, m8)), and(shr(8, w), m8))
+                r := or(shl(16, and(r, m16)), and(shr(16, r), m16))
             }
-            function biased(v) -> eb {
-                let field := and(shr(23, v), 0xff)
-                eb := sub(field, iszero(iszero(field)))
-            }
+            let exps := 0x7f8000007f8000007f8000007f8000007f8000007f8000007f8000007f800000
+            let unit := 0x0080000000800000008000000080000000800000008000000080000000800000
+            let high := 0x8000000080000000800000008000000080000000800000008000000080000000
+            let most := 0
             let pa := add(a, 0x20)
             let pb := add(b, 0x20)
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                let va := le(pa, i)
-                let vb := le(pb, i)
-                if or(eq(and(shr(23, va), 0xff), 0xff), eq(and(shr(23, vb), 0xff), 0xff)) {
-                    finite := 0
-                    break
+            for { let left := n } left {} {
+                let wa := swap(mload(pa))
+                let wb := swap(mload(pb))
+                if lt(left, 8) {
+                    // Lanes past the row hold the smallest normal: finite, not zero, and too
+                    // small to move the window.
+                    let rest := sub(shl(shl(5, sub(8, left)), 1), 1)
+                    wa := or(and(wa, not(rest)), and(unit, rest))
+                    wb := or(and(wb, not(rest)), and(unit, rest))
+                    left := 8
                 }
-                if and(iszero(iszero(and(va, 0x7fffffff))), iszero(iszero(and(vb, 0x7fffffff)))) {
-                    let g := add(biased(va), biased(vb))
-                    if or(iszero(any), gt(g, top)) { top := g }
-                    any := 1
-                }
+                left := sub(left, 8)
+                pa := add(pa, 0x20)
+                pb := add(pb, 0x20)
+                let xa := and(wa, exps)
+                let xb := and(wb, exps)
+                // A field of all ones carries into the lane's top bit; a field of zeros does not
+                // clear it from below.
+                bad := or(bad, and(or(add(xa, unit), add(xb, unit)), high))
+                zero := or(
+                    zero,
+                    and(not(and(sub(or(xa, high), unit), sub(or(xb, high), unit))), high)
+                )
+                let sums := add(shr(23, xa), shr(23, xb))
+                let ge := mul(shr(31, and(sub(or(most, high), sums), high)), 0xffffffff)
+                most := or(and(most, ge), and(sums, not(ge)))
+            }
+            for { let sh := 0 } lt(sh, 256) { sh := add(sh, 32) } {
+                let lane := and(shr(sh, most), 0xffffffff)
+                if gt(lane, top) { top := lane }
             }
         }
-        fb = any && top > FLOOR + WINDOW ? top - WINDOW : FLOOR;
+        finite = bad == 0;
+        zeroField = zero != 0;
+        fb = top > FLOOR + WINDOW + 2 ? top - WINDOW - 2 : FLOOR;
     }
 
     /// @dev The sums of the products at the window `fb`. Each product is below 2^168 and
-    /// n ≤ 2^20, so no sum overflows.
-    function _sums(bytes memory a, bytes memory b, uint256 n, uint256 fb)
+    /// n ≤ 2^20, so no sum overflows. The part with a subnormal input is summed in a loop of
+    /// its own, only when there is one (a zero counts: it costs a loop, never a verdict).
+    function _sums(bytes memory a, bytes memory b, uint256 n, uint256 fb, bool subnormal)
         private
         pure
         returns (Sums memory s)
     {
-        uint256 pos;
-        uint256 neg;
+        int256 c;
         uint256 magnitude;
         uint256 flushable;
         assembly ("memory-safe") {
-            function le(p, i) -> v {
-                v := shr(224, mload(add(p, mul(i, 4))))
-                v := or(
-                    or(shl(24, and(v, 0xff)), shl(8, and(v, 0xff00))),
-                    or(shr(8, and(v, 0xff0000)), shr(24, v))
-                )
+            function swap(w) -> r {
+                let m8 := 0x00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff00ff
+                let m16 := 0x0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff0000ffff
+                r := or(shl(8, and(w, m8)), and(shr(8, w), m8))
+                r := or(shl(16, and(r, m16)), and(shr(16, r), m16))
             }
-            // One product in units of 2^F, rounded down, and whether an input is subnormal.
-            function product(va, vb, w) -> p, subnormal {
+            // |a·b| in units of 2^w, rounded down, for two big-endian f32.
+            function product(va, vb, w) -> p {
                 let fa := and(shr(23, va), 0xff)
                 let fv := and(shr(23, vb), 0xff)
-                let ma := and(va, 0x7fffff)
-                let mb := and(vb, 0x7fffff)
-                subnormal := or(
-                    and(iszero(fa), iszero(iszero(ma))),
-                    and(iszero(fv), iszero(iszero(mb)))
+                p := mul(
+                    or(and(va, 0x7fffff), shl(23, iszero(iszero(fa)))),
+                    or(and(vb, 0x7fffff), shl(23, iszero(iszero(fv))))
                 )
-                if fa { ma := or(ma, 0x800000) }
-                if fv { mb := or(mb, 0x800000) }
                 let g := add(sub(fa, iszero(iszero(fa))), sub(fv, iszero(iszero(fv))))
-                p := mul(ma, mb)
                 switch lt(g, w)
                 case 1 { p := shr(sub(w, g), p) }
                 default { p := shl(sub(g, w), p) }
             }
-            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
-                let va := le(add(a, 0x20), i)
-                let vb := le(add(b, 0x20), i)
-                let p, subnormal := product(va, vb, fb)
-                switch shr(31, xor(va, vb))
-                case 1 { neg := add(neg, p) }
-                default { pos := add(pos, p) }
-                magnitude := add(magnitude, add(p, 1))
-                if subnormal { flushable := add(flushable, add(p, 1)) }
+            let pa := add(a, 0x20)
+            let pb := add(b, 0x20)
+            for { let left := n } left {} {
+                let wa := swap(mload(pa))
+                let wb := swap(mload(pb))
+                let lanes := 8
+                if lt(left, 8) { lanes := left }
+                left := sub(left, lanes)
+                pa := add(pa, 0x20)
+                pb := add(pb, 0x20)
+                for { let sh := 224 } lanes { sh := sub(sh, 32) } {
+                    lanes := sub(lanes, 1)
+                    let va := and(shr(sh, wa), 0xffffffff)
+                    let vb := and(shr(sh, wb), 0xffffffff)
+                    let p := product(va, vb, fb)
+                    magnitude := add(magnitude, p)
+                    // Add p or −p: the sign bit of va ⊕ vb picks +1 or −1.
+                    c := add(c, mul(p, sub(1, shl(1, shr(31, xor(va, vb))))))
+                    if subnormal {
+                        let fa := and(shr(23, va), 0xff)
+                        let fv := and(shr(23, vb), 0xff)
+                        if or(
+                            and(iszero(fa), iszero(iszero(and(va, 0x7fffff)))),
+                            and(iszero(fv), iszero(iszero(and(vb, 0x7fffff))))
+                        ) {
+                            flushable := add(flushable, add(p, 1))
+                        }
+                    }
+                }
             }
+            magnitude := add(magnitude, n)
         }
-        s = Sums(pos, neg, magnitude, flushable);
+        s = Sums(c, magnitude, flushable);
     }
 }

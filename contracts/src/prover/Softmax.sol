@@ -141,29 +141,37 @@ library Softmax {
 
     /// @dev `exp(−a·2^-120)` in units of 2^-120, rounded up or down, rigorously.
     function _expNeg(uint256 a, bool upper) private pure returns (uint256 y) {
-        uint256 t = upper ? a >> HALVINGS : _ceilDiv(a, HALVING_DIVISOR);
-        uint256 down = UNIT;
-        uint256 up = UNIT;
-        uint256 evenDown = UNIT;
-        uint256 evenUp = UNIT;
-        uint256 oddDown;
-        uint256 oddUp;
-        for (uint256 i = 1; i <= TAYLOR_TERMS + 1; i++) {
-            uint256 d = i * UNIT;
-            down = down * t / d;
-            up = _ceilDiv(up * t, d);
-            if (i == TAYLOR_TERMS + 1) break;
-            if (i % 2 == 0) {
-                evenDown += down;
-                evenUp += up;
-            } else {
-                oddDown += down;
-                oddUp += up;
+        // Every term is at most 2^120 and t < 2^120, so no product reaches 2^241.
+        unchecked {
+            uint256 t = upper ? a >> HALVINGS : (a + HALVING_DIVISOR - 1) / HALVING_DIVISOR;
+            uint256 down = UNIT;
+            uint256 up = UNIT;
+            uint256 evenDown = UNIT;
+            uint256 evenUp = UNIT;
+            uint256 oddDown;
+            uint256 oddUp;
+            for (uint256 i = 1; i <= TAYLOR_TERMS + 1; i++) {
+                uint256 d = i * UNIT;
+                down = down * t / d;
+                up = (up * t + d - 1) / d;
+                if (i == TAYLOR_TERMS + 1) break;
+                if (i % 2 == 0) {
+                    evenDown += down;
+                    evenUp += up;
+                } else {
+                    oddDown += down;
+                    oddUp += up;
+                }
             }
-        }
-        y = upper ? evenUp - oddDown : _sat(evenDown, oddUp + up);
-        for (uint256 i = 0; i < HALVINGS; i++) {
-            y = upper ? _ceilDiv(y * y, UNIT) : y * y / UNIT;
+            if (upper) {
+                y = evenUp - oddDown;
+            } else {
+                y = evenDown > oddUp + up ? evenDown - oddUp - up : 0;
+            }
+            // y ≤ 2^120 + 2^-80: its square stays below 2^241.
+            for (uint256 i = 0; i < HALVINGS; i++) {
+                y = upper ? (y * y + UNIT - 1) / UNIT : y * y / UNIT;
+            }
         }
     }
 

@@ -15,10 +15,14 @@ library Verdict {
         /// Rule 3: the claim is NaN or infinite where the honest value is finite.
         NonFiniteClaim,
         /// Outside the bound.
-        OutsideBound
+        OutsideBound,
+        /// The op's output is not the f32 tensor of the shape its descriptor states (a trace
+        /// of the wrong shape; Rust refuses it before judging any value).
+        WrongShape
     }
 
-    function accepted(Reason r) internal pure returns (bool) {
-        return r == Reason.WithinBound || r == Reason.NonFiniteInput || r == Reason.MayOverflow;
+    /// @notice Whether the verdict proves fraud.
+    function proves(Reason r) internal pure returns (bool) {
+        return r == Reason.NonFiniteClaim || r == Reason.OutsideBound || r == Reason.WrongShape;
     }
 }

@@ -34,8 +34,10 @@ interface Vm {
     function assume(bool condition) external pure;
     function expectRevert(bytes4 selector) external;
     function expectRevert(bytes calldata revertData) external;
+    function expectPartialRevert(bytes4 selector) external;
     function startSnapshotGas(string calldata name) external;
     function stopSnapshotGas() external returns (uint256 gasUsed);
+    function snapshotValue(string calldata name, uint256 value) external;
     function assertEq(uint256 left, uint256 right, string calldata error) external pure;
     function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
     function assertEq(string calldata left, string calldata right, string calldata error)

@@ -1,0 +1,197 @@
+//! Fraud proofs as the contract checks them (DESIGN §6, move 4): from a step's program and
+//! trace, the op proof of one output value — the op's descriptor and path into `programRoot`,
+//! the input rows it reads and the value, each with its paths into the step's `traceRoot`.
+//! The types are the contract's own (`chain::bindings::OpProver`), so what this builds is what
+//! a node sends.
+
+use alloy::primitives::FixedBytes;
+use alloy::sol_types::{SolCall, SolValue};
+
+use crate::chain::bindings::op_prover::OpProver::judgeOpCall;
+use crate::chain::bindings::op_prover::{OpProof, Tensor as SolTensor};
+use crate::check::Class;
+use crate::engine::Trace;
+use crate::merkle::{self, Hash};
+use crate::program::{Op, Program, Slot};
+use crate::tensor::{self, Tensor};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("op {op} is not an op of the program ({ops} ops)")]
+    NoSuchOp { op: usize, ops: usize },
+    #[error("loads are proven by a data proof")]
+    Load,
+    #[error(transparent)]
+    Program(#[from] crate::program::Error),
+    #[error(transparent)]
+    Tensor(#[from] tensor::Error),
+    #[error(transparent)]
+    Merkle(#[from] merkle::Error),
+}
+
+/// The row of input `i` that op `o` reads for its output value `(r, c)` (the contract's
+/// `OpProof._reads`; `check::Step::question` reads the same values).
+pub fn input_row(o: &Op, i: usize, r: u32, c: u32) -> u32 {
+    match o {
+        Op::MatmulNt { .. } => {
+            if i == 0 {
+                r
+            } else {
+                c
+            }
+        }
+        Op::Transpose { .. } | Op::RowSum { .. } => c,
+        Op::AddBias { .. } => {
+            if i == 0 {
+                r
+            } else {
+                0
+            }
+        }
+        _ => r,
+    }
+}
+
+fn h(x: &Hash) -> FixedBytes<32> {
+    FixedBytes(*x)
+}
+
+fn hs(xs: &[Hash]) -> Vec<FixedBytes<32>> {
+    xs.iter().map(h).collect()
+}
+
+fn header(t: &tensor::Header) -> SolTensor::Header {
+    SolTensor::Header {
+        dtype: t.dtype,
+        rows: t.rows,
+        cols: t.cols,
+        rowsRoot: h(&t.rows_root),
+    }
+}
+
+/// A step's trace, committed: every slot's commitment and the tree over their hashes.
+#[derive(Debug)]
+pub struct Committed<'a> {
+    program: &'a Program,
+    slots: &'a [Tensor],
+    commitments: Vec<tensor::Commitment>,
+    tree: merkle::Tree,
+}
+
+impl<'a> Committed<'a> {
+    pub fn new(program: &'a Program, trace: &'a Trace) -> Result<Self, Error> {
+        let commitments: Vec<tensor::Commitment> = trace.slots.iter().map(Tensor::commit).collect();
+        let hashes: Vec<Hash> = commitments.iter().map(|c| c.hash).collect();
+        let tree = merkle::Tree::from_payloads(&hashes)?;
+        Ok(Self {
+            program,
+            slots: &trace.slots,
+            commitments,
+            tree,
+        })
+    }
+
+    /// `traceRoot`.
+    pub fn root(&self) -> Hash {
+        self.tree.root()
+    }
+
+    fn slot(&self, slot: Slot) -> Result<OpProof::Slot, Error> {
+        let proof = self.tree.proof(u64::from(slot))?;
+        Ok(OpProof::Slot {
+            slot: alloy::primitives::U256::from(slot),
+            header: header(&self.commitments[slot as usize].header),
+            siblings: hs(&proof.siblings),
+        })
+    }
+
+    fn row(&self, slot: Slot, row: u32) -> Result<OpProof::Row, Error> {
+        let c = &self.commitments[slot as usize];
+        Ok(OpProof::Row {
+            tensor: self.slot(slot)?,
+            row: alloy::primitives::U256::from(row),
+            data: self.slots[slot as usize].row_bytes(row)?.into(),
+            siblings: hs(&c.row_proof(row)?.siblings),
+        })
+    }
+
+    fn value(&self, slot: Slot, row: u32, col: u32) -> Result<OpProof::Value, Error> {
+        let p =
+            self.slots[slot as usize].value_proof(&self.commitments[slot as usize], row, col)?;
+        Ok(OpProof::Value {
+            tensor: self.slot(slot)?,
+            row: alloy::primitives::U256::from(row),
+            col: alloy::primitives::U256::from(col),
+            chunk: FixedBytes(p.chunk),
+            chunkSiblings: hs(&p.chunk_siblings),
+            rowSiblings: hs(&p.row_siblings),
+        })
+    }
+
+    /// The op proof of value `(row, col)` of op `op`'s output, as the call to
+    /// `OpProver.judgeOp`.
+    pub fn op_proof(
+        &self,
+        class: Class,
+        op: usize,
+        row: u32,
+        col: u32,
+    ) -> Result<judgeOpCall, Error> {
+        let ops = self.program.ops.len();
+        let o = self
+            .program
+            .ops
+            .get(op)
+            .ok_or(Error::NoSuchOp { op, ops })?;
+        if matches!(o, Op::LoadRows { .. }) {
+            return Err(Error::Load);
+        }
+        let descriptors: Vec<Vec<u8>> = self
+            .program
+            .descriptors()?
+            .iter()
+            .map(SolValue::abi_encode)
+            .collect();
+        let program_tree = merkle::Tree::from_payloads(&descriptors)?;
+        let inputs = o
+            .inputs()
+            .iter()
+            .enumerate()
+            .map(|(i, &slot)| self.row(slot, input_row(o, i, row, col)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(judgeOpCall {
+            step: OpProof::Step {
+                programRoot: h(&program_tree.root()),
+                ops: alloy::primitives::U256::from(ops),
+                traceRoot: h(&self.root()),
+                slots: alloy::primitives::U256::from(self.slots.len()),
+                class: class.code(),
+            },
+            op: OpProof::Op {
+                index: alloy::primitives::U256::from(op),
+                descriptor: descriptors[op].clone().into(),
+                siblings: hs(&program_tree.proof(op as u64)?.siblings),
+            },
+            inputs,
+            output: self.value(self.program.output_slot(op), row, col)?,
+        })
+    }
+}
+
+/// The calldata of a proof, as a node sends it.
+pub fn calldata(call: &judgeOpCall) -> Vec<u8> {
+    call.abi_encode()
+}
+
+/// The contract's name for the verdict it returns (`Verdict.Reason`).
+pub fn reason_name(reason: u8) -> &'static str {
+    match reason {
+        0 => "within_bound",
+        1 => "non_finite_input",
+        2 => "may_overflow",
+        3 => "non_finite_claim",
+        4 => "outside_bound",
+        5 => "wrong_shape",
+        _ => "unknown",
+    }
+}
