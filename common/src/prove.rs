@@ -7,12 +7,15 @@
 use alloy::primitives::FixedBytes;
 use alloy::sol_types::{SolCall, SolValue};
 
-use crate::chain::bindings::op_prover::OpProver::judgeOpCall;
+use crate::chain::bindings::op_prover::OpProver::{
+    judgeOpCall, provesLinkFraudCall, provesLoadFraudCall,
+};
 use crate::chain::bindings::op_prover::{OpProof, Tensor as SolTensor};
 use crate::check::Class;
 use crate::engine::Trace;
 use crate::merkle::{self, Hash};
 use crate::program::{Op, Program, Slot};
+use crate::state;
 use crate::tensor::{self, Tensor};
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +24,10 @@ pub enum Error {
     NoSuchOp { op: usize, ops: usize },
     #[error("loads are proven by a data proof")]
     Load,
+    #[error("op {0} is not a load")]
+    NotALoad(usize),
+    #[error("the state has no tensor {index} ({count} tensors)")]
+    NoSuchTensor { index: usize, count: usize },
     #[error(transparent)]
     Program(#[from] crate::program::Error),
     #[error(transparent)]
@@ -128,6 +135,115 @@ impl<'a> Committed<'a> {
         })
     }
 
+    fn op_leaf(&self, op: usize) -> Result<(OpProof::Step, OpProof::Op), Error> {
+        let descriptors: Vec<Vec<u8>> = self
+            .program
+            .descriptors()?
+            .iter()
+            .map(SolValue::abi_encode)
+            .collect();
+        let tree = merkle::Tree::from_payloads(&descriptors)?;
+        Ok((
+            OpProof::Step {
+                programRoot: h(&tree.root()),
+                ops: alloy::primitives::U256::from(self.program.ops.len()),
+                traceRoot: h(&self.root()),
+                slots: alloy::primitives::U256::from(self.slots.len()),
+                class: Class::Fp32.code(),
+            },
+            OpProof::Op {
+                index: alloy::primitives::U256::from(op),
+                descriptor: descriptors[op].clone().into(),
+                siblings: hs(&tree.proof(op as u64)?.siblings),
+            },
+        ))
+    }
+
+    /// The data proof of row `row` of load op `op`'s output against the data set row the batch
+    /// rule names for step `step`, as the call to `OpProver.provesLoadFraud`.
+    pub fn load_proof(
+        &self,
+        dataset: &Tensor,
+        seed: &Hash,
+        step: u64,
+        op: usize,
+        row: u32,
+    ) -> Result<provesLoadFraudCall, Error> {
+        let ops = self.program.ops.len();
+        let o = self
+            .program
+            .ops
+            .get(op)
+            .ok_or(Error::NoSuchOp { op, ops })?;
+        let Op::LoadRows { batch, sequential } = *o else {
+            return Err(Error::NotALoad(op));
+        };
+        let (s, leaf) = self.op_leaf(op)?;
+        let out_slot = self.program.output_slot(op);
+        let out = &self.commitments[out_slot as usize];
+        let data = dataset.commit();
+        let n = dataset.rows();
+        let source = if sequential {
+            ((step * u64::from(batch) + u64::from(row)) % u64::from(n)) as u32
+        } else {
+            crate::batch::row_index(seed, step, row, n)
+        };
+        Ok(provesLoadFraudCall {
+            step: s,
+            op: leaf,
+            data: OpProof::Data {
+                datasetHash: h(&data.hash),
+                header: header(&data.header),
+                seed: FixedBytes(*seed),
+                step,
+            },
+            output: self.slot(out_slot)?,
+            loaded: OpProof::RowRoot {
+                row: alloy::primitives::U256::from(row),
+                root: h(&out.row_roots[row as usize]),
+                siblings: hs(&out.row_proof(row)?.siblings),
+            },
+            source: OpProof::RowRoot {
+                row: alloy::primitives::U256::from(source),
+                root: h(&data.row_roots[source as usize]),
+                siblings: hs(&data.row_proof(source)?.siblings),
+            },
+        })
+    }
+
+    /// The link proof of tensor `k` of `state` (the committed state at the step's start, or
+    /// with `next` after it) against the trace slot that must hold it, as the call to
+    /// `OpProver.provesLinkFraud`.
+    pub fn link_proof(
+        &self,
+        state: &[Tensor],
+        next: bool,
+        k: usize,
+    ) -> Result<provesLinkFraudCall, Error> {
+        let count = state.len();
+        if k >= count || k >= self.program.next_state.len() {
+            return Err(Error::NoSuchTensor { index: k, count });
+        }
+        let hashes: Vec<Hash> = state.iter().map(|t| t.commit().hash).collect();
+        let state_hash = state::state_hash(&hashes)?;
+        let next_slot = self.program.next_state[k];
+        let slot = if next { next_slot } else { k as Slot };
+        let (s, _) = self.op_leaf(0)?;
+        Ok(provesLinkFraudCall {
+            step: s,
+            tensor: OpProof::StateTensor {
+                stateHash: h(&state_hash),
+                tensorCount: alloy::primitives::U256::from(count),
+                index: alloy::primitives::U256::from(k),
+                tensorHash: h(&hashes[k]),
+                siblings: hs(&state::tensor_proof(&hashes, k as u64)?.siblings),
+            },
+            next,
+            nextSlot: alloy::primitives::U256::from(next_slot),
+            slot: self.slot(slot)?,
+        })
+    }
+
     /// The op proof of value `(row, col)` of op `op`'s output, as the call to
     /// `OpProver.judgeOp`.
     pub fn op_proof(
@@ -179,7 +295,7 @@ impl<'a> Committed<'a> {
 }
 
 /// The calldata of a proof, as a node sends it.
-pub fn calldata(call: &judgeOpCall) -> Vec<u8> {
+pub fn calldata<C: SolCall>(call: &C) -> Vec<u8> {
     call.abi_encode()
 }
 

@@ -192,7 +192,8 @@ impl Tensor {
                 });
             }
         });
-        let rows_root = merkle::root(&row_roots).expect("a tensor has at least one row");
+        let rows_root =
+            merkle::root(&row_leaves(&row_roots)).expect("a tensor has at least one row");
         let header = Header {
             dtype: DTYPE_F32,
             rows: self.rows,
@@ -236,6 +237,11 @@ impl Tensor {
 }
 
 /// The leaf of a chunk of up to 8 values.
+/// The leaves of `rowsRoot`: each row root leaf-hashed like any 32-byte payload (DESIGN §3).
+fn row_leaves(row_roots: &[Hash]) -> Vec<Hash> {
+    row_roots.iter().map(|r| merkle::leaf_hash(r)).collect()
+}
+
 fn chunk_leaf(values: &[f32]) -> Hash {
     merkle::leaf_hash(&chunk_bytes(values))
 }
@@ -323,7 +329,11 @@ impl Header {
                 got: row.len(),
             });
         }
-        proof.verify(&self.rows_root, self.rows.into(), &row_root(row)?)?;
+        proof.verify(
+            &self.rows_root,
+            self.rows.into(),
+            &merkle::leaf_hash(&row_root(row)?),
+        )?;
         Ok(())
     }
 
@@ -353,7 +363,11 @@ impl Header {
             index: proof.row.into(),
             siblings: proof.row_siblings.clone(),
         };
-        row_proof.verify(&self.rows_root, self.rows.into(), &row_root)?;
+        row_proof.verify(
+            &self.rows_root,
+            self.rows.into(),
+            &merkle::leaf_hash(&row_root),
+        )?;
         let at = (proof.col as usize % VALUES_PER_CHUNK) * 4;
         let bytes: [u8; 4] = proof.chunk[at..at + 4]
             .try_into()
@@ -380,7 +394,7 @@ impl Commitment {
                 rows: self.header.rows,
             });
         }
-        Ok(merkle::Tree::from_leaves(&self.row_roots)?.proof(r.into())?)
+        Ok(merkle::Tree::from_leaves(&row_leaves(&self.row_roots))?.proof(r.into())?)
     }
 }
 

@@ -24,6 +24,29 @@ contract OpProver {
         return OpProof.judge(step, op, inputs, output);
     }
 
+    /// @notice Whether a loaded row differs from the data set row the batch rule names.
+    function provesLoadFraud(
+        OpProof.Step calldata step,
+        OpProof.Op calldata op,
+        OpProof.Data calldata data,
+        OpProof.Slot calldata output,
+        OpProof.RowRoot calldata loaded,
+        OpProof.RowRoot calldata source
+    ) external view returns (bool) {
+        return OpProof.judgeLoad(step, op, data, output, loaded, source);
+    }
+
+    /// @notice Whether a state slot of the trace differs from the committed state's tensor.
+    function provesLinkFraud(
+        OpProof.Step calldata step,
+        OpProof.StateTensor calldata tensor,
+        bool next,
+        uint256 nextSlot,
+        OpProof.Slot calldata slot
+    ) external view returns (bool) {
+        return OpProof.judgeLink(step, tensor, next, nextSlot, slot);
+    }
+
     /// @notice Whether the proof proves the value a fraud.
     function provesFraud(
         OpProof.Step calldata step,

@@ -235,7 +235,7 @@ contract CommitmentsTest is Test {
         }
         // forge-lint: disable-next-line(unsafe-typecast)
         uint32 cols = uint32(len / 4);
-        Tensor.Header memory h = Tensor.Header(1, 1, cols, Tensor.rowRoot(row));
+        Tensor.Header memory h = Tensor.Header(1, 1, cols, Merkle.leafHash32(Tensor.rowRoot(row)));
         bytes32 th = Tensor.hash(h);
         checker.checkRow(h, th, 0, row, new bytes32[](0));
         col %= cols;

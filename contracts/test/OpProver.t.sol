@@ -67,6 +67,79 @@ contract OpProverTest is Test {
         vm.assertTrue(frauds > 20, "frauds proven");
     }
 
+    /// @dev Every data and link proof of the vectors gets Rust's answer.
+    function test_dataAndLinkProofsGetRustsAnswer() public view {
+        string[2] memory kinds = ["loads", "links"];
+        uint256 proven;
+        for (uint256 k = 0; k < 2; k++) {
+            uint256 n = lengthOf(json, kinds[k]);
+            vm.assertTrue(n >= 3, kinds[k]);
+            for (uint256 i = 0; i < n; i++) {
+                string memory p = at(kinds[k], i);
+                bytes memory data = vm.parseJsonBytes(json, string.concat(p, ".calldata"));
+                bool want = vm.parseJsonBool(json, string.concat(p, ".fraud"));
+                (bool ok, bytes memory ret) = address(prover).staticcall(data);
+                vm.assertTrue(ok, vm.parseJsonString(json, string.concat(p, ".name")));
+                bool got = abi.decode(ret, (bool));
+                vm.assertEq(
+                    got ? 1 : 0, want ? 1 : 0, vm.parseJsonString(json, string.concat(p, ".name"))
+                );
+                if (got) proven++;
+            }
+        }
+        vm.assertTrue(proven >= 3, "frauds proven");
+    }
+
+    function decodeLoad(bytes calldata data)
+        external
+        pure
+        returns (
+            OpProof.Step memory,
+            OpProof.Op memory,
+            OpProof.Data memory,
+            OpProof.Slot memory,
+            OpProof.RowRoot memory,
+            OpProof.RowRoot memory
+        )
+    {
+        return abi.decode(
+            data[4:],
+            (OpProof.Step, OpProof.Op, OpProof.Data, OpProof.Slot, OpProof.RowRoot, OpProof.RowRoot)
+        );
+    }
+
+    function test_aDataProofOfAnotherSourceRowReverts() public {
+        bytes memory data = vm.parseJsonBytes(json, string.concat(at("loads", 2), ".calldata"));
+        (
+            OpProof.Step memory s,
+            OpProof.Op memory o,
+            OpProof.Data memory d,
+            OpProof.Slot memory out,
+            OpProof.RowRoot memory loaded,
+            OpProof.RowRoot memory source
+        ) = this.decodeLoad(data);
+        vm.assertTrue(prover.provesLoadFraud(s, o, d, out, loaded, source), "as given");
+        source.row = (source.row + 1) % d.header.rows;
+        vm.expectPartialRevert(OpProof.WrongSourceRow.selector);
+        prover.provesLoadFraud(s, o, d, out, loaded, source);
+    }
+
+    function test_aDataProofOfAnotherOpReverts() public {
+        bytes memory data = vm.parseJsonBytes(json, string.concat(at("loads", 0), ".calldata"));
+        (
+            OpProof.Step memory s,
+            OpProof.Op memory o,
+            OpProof.Data memory d,
+            OpProof.Slot memory out,
+            OpProof.RowRoot memory loaded,
+            OpProof.RowRoot memory source
+        ) = this.decodeLoad(data);
+        (, OpProof.Op memory matmul,,) = _find("honest matmul_nt");
+        vm.expectRevert(abi.encodeWithSelector(OpProof.NotALoad.selector, OpProof.MATMUL_NT));
+        prover.provesLoadFraud(s, matmul, d, out, loaded, source);
+        o.index = 0;
+    }
+
     /// @dev The parts of a proof, from its calldata.
     function decode(bytes calldata data)
         external

@@ -17,6 +17,20 @@ use crate::tensor::Tensor;
 #[serde(rename_all = "camelCase")]
 pub struct ProverFile {
     pub cases: Vec<ProofCase>,
+    /// `OpProver.provesLoadFraud` calls.
+    pub loads: Vec<FraudCase>,
+    /// `OpProver.provesLinkFraud` calls.
+    pub links: Vec<FraudCase>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FraudCase {
+    pub name: String,
+    #[serde(with = "crate::serde_hex::bytes")]
+    pub calldata: Vec<u8>,
+    /// Whether the proof proves fraud.
+    pub fraud: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,8 +131,20 @@ fn zeros(t: &Tensor) -> Tensor {
 }
 
 /// A training step of a small MLP on synthetic data, two steps in, on flex.
-/// Returns the task's program and the trace of a solver that ran it with `lr` and `class`.
-fn training_trace(lr: f32, class: Class) -> (Program, Trace) {
+/// The task's program, data set and the state at step 2's start and end (honest), and the
+/// trace of step 2 by a solver that ran it with `lr` and `class` on `data` (the task's data
+/// set unless `swap` exchanges two of its rows).
+struct Run {
+    program: Program,
+    data: Tensor,
+    start: Vec<Tensor>,
+    end: Vec<Tensor>,
+    trace: Trace,
+}
+
+const SEED: [u8; 32] = [9; 32];
+
+fn training_run(lr: f32, class: Class, swap: Option<(u32, u32)>) -> Run {
     let mut rng = SplitMix64(0x5052_4f56_45); // "PROVE"
     let rows: Vec<Vec<f32>> = (0..64)
         .map(|i| {
@@ -128,6 +154,11 @@ fn training_trace(lr: f32, class: Class) -> (Program, Trace) {
         })
         .collect();
     let data = Tensor::from_rows(&rows).expect("rectangular");
+    let mut used = rows.clone();
+    if let Some((x, y)) = swap {
+        used.swap(x as usize, y as usize);
+    }
+    let used = Tensor::from_rows(&used).expect("rectangular");
     let model = mlp::Config {
         input: 16,
         hidden: vec![32],
@@ -143,7 +174,7 @@ fn training_trace(lr: f32, class: Class) -> (Program, Trace) {
         momentum: 0.9,
         batch: 8,
     });
-    let engine = Engine::new(Backend::Flex, honest.clone(), Some(&data), [9; 32]).expect("valid");
+    let engine = Engine::new(Backend::Flex, honest.clone(), Some(&data), SEED).expect("valid");
     let mut state = model.init_params(5);
     let velocities: Vec<Tensor> = state.iter().map(zeros).collect();
     state.extend(velocities);
@@ -155,10 +186,24 @@ fn training_trace(lr: f32, class: Class) -> (Program, Trace) {
             .map(|&s| trace.slots[s as usize].clone())
             .collect();
     }
-    let run = Engine::new(Backend::Flex, program.clone(), Some(&data), [9; 32])
+    let end = {
+        let t = engine.trace(&state, 2).expect("runs");
+        honest
+            .next_state
+            .iter()
+            .map(|&s| t.slots[s as usize].clone())
+            .collect()
+    };
+    let run = Engine::new(Backend::Flex, program.clone(), Some(&used), SEED)
         .expect("valid")
         .with_precision(class);
-    (honest, run.trace(&state, 2).expect("runs"))
+    Run {
+        trace: run.trace(&state, 2).expect("runs"),
+        program: honest,
+        data,
+        start: state,
+        end,
+    }
 }
 
 /// A program of one op over state slots of the given shapes, traced on flex.
@@ -192,7 +237,13 @@ fn one_op(shapes: &[Shape], op: Op, values: impl Fn(usize, usize) -> f32) -> (Pr
 
 pub fn prover_file() -> ProverFile {
     let mut c = Collector { cases: Vec::new() };
-    let (program, trace) = training_trace(0.05, Class::Fp32);
+    let Run {
+        program,
+        trace,
+        data,
+        start,
+        end,
+    } = training_run(0.05, Class::Fp32, None);
     for (op, o) in program.ops.iter().enumerate() {
         if matches!(o, Op::LoadRows { .. }) {
             continue;
@@ -216,8 +267,9 @@ pub fn prover_file() -> ProverFile {
         );
     }
     // Real cheats: the first value each makes an op reject.
-    let (honest_program, bf16) = training_trace(0.05, Class::Bf16);
-    let (_, fast) = training_trace(0.05 * 1.01, Class::Fp32);
+    let bf16 = training_run(0.05, Class::Bf16, None).trace;
+    let fast = training_run(0.05 * 1.01, Class::Fp32, None).trace;
+    let honest_program = program.clone();
     for (what, trace, program, kind) in [
         (
             "bf16 matmul in an fp32 task",
@@ -310,5 +362,68 @@ pub fn prover_file() -> ProverFile {
     );
     let t = forged(&t, &p, 0, |v| v * 1.01);
     c.add("gas: momentum of rows of 64", &p, &t, Class::Fp32, 0);
-    ProverFile { cases: c.cases }
+    // Data proofs: honest loads, and a solver that trained on a data set with two rows swapped.
+    let committed = Committed::new(&program, &trace).expect("commits");
+    let mut loads = Vec::new();
+    let load = |committed: &Committed<'_>, row: u32| {
+        prove::calldata(
+            &committed
+                .load_proof(&data, &SEED, 2, 0, row)
+                .expect("op 0 loads"),
+        )
+    };
+    for row in [0, 7] {
+        loads.push(FraudCase {
+            name: format!("honest load of batch row {row}"),
+            calldata: load(&committed, row),
+            fraud: false,
+        });
+    }
+    let first = crate::batch::row_index(&SEED, 2, 0, data.rows());
+    let swapped = training_run(0.05, Class::Fp32, Some((first, (first + 1) % data.rows()))).trace;
+    let cheat = Committed::new(&program, &swapped).expect("commits");
+    let loaded = swapped.slots[program.output_slot(0) as usize]
+        .row(0)
+        .expect("row");
+    assert_ne!(
+        loaded,
+        data.row(first).expect("row"),
+        "the cheat loads another row"
+    );
+    loads.push(FraudCase {
+        name: "a swapped data row".into(),
+        calldata: load(&cheat, 0),
+        fraud: true,
+    });
+    // Link proofs: the trace against the committed states, honest and replayed.
+    let mut links = Vec::new();
+    for (name, state, next, fraud) in [
+        ("the start state's first tensor", &start, false, false),
+        ("the next state's first tensor", &end, true, false),
+        (
+            "a replayed checkpoint as the next state",
+            &start,
+            true,
+            true,
+        ),
+        ("an old state as the start state", &end, false, true),
+    ] {
+        let slot = if next { program.next_state[0] } else { 0 };
+        let differs = trace.slots[slot as usize].commit().hash != state[0].commit().hash;
+        assert_eq!(differs, fraud, "{name}");
+        links.push(FraudCase {
+            name: name.into(),
+            calldata: prove::calldata(
+                &committed
+                    .link_proof(state, next, 0)
+                    .expect("tensor 0 exists"),
+            ),
+            fraud,
+        });
+    }
+    ProverFile {
+        cases: c.cases,
+        loads,
+        links,
+    }
 }

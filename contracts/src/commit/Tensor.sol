@@ -87,7 +87,7 @@ library Tensor {
         check(h, tensorHash);
         uint256 expected = uint256(h.cols) * 4;
         if (rowBytes.length != expected) revert RowLength(expected, rowBytes.length);
-        Merkle.check(h.rowsRoot, h.rows, row, rowRoot(rowBytes), siblings);
+        Merkle.check(h.rowsRoot, h.rows, row, Merkle.leafHash32(rowRoot(rowBytes)), siblings);
     }
 
     /// @notice Checks that `chunk` holds value `(row, col)` of the tensor `tensorHash` commits
@@ -110,7 +110,7 @@ library Tensor {
             if (used < 32 && uint256(chunk) << (8 * used) != 0) revert NonZeroPadding();
         }
         bytes32 root = Merkle.rootFrom(chunks, chunkIndex, Merkle.leafHash32(chunk), chunkSiblings);
-        Merkle.check(h.rowsRoot, h.rows, row, root, rowSiblings);
+        Merkle.check(h.rowsRoot, h.rows, row, Merkle.leafHash32(root), rowSiblings);
         return f32At(chunk, col % VALUES_PER_CHUNK);
     }
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.30;
 
+import {Batch} from "../commit/Batch.sol";
 import {Merkle} from "../commit/Merkle.sol";
+import {State} from "../commit/State.sol";
 import {Tensor} from "../commit/Tensor.sol";
 import {Dot} from "./Dot.sol";
 import {Exact} from "./Exact.sol";
@@ -85,6 +87,41 @@ library OpProof {
         bytes32[] rowSiblings;
     }
 
+    /// @notice The task's data set (`datasetHash` commits to the header) and where in the run the
+    /// step is: what the batch rule needs.
+    struct Data {
+        bytes32 datasetHash;
+        Tensor.Header header;
+        bytes32 seed;
+        uint64 step;
+    }
+
+    /// @notice A row root with its path into a tensor's `rowsRoot`.
+    struct RowRoot {
+        uint256 row;
+        bytes32 root;
+        bytes32[] siblings;
+    }
+
+    /// @notice A tensor of a state: its hash and its path into the state hash (`tensorCount`
+    /// tensors).
+    struct StateTensor {
+        bytes32 stateHash;
+        uint256 tensorCount;
+        uint256 index;
+        bytes32 tensorHash;
+        bytes32[] siblings;
+    }
+
+    /// @notice A data proof names an op that is not a load.
+    error NotALoad(uint8 kind);
+    /// @notice The data set's rows are not as wide as the load's output.
+    error DatasetShape(uint256 cols, uint256 expected);
+    /// @notice The proof names another data set row than the batch rule does.
+    error WrongSourceRow(uint256 expected, uint256 got);
+    /// @notice A link proof names another trace slot than the state tensor's.
+    error WrongLinkSlot(uint256 expected, uint256 got);
+
     /// @notice The op reads another slot than the proof gives, or another row.
     error WrongInput(
         uint256 input, uint256 expectedSlot, uint256 gotSlot, uint256 expectedRow, uint256 gotRow
@@ -127,6 +164,63 @@ library OpProof {
         );
         _checkInputs(step, d, inputs, output.row, output.col);
         return _judge(d, inputs, output.row, output.col, step.class, claim);
+    }
+
+    /// @notice The data proof (DESIGN §6): row `loaded.row` of the load op's output differs from
+    /// the data set row the batch rule names for it. Returns whether that is so (fraud); a wrong
+    /// shape of the output is fraud too.
+    function judgeLoad(
+        Step memory step,
+        Op memory op,
+        Data memory data,
+        Slot memory output,
+        RowRoot memory loaded,
+        RowRoot memory source
+    ) internal view returns (bool) {
+        Merkle.check(
+            step.programRoot, step.ops, op.index, Merkle.leafHash(op.descriptor), op.siblings
+        );
+        Descriptor memory d = abi.decode(op.descriptor, (Descriptor));
+        if (d.kind != LOAD_ROWS) revert NotALoad(d.kind);
+        if (output.slot != d.output) revert WrongOutput(d.output, output.slot);
+        _inTrace(step, output);
+        Tensor.Header memory h = output.header;
+        if (h.dtype != Tensor.DTYPE_F32 || h.rows != d.rows || h.cols != d.cols) return true;
+        Tensor.check(data.header, data.datasetHash);
+        if (data.header.cols != d.cols) revert DatasetShape(data.header.cols, d.cols);
+        Merkle.check(
+            h.rowsRoot, h.rows, loaded.row, Merkle.leafHash32(loaded.root), loaded.siblings
+        );
+        uint256 n = data.header.rows;
+        uint256 expected = d.attrs[1] != 0
+            ? (uint256(data.step) * d.attrs[0] + loaded.row) % n
+            : Batch.rowIndex(data.seed, data.step, uint32(loaded.row), n);
+        if (source.row != expected) revert WrongSourceRow(expected, source.row);
+        Merkle.check(
+            data.header.rowsRoot, n, source.row, Merkle.leafHash32(source.root), source.siblings
+        );
+        return loaded.root != source.root;
+    }
+
+    /// @notice The link proof (DESIGN §6): trace slot `slot.slot` differs from the state tensor
+    /// it must equal — tensor `k` of the state at the step's start is slot `k`; tensor `k` of
+    /// the state after it is the slot the program's next-state list names, `nextSlot` (the
+    /// caller vouches for it: the game takes it from the task's committed layout). Returns
+    /// whether they differ (fraud).
+    function judgeLink(
+        Step memory step,
+        StateTensor memory tensor,
+        bool next,
+        uint256 nextSlot,
+        Slot memory slot
+    ) internal view returns (bool) {
+        State.checkTensor(
+            tensor.stateHash, tensor.tensorCount, tensor.index, tensor.tensorHash, tensor.siblings
+        );
+        uint256 expected = next ? nextSlot : tensor.index;
+        if (slot.slot != expected) revert WrongLinkSlot(expected, slot.slot);
+        _inTrace(step, slot);
+        return Tensor.hash(slot.header) != tensor.tensorHash;
     }
 
     /// @dev Reverts unless the slot's tensor hash is leaf `slot` of `traceRoot`.

@@ -26,6 +26,7 @@ interface Vm {
         external
         pure
         returns (uint256[] memory);
+    function parseJsonBool(string calldata json, string calldata key) external pure returns (bool);
     function parseJsonString(string calldata json, string calldata key)
         external
         pure
