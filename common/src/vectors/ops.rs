@@ -264,7 +264,7 @@ impl Collector {
 /// A small MLP's training step, traced on `backend`: every op, at the first and the last value
 /// of its output.
 fn trace_cases(c: &mut Collector, backend: Backend) {
-    let mut rng = crate::rng::SplitMix64(0x5452_4143_45); // "TRACE"
+    let mut rng = crate::rng::SplitMix64(0x0054_5241_4345); // "TRACE"
     let rows: Vec<Vec<f32>> = (0..64)
         .map(|i| {
             let mut r: Vec<f32> = (0..16).map(|_| rng.symmetric_unit()).collect();

@@ -145,7 +145,7 @@ struct Run {
 const SEED: [u8; 32] = [9; 32];
 
 fn training_run(lr: f32, class: Class, swap: Option<(u32, u32)>) -> Run {
-    let mut rng = SplitMix64(0x5052_4f56_45); // "PROVE"
+    let mut rng = SplitMix64(0x0050_524f_5645); // "PROVE"
     let rows: Vec<Vec<f32>> = (0..64)
         .map(|i| {
             let mut r: Vec<f32> = (0..16).map(|_| rng.symmetric_unit()).collect();
@@ -328,7 +328,7 @@ pub fn prover_file() -> ProverFile {
     );
 
     // The gas table: each a fraud proof of a value moved just past its bound's reach.
-    let mut rng = SplitMix64(0x4741_53); // "GAS"
+    let mut rng = SplitMix64(0x0047_4153); // "GAS"
     let mut values: Vec<f32> = (0..2 * 4096).map(|_| rng.symmetric_unit()).collect();
     values.push(0.0);
     for n in [64u32, 256, 1024, 4096] {
