@@ -45,4 +45,13 @@ fn demo_proves_a_batch_on_chain_and_rejects_tampered_rows() {
         let reason = c["rejected"].as_str().expect("a reason");
         assert!(reason.starts_with("RootMismatch"), "{c}");
     }
+
+    // The fraud proof: the deployed prover finds the lr × 1.01 trace a fraud, the honest one not.
+    let fraud = &summary["fraudProof"];
+    assert_eq!(fraud["kind"], "sgd_update", "{fraud}");
+    let proofs = fraud["proofs"].as_array().expect("proofs");
+    assert_eq!(proofs.len(), 2);
+    assert_eq!(proofs[0]["trace"], "honest");
+    assert_eq!(proofs[0]["fraud"], false);
+    assert_eq!(proofs[1]["fraud"], true);
 }

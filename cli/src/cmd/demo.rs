@@ -1,6 +1,8 @@
-//! The foundation demo: a real data set committed in Rust, a real contract on a real anvil, the
-//! batch rule computed on both sides, honest row proofs accepted and tampered ones rejected.
-//! (`poai devnet` takes its place once the nodes exist.)
+//! The demo so far: a real data set committed in Rust, a real contract on a real anvil, the
+//! batch rule computed on both sides, honest row proofs accepted and tampered ones rejected; then
+//! a real training step on the data set by an honest solver and by one that changed the learning
+//! rate, and the one-op fraud proof that the deployed prover accepts for the cheat and refuses for
+//! the honest trace. (`poai devnet` takes its place once the nodes exist.)
 
 use std::path::PathBuf;
 
@@ -8,8 +10,14 @@ use alloy::primitives::{B256, Bytes, U256};
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use eyre::{WrapErr, ensure};
+use poai_common::chain::bindings::op_prover::OpProver;
 use poai_common::chain::{self, bindings::CommitmentChecker, bindings::Tensor as SolTensor};
+use poai_common::check::{self, Class};
 use poai_common::dataset::Dataset;
+use poai_common::engine::Backend;
+use poai_common::program::mlp;
+use poai_common::prove::{self, Committed};
+use poai_common::run::{Schedule, TrainingTask};
 use poai_common::tensor;
 use poai_common::{batch, merkle};
 use serde_json::json;
@@ -143,6 +151,8 @@ pub(crate) async fn run(args: Args, json: bool) -> eyre::Result<()> {
         cheats_out.push(json!({ "cheat": what, "rejected": reason }));
     }
 
+    let fraud = fraud_proof(&provider, &dataset, seed).await?;
+
     let summary = json!({
         "dataset": {
             "path": data.display().to_string(),
@@ -155,6 +165,7 @@ pub(crate) async fn run(args: Args, json: bool) -> eyre::Result<()> {
         "chain": { "endpoint": anvil.endpoint(), "chainId": chain_id, "checker": checker.address().to_string(), "version": version },
         "batch": { "seed": hex0x(&seed), "step": args.step, "rows": rows_out },
         "cheats": cheats_out,
+        "fraudProof": fraud,
     });
     if json {
         println!("{summary:#}");
@@ -198,10 +209,116 @@ pub(crate) async fn run(args: Args, json: bool) -> eyre::Result<()> {
             c["rejected"].as_str().unwrap_or_default()
         );
     }
+    println!(
+        "fraud proof  one training step of an MLP {} on the batch rule's rows; a solver that ran it with lr × 1.01",
+        fraud["model"].as_str().unwrap_or_default()
+    );
+    println!(
+        "  the checker finds op {} ({}) value ({}, {}) outside its bound",
+        fraud["op"],
+        fraud["kind"].as_str().unwrap_or_default(),
+        fraud["row"],
+        fraud["col"]
+    );
+    for p in fraud["proofs"].as_array().into_iter().flatten() {
+        println!(
+            "  {:<10} trace: OpProver says fraud = {}  ({} calldata bytes, {} gas)",
+            p["trace"].as_str().unwrap_or_default(),
+            p["fraud"],
+            p["calldataBytes"],
+            p["gas"]
+        );
+    }
     Ok(())
 }
 
 fn describe(h: &tensor::Header) -> String {
     let chunks = u64::from(h.cols).div_ceil(tensor::VALUES_PER_CHUNK as u64);
     format!("{chunks} chunks a row")
+}
+
+/// One training step of the digits MLP by an honest solver and by one that trained with the
+/// learning rate × 1.01; the op the checker finds wrong in the cheat's trace, proven to the
+/// deployed `OpProver` from both traces.
+async fn fraud_proof<P: alloy::providers::Provider>(
+    provider: &P,
+    dataset: &Dataset,
+    seed: merkle::Hash,
+) -> eyre::Result<serde_json::Value> {
+    let data = dataset.scale_features(1.0 / 16.0).tensor;
+    let task = TrainingTask {
+        model: mlp::Config {
+            input: dataset.features,
+            hidden: vec![64],
+            classes: dataset.classes,
+        },
+        sgd: mlp::Sgd {
+            lr: 0.05,
+            momentum: 0.9,
+            batch: 32,
+        },
+        seed,
+        init_seed: 42,
+        schedule: Schedule::new(1, 1)?,
+    };
+    let cheat = TrainingTask {
+        sgd: mlp::Sgd {
+            lr: task.sgd.lr * 1.01,
+            ..task.sgd
+        },
+        ..task.clone()
+    };
+    let program = task.model.training(task.sgd);
+    let init = task.initial_state();
+    let honest = task.engine(Backend::Flex, &data)?.trace(&init, 0)?;
+    let cheated = cheat.engine(Backend::Flex, &data)?.trace(&init, 0)?;
+    let step = check::Step {
+        program: &program,
+        slots: &cheated.slots,
+        dataset: Some(&data),
+        seed: &seed,
+        step: 0,
+        class: Class::Fp32,
+    };
+    let mut found = None;
+    'ops: for op in 0..program.ops.len() {
+        let out = &cheated.slots[program.output_slot(op) as usize];
+        for r in 0..out.rows() {
+            for c in 0..out.cols() {
+                if !step.check_recorded(op, r, c)?.accepted {
+                    found = Some((op, r, c));
+                    break 'ops;
+                }
+            }
+        }
+    }
+    let (op, row, col) = found.ok_or_else(|| eyre::eyre!("the checker missed lr × 1.01"))?;
+    let prover = OpProver::deploy(provider)
+        .await
+        .wrap_err("deploying OpProver")?;
+    let mut proofs = Vec::new();
+    for (name, trace, expect) in [("honest", &honest, false), ("lr × 1.01", &cheated, true)] {
+        let call = Committed::new(&program, trace)?.op_proof(Class::Fp32, op, row, col)?;
+        let bytes = prove::calldata(&call).len();
+        let judged = prover.provesFraud(call.step, call.op, call.inputs, call.output);
+        let fraud = judged
+            .call()
+            .await
+            .wrap_err("the prover refused a well-formed proof")?;
+        ensure!(
+            fraud == expect,
+            "OpProver says fraud = {fraud} for the {name} trace"
+        );
+        let gas = judged.estimate_gas().await?;
+        proofs.push(json!({ "trace": name, "fraud": fraud, "calldataBytes": bytes, "gas": gas }));
+    }
+    Ok(json!({
+        "model": format!("{}-64-{}", dataset.features, dataset.classes),
+        "op": op,
+        "kind": program.ops[op].name(),
+        "row": row,
+        "col": col,
+        "prover": prover.address().to_string(),
+        "proofs": proofs,
+    }))
 }
