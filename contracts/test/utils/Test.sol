@@ -39,8 +39,17 @@ interface Vm {
     function startSnapshotGas(string calldata name) external;
     function stopSnapshotGas() external returns (uint256 gasUsed);
     function snapshotValue(string calldata name, uint256 value) external;
+    function deal(address account, uint256 balance) external;
+    function prank(address sender) external;
+    function startPrank(address sender) external;
+    function stopPrank() external;
+    function warp(uint256 timestamp) external;
+    function roll(uint256 blockNumber) external;
+    function expectEmit() external;
+    function label(address account, string calldata name) external;
     function assertEq(uint256 left, uint256 right, string calldata error) external pure;
     function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
+    function assertEq(address left, address right, string calldata error) external pure;
     function assertEq(string calldata left, string calldata right, string calldata error)
         external
         pure;
