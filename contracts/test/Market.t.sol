@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {Test} from "./utils/Test.sol";
 import {Market} from "../src/market/Market.sol";
+import {Tasks} from "../src/market/Tasks.sol";
 import {Stakes} from "../src/market/Stakes.sol";
 
 /// @notice Every transition of a task and of a stake, and every deadline, of `Market`.
@@ -18,13 +19,13 @@ contract MarketTest is Test {
 
     function setUp() public {
         vm.warp(1_000_000);
-        market = new Market(7 * DAY);
+        market = new Market(7 * DAY, DAY);
         vm.deal(submitter, 100 ether);
         vm.deal(solver, 100 ether);
         vm.deal(other, 100 ether);
     }
 
-    function _commitments() internal pure returns (Market.Commitments memory c) {
+    function _commitments() internal pure returns (Tasks.Commitments memory c) {
         c.programRoot = keccak256("program");
         c.datasetHash = keccak256("data");
         c.initStateHash = keccak256("init");
@@ -39,8 +40,9 @@ contract MarketTest is Test {
         c.class = 0;
     }
 
-    function _terms() internal view returns (Market.Terms memory t) {
+    function _terms() internal view returns (Tasks.Terms memory t) {
         t.solverStake = STAKE;
+        t.challengeBond = 1 ether;
         t.claimBy = uint64(block.timestamp) + DAY;
         t.solveWithin = 2 * DAY;
         t.challengeWithin = DAY;
@@ -74,8 +76,8 @@ contract MarketTest is Test {
     function test_submitEscrowsThePayment() public {
         uint256 id = _submit();
         vm.assertEq(id, 1, "ids start at 1");
-        Market.Task memory k = market.task(id);
-        vm.assertEq(uint256(k.status), uint256(Market.Status.Open), "open");
+        Tasks.Task memory k = market.task(id);
+        vm.assertEq(uint256(k.status), uint256(Tasks.Status.Open), "open");
         vm.assertEq(k.payment, PAY, "payment");
         vm.assertEq(k.submitter, submitter, "submitter");
         vm.assertEq(address(market).balance, PAY, "escrowed");
@@ -83,54 +85,54 @@ contract MarketTest is Test {
     }
 
     function test_submitWithoutPaymentReverts() public {
-        Market.Commitments memory c = _commitments();
-        Market.Terms memory t = _terms();
-        vm.expectRevert(Market.NoPayment.selector);
+        Tasks.Commitments memory c = _commitments();
+        Tasks.Terms memory t = _terms();
+        vm.expectRevert(Tasks.NoPayment.selector);
         market.submitTask(c, t);
     }
 
     function test_submitWithBadCommitmentsReverts() public {
-        Market.Terms memory t = _terms();
-        Market.Commitments memory c = _commitments();
+        Tasks.Terms memory t = _terms();
+        Tasks.Commitments memory c = _commitments();
         c.steps = 3050; // not a multiple of k
-        vm.expectPartialRevert(Market.BadCommitments.selector);
+        vm.expectPartialRevert(Tasks.BadCommitments.selector);
         market.submitTask{value: 1}(c, t);
         c = _commitments();
         c.slots = c.ops;
-        vm.expectPartialRevert(Market.BadCommitments.selector);
+        vm.expectPartialRevert(Tasks.BadCommitments.selector);
         market.submitTask{value: 1}(c, t);
         c = _commitments();
         c.class = 3;
-        vm.expectPartialRevert(Market.BadCommitments.selector);
+        vm.expectPartialRevert(Tasks.BadCommitments.selector);
         market.submitTask{value: 1}(c, t);
         c = _commitments();
         c.programRoot = 0;
-        vm.expectPartialRevert(Market.BadCommitments.selector);
+        vm.expectPartialRevert(Tasks.BadCommitments.selector);
         market.submitTask{value: 1}(c, t);
         c = _commitments();
         c.batch = 0;
-        vm.expectPartialRevert(Market.BadCommitments.selector);
+        vm.expectPartialRevert(Tasks.BadCommitments.selector);
         market.submitTask{value: 1}(c, t);
     }
 
     function test_submitWithBadTermsReverts() public {
-        Market.Commitments memory c = _commitments();
-        Market.Terms memory t = _terms();
+        Tasks.Commitments memory c = _commitments();
+        Tasks.Terms memory t = _terms();
         t.claimBy = uint64(block.timestamp);
-        vm.expectPartialRevert(Market.BadTerms.selector);
+        vm.expectPartialRevert(Tasks.BadTerms.selector);
         market.submitTask{value: 1}(c, t);
         t = _terms();
         t.solverStake = 0;
-        vm.expectPartialRevert(Market.BadTerms.selector);
+        vm.expectPartialRevert(Tasks.BadTerms.selector);
         market.submitTask{value: 1}(c, t);
         t = _terms();
         t.challengeWithin = 0;
-        vm.expectPartialRevert(Market.BadTerms.selector);
+        vm.expectPartialRevert(Tasks.BadTerms.selector);
         market.submitTask{value: 1}(c, t);
     }
 
     function test_anUnknownTaskReverts() public {
-        vm.expectRevert(abi.encodeWithSelector(Market.NoSuchTask.selector, 9));
+        vm.expectRevert(abi.encodeWithSelector(Tasks.NoSuchTask.selector, 9));
         market.claim(9);
     }
 
@@ -141,9 +143,9 @@ contract MarketTest is Test {
         Stakes.Stake memory s = market.stakeOf(solver, Stakes.Role.Solver);
         vm.assertEq(s.locked, STAKE, "locked");
         vm.assertEq(s.free, 0, "free");
-        Market.Task memory k = market.task(id);
+        Tasks.Task memory k = market.task(id);
         vm.assertEq(k.solver, solver, "solver");
-        vm.assertEq(uint256(k.status), uint256(Market.Status.Claimed), "claimed");
+        vm.assertEq(uint256(k.status), uint256(Tasks.Status.Claimed), "claimed");
         vm.assertEq(k.deadline, block.timestamp + 2 * DAY, "commit deadline");
         _solvent();
     }
@@ -172,7 +174,7 @@ contract MarketTest is Test {
         market.deposit{value: STAKE}(Stakes.Role.Solver);
         vm.warp(block.timestamp + DAY + 1);
         vm.prank(solver);
-        vm.expectPartialRevert(Market.TooLate.selector);
+        vm.expectPartialRevert(Tasks.TooLate.selector);
         market.claim(id);
     }
 
@@ -182,7 +184,7 @@ contract MarketTest is Test {
         market.deposit{value: STAKE}(Stakes.Role.Solver);
         vm.prank(other);
         vm.expectRevert(
-            abi.encodeWithSelector(Market.WrongStatus.selector, id, Market.Status.Claimed)
+            abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Tasks.Status.Claimed)
         );
         market.claim(id);
     }
@@ -194,8 +196,8 @@ contract MarketTest is Test {
         vm.roll(77);
         vm.prank(solver);
         market.commitResult(id, keccak256("result"));
-        Market.Task memory k = market.task(id);
-        vm.assertEq(uint256(k.status), uint256(Market.Status.Committed), "committed");
+        Tasks.Task memory k = market.task(id);
+        vm.assertEq(uint256(k.status), uint256(Tasks.Status.Committed), "committed");
         vm.assertEq(k.resultRoot, keccak256("result"), "root");
         vm.assertEq(k.committedBlock, 77, "block");
         vm.assertEq(k.deadline, block.timestamp + DAY, "challenge window");
@@ -204,14 +206,14 @@ contract MarketTest is Test {
     function test_onlyTheSolverCommits() public {
         uint256 id = _claimed();
         vm.prank(other);
-        vm.expectRevert(abi.encodeWithSelector(Market.NotTheSolver.selector, id, solver));
+        vm.expectRevert(abi.encodeWithSelector(Tasks.NotTheSolver.selector, id, solver));
         market.commitResult(id, keccak256("result"));
     }
 
     function test_anEmptyResultReverts() public {
         uint256 id = _claimed();
         vm.prank(solver);
-        vm.expectRevert(Market.EmptyResult.selector);
+        vm.expectRevert(Tasks.EmptyResult.selector);
         market.commitResult(id, 0);
     }
 
@@ -219,7 +221,7 @@ contract MarketTest is Test {
         uint256 id = _claimed();
         vm.warp(block.timestamp + 2 * DAY + 1);
         vm.prank(solver);
-        vm.expectPartialRevert(Market.TooLate.selector);
+        vm.expectPartialRevert(Tasks.TooLate.selector);
         market.commitResult(id, keccak256("result"));
     }
 
@@ -228,7 +230,7 @@ contract MarketTest is Test {
     function test_finalizeBeforeTheWindowClosesReverts() public {
         uint256 id = _committed();
         vm.warp(block.timestamp + DAY);
-        vm.expectPartialRevert(Market.TooEarly.selector);
+        vm.expectPartialRevert(Tasks.TooEarly.selector);
         market.finalize(id);
     }
 
@@ -241,7 +243,7 @@ contract MarketTest is Test {
         vm.assertEq(s.free, STAKE, "freed");
         vm.assertEq(s.locked, 0, "unlocked");
         vm.expectRevert(
-            abi.encodeWithSelector(Market.WrongStatus.selector, id, Market.Status.Finalized)
+            abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Tasks.Status.Finalized)
         );
         market.finalize(id);
         _solvent();
@@ -251,13 +253,13 @@ contract MarketTest is Test {
 
     function test_anUnclaimedTaskIsRefundedAfterTheClaimDeadline() public {
         uint256 id = _submit();
-        vm.expectPartialRevert(Market.TooEarly.selector);
+        vm.expectPartialRevert(Tasks.TooEarly.selector);
         market.refund(id);
         vm.warp(block.timestamp + DAY + 1);
         market.refund(id);
         vm.assertEq(market.balanceOf(submitter), PAY, "refunded");
         vm.expectRevert(
-            abi.encodeWithSelector(Market.WrongStatus.selector, id, Market.Status.Refunded)
+            abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Tasks.Status.Refunded)
         );
         market.refund(id);
         _solvent();
@@ -266,7 +268,7 @@ contract MarketTest is Test {
     function test_aSolverThatMissesItsDeadlineLosesItsStakeToTheSubmitter() public {
         uint256 id = _claimed();
         vm.warp(block.timestamp + 2 * DAY);
-        vm.expectPartialRevert(Market.TooEarly.selector);
+        vm.expectPartialRevert(Tasks.TooEarly.selector);
         market.refund(id);
         vm.warp(block.timestamp + 1);
         market.refund(id);
@@ -279,7 +281,7 @@ contract MarketTest is Test {
         uint256 id = _committed();
         vm.warp(block.timestamp + 10 * DAY);
         vm.expectRevert(
-            abi.encodeWithSelector(Market.WrongStatus.selector, id, Market.Status.Committed)
+            abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Tasks.Status.Committed)
         );
         market.refund(id);
     }

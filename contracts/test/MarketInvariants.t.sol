@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {Test, Vm} from "./utils/Test.sol";
 import {Market} from "../src/market/Market.sol";
+import {Tasks} from "../src/market/Tasks.sol";
 import {Stakes} from "../src/market/Stakes.sol";
 
 /// @notice Random sequences of every market action by a few actors, with ghost accounting kept
@@ -18,7 +19,7 @@ contract MarketHandler {
     uint256 public ghostOut;
     /// How often each task paid out (finalize or refund), and the status it settled in.
     mapping(uint256 => uint256) public payouts;
-    mapping(uint256 => Market.Status) public settledAs;
+    mapping(uint256 => Tasks.Status) public settledAs;
     uint256 public settledCount;
 
     constructor(Market m) {
@@ -46,7 +47,7 @@ contract MarketHandler {
 
     function submit(uint256 who, uint256 payment, uint256 stake) external {
         payment = 1 + payment % 10 ether;
-        Market.Commitments memory c;
+        Tasks.Commitments memory c;
         c.programRoot = bytes32(uint256(1));
         c.datasetHash = bytes32(uint256(2));
         c.initStateHash = bytes32(uint256(3));
@@ -55,8 +56,9 @@ contract MarketHandler {
         c.ops = 4;
         c.slots = 6;
         c.batch = 8;
-        Market.Terms memory t = Market.Terms({
+        Tasks.Terms memory t = Tasks.Terms({
             solverStake: 1 + stake % 10 ether,
+            challengeBond: 0.5 ether,
             claimBy: uint64(block.timestamp) + 1 hours,
             solveWithin: 2 hours,
             challengeWithin: 1 hours
@@ -134,7 +136,7 @@ contract MarketInvariantsTest is Test {
 
     function setUp() public {
         vm.warp(1_000_000);
-        market = new Market(1 days);
+        market = new Market(1 days, 1 hours);
         handler = new MarketHandler(market);
     }
 
@@ -172,7 +174,7 @@ contract MarketInvariantsTest is Test {
 contract MarketHandlerTest is Test {
     function test_theHandlerReachesSettlement() public {
         vm.warp(1_000_000);
-        Market market = new Market(1 days);
+        Market market = new Market(1 days, 1 hours);
         MarketHandler h = new MarketHandler(market);
         h.deposit(0, false, 5 ether);
         h.submit(1, 1 ether, 1 ether);

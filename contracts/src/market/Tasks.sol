@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.30;
+
+import {Stakes} from "./Stakes.sol";
+
+/// @title Tasks
+/// @notice Tasks and their money (DESIGN §1): a submitter escrows the payment with the task's
+/// commitments (§3); a solver claims it by locking stake, commits its `resultRoot` before its
+/// deadline, and is paid when the challenge window closes. Nobody claiming, or a solver missing
+/// its deadline, returns the escrow (and the late solver's stake) to the submitter. Every phase
+/// has a deadline; every state change an event. (Sampling, attestations and the dispute game
+/// build on this state machine: see docs/PROTOCOL.md §9.)
+abstract contract Tasks is Stakes {
+    /// @notice A task's phase. `None` is never a task's.
+    enum Status {
+        None,
+        Open,
+        Claimed,
+        Committed,
+        Finalized,
+        Refunded,
+        /// A fraud was proven: the solver's stake is slashed.
+        Slashed
+    }
+
+    /// @notice What the task commits to (DESIGN §3): the program (its root, op and slot counts,
+    /// and `layoutHash` over its state layout), the data set, the initial state, the batch
+    /// rule's seed, `T`, `k`, the batch size, the precision class, and the full spec's hash.
+    struct Commitments {
+        bytes32 programRoot;
+        bytes32 datasetHash;
+        bytes32 initStateHash;
+        bytes32 seed;
+        bytes32 layoutHash;
+        bytes32 specHash;
+        uint64 steps;
+        uint64 interval;
+        uint32 ops;
+        uint32 slots;
+        uint32 batch;
+        uint8 class;
+    }
+
+    /// @notice The deal: the solver's stake, the last moment to claim, and the time the solver
+    /// has to commit and the challengers to challenge (seconds).
+    struct Terms {
+        uint256 solverStake;
+        /// What a challenger bonds per challenge.
+        uint256 challengeBond;
+        uint64 claimBy;
+        uint64 solveWithin;
+        uint64 challengeWithin;
+    }
+
+    struct Task {
+        Commitments commitments;
+        Terms terms;
+        address submitter;
+        address solver;
+        uint256 payment;
+        Status status;
+        /// The current phase's deadline: claim, commit or challenge.
+        uint64 deadline;
+        /// The block of `commitResult`, whose successors' hashes seed the sampling.
+        uint64 committedBlock;
+        bytes32 resultRoot;
+        /// Challenges not yet decided; the task cannot finalize while any is open.
+        uint32 openGames;
+    }
+
+    string public constant VERSION = "poai-market/1";
+    /// @notice The largest precision class (0 fp32, 1 tf32, 2 bf16).
+    uint8 public constant MAX_CLASS = 2;
+
+    mapping(uint256 => Task) internal _tasks;
+    /// @notice Tasks submitted so far; ids run from 1.
+    uint256 public taskCount;
+    uint256 internal _totalEscrow;
+
+    event TaskSubmitted(
+        uint256 indexed id, address indexed submitter, uint256 payment, bytes32 specHash
+    );
+    event TaskClaimed(uint256 indexed id, address indexed solver, uint64 commitBy);
+    event ResultCommitted(
+        uint256 indexed id, address indexed solver, bytes32 resultRoot, uint64 challengeUntil
+    );
+    event TaskFinalized(uint256 indexed id, address indexed solver, uint256 paid);
+    event TaskRefunded(uint256 indexed id, address indexed submitter, uint256 refunded);
+
+    error NoPayment();
+    error BadCommitments(string what);
+    error BadTerms(string what);
+    error NoSuchTask(uint256 id);
+    error WrongStatus(uint256 id, Status status);
+    error TooLate(uint256 id, uint64 deadline);
+    error TooEarly(uint256 id, uint64 deadline);
+    error NotTheSolver(uint256 id, address solver);
+    error EmptyResult();
+    error OpenGames(uint256 id, uint32 open);
+
+    constructor(uint64 unbondingDelay_) Stakes(unbondingDelay_) {}
+
+    function version() external pure returns (string memory) {
+        return VERSION;
+    }
+
+    function task(uint256 id) external view returns (Task memory) {
+        return _task(id);
+    }
+
+    /// @notice Escrows the value sent as the payment for a task with these commitments and terms.
+    function submitTask(Commitments calldata c, Terms calldata t)
+        external
+        payable
+        nonReentrant
+        returns (uint256 id)
+    {
+        if (msg.value == 0) revert NoPayment();
+        if (c.steps == 0 || c.interval == 0 || c.steps % c.interval != 0) {
+            revert BadCommitments("steps must be a positive multiple of the interval");
+        }
+        if (c.ops == 0 || c.slots <= c.ops) revert BadCommitments("slots must exceed ops");
+        if (c.batch == 0) revert BadCommitments("batch");
+        if (c.class > MAX_CLASS) revert BadCommitments("class");
+        if (c.programRoot == 0 || c.datasetHash == 0 || c.initStateHash == 0) {
+            revert BadCommitments("roots");
+        }
+        if (t.solverStake == 0) revert BadTerms("solver stake");
+        if (t.challengeBond == 0) revert BadTerms("challenge bond");
+        if (t.claimBy <= block.timestamp) revert BadTerms("claimBy is past");
+        if (t.solveWithin == 0 || t.challengeWithin == 0) revert BadTerms("windows");
+        id = ++taskCount;
+        Task storage k = _tasks[id];
+        k.commitments = c;
+        k.terms = t;
+        k.submitter = msg.sender;
+        k.payment = msg.value;
+        k.status = Status.Open;
+        k.deadline = t.claimBy;
+        _totalEscrow += msg.value;
+        emit TaskSubmitted(id, msg.sender, msg.value, c.specHash);
+    }
+
+    /// @notice Claims an open task for the caller, locking the task's solver stake.
+    function claim(uint256 id) external nonReentrant {
+        Task storage k = _task(id);
+        _expect(id, k, Status.Open);
+        if (block.timestamp > k.deadline) revert TooLate(id, k.deadline);
+        _lock(msg.sender, Role.Solver, k.terms.solverStake);
+        k.solver = msg.sender;
+        k.status = Status.Claimed;
+        k.deadline = uint64(block.timestamp) + k.terms.solveWithin;
+        emit TaskClaimed(id, msg.sender, k.deadline);
+    }
+
+    /// @notice The solver's result: the root over its checkpoint state hashes.
+    function commitResult(uint256 id, bytes32 resultRoot) external nonReentrant {
+        Task storage k = _task(id);
+        _expect(id, k, Status.Claimed);
+        if (msg.sender != k.solver) revert NotTheSolver(id, k.solver);
+        if (block.timestamp > k.deadline) revert TooLate(id, k.deadline);
+        if (resultRoot == 0) revert EmptyResult();
+        k.resultRoot = resultRoot;
+        k.committedBlock = uint64(block.number);
+        k.status = Status.Committed;
+        k.deadline = uint64(block.timestamp) + k.terms.challengeWithin;
+        emit ResultCommitted(id, msg.sender, resultRoot, k.deadline);
+    }
+
+    /// @notice After the challenge window: pays the solver and frees its stake.
+    function finalize(uint256 id) external nonReentrant {
+        Task storage k = _task(id);
+        _expect(id, k, Status.Committed);
+        if (block.timestamp <= k.deadline) revert TooEarly(id, k.deadline);
+        if (k.openGames != 0) revert OpenGames(id, k.openGames);
+        k.status = Status.Finalized;
+        uint256 paid = k.payment;
+        _totalEscrow -= paid;
+        _unlock(k.solver, Role.Solver, k.terms.solverStake);
+        _credit(k.solver, paid);
+        emit TaskFinalized(id, k.solver, paid);
+    }
+
+    /// @notice Returns the escrow to the submitter when nobody claimed the task in time, or the
+    /// solver missed its deadline (whose stake then goes to the submitter too).
+    function refund(uint256 id) external nonReentrant {
+        Task storage k = _task(id);
+        if (k.status != Status.Open && k.status != Status.Claimed) {
+            revert WrongStatus(id, k.status);
+        }
+        if (block.timestamp <= k.deadline) revert TooEarly(id, k.deadline);
+        uint256 refunded = k.payment;
+        _totalEscrow -= refunded;
+        if (k.status == Status.Claimed) {
+            _slashLocked(k.solver, Role.Solver, k.terms.solverStake);
+            refunded += k.terms.solverStake;
+        }
+        k.status = Status.Refunded;
+        _credit(k.submitter, refunded);
+        emit TaskRefunded(id, k.submitter, refunded);
+    }
+
+    /// @notice Every wei the contract should hold: stakes, escrows, balances and bonds.
+    function liabilities() public view returns (uint256) {
+        return _totalStaked + _totalEscrow + _totalBalances + _totalBonds;
+    }
+
+    /// @dev Bonds of open challenges (kept by the game).
+    uint256 internal _totalBonds;
+
+    function _task(uint256 id) internal view returns (Task storage k) {
+        k = _tasks[id];
+        if (k.status == Status.None) revert NoSuchTask(id);
+    }
+
+    function _expect(uint256 id, Task storage k, Status status) internal view {
+        if (k.status != status) revert WrongStatus(id, k.status);
+    }
+}
