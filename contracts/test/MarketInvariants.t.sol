@@ -14,7 +14,7 @@ contract MarketHandler {
     Market public market;
     address[3] internal actors = [address(0xA1), address(0xA2), address(0xA3)];
 
-    /// Wei sent into and out of the market, seen from outside.
+    /// Wei sent into and out of the market (withdrawn or burned), seen from outside.
     uint256 public ghostIn;
     uint256 public ghostOut;
     /// How often each task paid out (finalize or refund), and the status it settled in.
@@ -26,6 +26,7 @@ contract MarketHandler {
         market = m;
         for (uint256 i = 0; i < 3; i++) {
             vm.deal(actors[i], 1_000_000 ether);
+            vm.deal(address(this), 1_000_000 ether);
         }
     }
 
@@ -101,6 +102,35 @@ contract MarketHandler {
         payouts[id]++;
         settledAs[id] = market.task(id).status;
         settledCount++;
+    }
+
+    function challenge(uint256 who, uint256 task, uint64 segment) external {
+        if (market.taskCount() == 0) return;
+        uint256 id = _taskId(task);
+        address a = _actor(who);
+        vm.prank(a);
+        try market.challenge{value: 0.5 ether}(id, segment % 11) {
+            ghostIn += 0.5 ether;
+        } catch {}
+    }
+
+    function timeout(uint256 game) external {
+        uint256 n = market.gameCount();
+        if (n == 0) return;
+        uint256 id = 1 + game % n;
+        uint256 task = market.game(id).task;
+        uint256 burned = address(0xdEaD).balance;
+        try market.timeout(id) {
+            if (market.task(task).status == Tasks.Status.Slashed) _settled(task);
+            // The burned part of a slash leaves the market too.
+            ghostOut += address(0xdEaD).balance - burned;
+        } catch {}
+    }
+
+    function endGame(uint256 game) external {
+        uint256 n = market.gameCount();
+        if (n == 0) return;
+        try market.endGame(1 + game % n) {} catch {}
     }
 
     function startUnbonding(uint256 who, bool verifier, uint256 amount) external {
