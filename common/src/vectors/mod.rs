@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod game;
 pub mod ops;
 pub mod prover;
 
@@ -194,6 +195,7 @@ pub fn generate() -> Vec<(&'static str, String)> {
         ("batch.json", to_json(&batch_file(&mut rng))),
         ("ops.json", to_json(&ops::ops_file())),
         ("prover.json", to_json(&prover::prover_file())),
+        ("game.json", to_json(&game::game_file())),
     ];
     files.into()
 }
