@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {Test} from "./utils/Test.sol";
 import {Trees} from "./utils/Trees.sol";
 import {Market} from "../src/market/Market.sol";
+import {OpProver} from "../src/OpProver.sol";
 import {Merkle} from "../src/commit/Merkle.sol";
 import {Games} from "../src/market/Games.sol";
 import {Stakes} from "../src/market/Stakes.sol";
@@ -28,7 +29,7 @@ contract GameVectorsTest is Test, Trees {
 
     function setUp() public {
         vm.warp(1_000_000);
-        market = new Market(7 days, HOUR);
+        market = new Market(7 days, HOUR, new OpProver());
         json = vm.readFile(string.concat(vm.projectRoot(), "/test/vectors/game.json"));
         vm.deal(submitter, 100 ether);
         vm.deal(solver, 100 ether);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {Test} from "./utils/Test.sol";
 import {Trees} from "./utils/Trees.sol";
 import {Market} from "../src/market/Market.sol";
+import {OpProver} from "../src/OpProver.sol";
 import {Games} from "../src/market/Games.sol";
 import {Stakes} from "../src/market/Stakes.sol";
 import {Tasks} from "../src/market/Tasks.sol";
@@ -30,7 +31,7 @@ contract GamesTest is Test, Trees {
 
     function setUp() public {
         vm.warp(1_000_000);
-        market = new Market(7 days, HOUR);
+        market = new Market(7 days, HOUR, new OpProver());
         for (uint256 i = 0; i < 4; i++) {
             address a = [submitter, solver, challenger, second][i];
             vm.deal(a, 100 ether);

@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {Test} from "./utils/Test.sol";
 import {Market} from "../src/market/Market.sol";
+import {OpProver} from "../src/OpProver.sol";
 import {Tasks} from "../src/market/Tasks.sol";
 import {Stakes} from "../src/market/Stakes.sol";
 
@@ -19,7 +20,7 @@ contract MarketTest is Test {
 
     function setUp() public {
         vm.warp(1_000_000);
-        market = new Market(7 * DAY, DAY);
+        market = new Market(7 * DAY, DAY, new OpProver());
         vm.deal(submitter, 100 ether);
         vm.deal(solver, 100 ether);
         vm.deal(other, 100 ether);
@@ -69,6 +70,12 @@ contract MarketTest is Test {
 
     function _solvent() internal view {
         vm.assertEq(address(market).balance, market.liabilities(), "solvent");
+    }
+
+    /// @notice EIP-170: a chain refuses contracts over 24 KiB (anvil included).
+    function test_theMarketFitsTheCodeSizeLimit() public view {
+        vm.assertTrue(address(market).code.length <= 24_576, "Market under 24 KiB");
+        vm.assertTrue(address(market.prover()).code.length <= 24_576, "OpProver under 24 KiB");
     }
 
     // ------------------------------------------------------------------ submit

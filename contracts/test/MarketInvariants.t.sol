@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {Test, Vm} from "./utils/Test.sol";
 import {Market} from "../src/market/Market.sol";
+import {OpProver} from "../src/OpProver.sol";
 import {Tasks} from "../src/market/Tasks.sol";
 import {Stakes} from "../src/market/Stakes.sol";
 
@@ -166,7 +167,7 @@ contract MarketInvariantsTest is Test {
 
     function setUp() public {
         vm.warp(1_000_000);
-        market = new Market(1 days, 1 hours);
+        market = new Market(1 days, 1 hours, new OpProver());
         handler = new MarketHandler(market);
     }
 
@@ -204,7 +205,7 @@ contract MarketInvariantsTest is Test {
 contract MarketHandlerTest is Test {
     function test_theHandlerReachesSettlement() public {
         vm.warp(1_000_000);
-        Market market = new Market(1 days, 1 hours);
+        Market market = new Market(1 days, 1 hours, new OpProver());
         MarketHandler h = new MarketHandler(market);
         h.deposit(0, false, 5 ether);
         h.submit(1, 1 ether, 1 ether);

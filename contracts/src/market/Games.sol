@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {Merkle} from "../commit/Merkle.sol";
 import {Tensor} from "../commit/Tensor.sol";
+import {OpProver} from "../OpProver.sol";
 import {OpProof} from "../prover/OpProof.sol";
 import {Verdict} from "../prover/Verdict.sol";
 import {Tasks} from "./Tasks.sol";
@@ -50,6 +51,9 @@ abstract contract Games is Tasks {
 
     /// @notice Seconds each party has for its move.
     uint64 public immutable moveWindow;
+    /// @notice The one-op prover the game asks (a contract of its own: with the prover's
+    /// arithmetic inlined, the market would pass EIP-170's 24 KiB code limit).
+    OpProver public immutable prover;
 
     mapping(uint256 => Game) internal _games;
     uint256 public gameCount;
@@ -80,8 +84,9 @@ abstract contract Games is Tasks {
     error LayoutMismatch(bytes32 expected, bytes32 got);
     error TaskStillOpen(uint256 task);
 
-    constructor(uint64 moveWindow_) {
+    constructor(uint64 moveWindow_, OpProver prover_) {
         moveWindow = moveWindow_;
+        prover = prover_;
     }
 
     function game(uint256 id) external view returns (Game memory) {
@@ -176,7 +181,7 @@ abstract contract Games is Tasks {
         OpProof.Value calldata output
     ) external nonReentrant {
         (Game storage g, Task storage k) = _move(id, Phase.AwaitProof, false);
-        Verdict.Reason r = OpProof.judge(_step(g, k), op, inputs, output);
+        Verdict.Reason r = prover.judgeOp(_step(g, k), op, inputs, output);
         if (!Verdict.proves(r)) revert NoFraud(r);
         _challengerWins(id, g, k, "op");
     }
@@ -197,7 +202,7 @@ abstract contract Games is Tasks {
             seed: k.commitments.seed,
             step: g.segment * k.commitments.interval + g.step
         });
-        if (!OpProof.judgeLoad(_step(g, k), op, data, output, loaded, source)) {
+        if (!prover.provesLoadFraud(_step(g, k), op, data, output, loaded, source)) {
             revert NoFraud(Verdict.Reason.WithinBound);
         }
         _challengerWins(id, g, k, "data");
@@ -237,7 +242,7 @@ abstract contract Games is Tasks {
             tensorHash: link.tensorHash,
             siblings: link.tensorInState
         });
-        if (!OpProof.judgeLink(_step(g, k), t, link.next, nextSlot, link.slot)) {
+        if (!prover.provesLinkFraud(_step(g, k), t, link.next, nextSlot, link.slot)) {
             revert NoFraud(Verdict.Reason.WithinBound);
         }
         _challengerWins(id, g, k, "link");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.30;
 
+import {OpProver} from "../OpProver.sol";
 import {Games} from "./Games.sol";
 import {Stakes} from "./Stakes.sol";
 import {Tasks} from "./Tasks.sol";
@@ -9,8 +10,8 @@ import {Tasks} from "./Tasks.sol";
 /// @notice The PoAI market: stakes (`Stakes`), tasks with their escrow and deadlines (`Tasks`)
 /// and the dispute game with its settlement (`Games`), in one contract that holds the money.
 contract Market is Games {
-    constructor(uint64 unbondingDelay_, uint64 moveWindow_)
+    constructor(uint64 unbondingDelay_, uint64 moveWindow_, OpProver prover_)
         Tasks(unbondingDelay_)
-        Games(moveWindow_)
+        Games(moveWindow_, prover_)
     {}
 }
