@@ -53,6 +53,9 @@ contract GamesTest is Test, Trees {
         Tasks.Terms memory t = Tasks.Terms({
             solverStake: STAKE,
             challengeBond: BOND,
+            verifierStake: 2 ether,
+            verifierFee: 0.1 ether,
+            samples: 2,
             claimBy: uint64(block.timestamp) + HOUR,
             solveWithin: 10 * HOUR,
             challengeWithin: 5 * HOUR

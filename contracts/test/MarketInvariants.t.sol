@@ -5,6 +5,7 @@ import {Test, Vm} from "./utils/Test.sol";
 import {Market} from "../src/market/Market.sol";
 import {OpProver} from "../src/OpProver.sol";
 import {Tasks} from "../src/market/Tasks.sol";
+import {Attestations} from "../src/market/Attestations.sol";
 import {Stakes} from "../src/market/Stakes.sol";
 
 /// @notice Random sequences of every market action by a few actors, with ghost accounting kept
@@ -61,6 +62,9 @@ contract MarketHandler {
         Tasks.Terms memory t = Tasks.Terms({
             solverStake: 1 + stake % 10 ether,
             challengeBond: 0.5 ether,
+            verifierStake: 2 ether,
+            verifierFee: 0.1 ether,
+            samples: 2,
             claimBy: uint64(block.timestamp) + 1 hours,
             solveWithin: 2 hours,
             challengeWithin: 1 hours
@@ -132,6 +136,28 @@ contract MarketHandler {
         uint256 n = market.gameCount();
         if (n == 0) return;
         try market.endGame(1 + game % n) {} catch {}
+    }
+
+    function registerVerifier(uint256 who) external {
+        vm.prank(_actor(who));
+        try market.registerVerifier() {} catch {}
+    }
+
+    function sample(uint256 task) external {
+        if (market.taskCount() == 0) return;
+        uint256 id = _taskId(task);
+        vm.roll(block.number + 2);
+        try market.sample(id) {} catch {}
+    }
+
+    function attest(uint256 task, uint256 index, bool pass) external {
+        if (market.taskCount() == 0) return;
+        uint256 id = _taskId(task);
+        Attestations.Sample[] memory s = market.samplesOf(id);
+        if (s.length == 0) return;
+        index %= s.length;
+        vm.prank(s[index].verifier);
+        try market.attest(id, index, pass, 0) {} catch {}
     }
 
     function startUnbonding(uint256 who, bool verifier, uint256 amount) external {

@@ -6,7 +6,7 @@ import {Tensor} from "../commit/Tensor.sol";
 import {OpProver} from "../OpProver.sol";
 import {OpProof} from "../prover/OpProof.sol";
 import {Verdict} from "../prover/Verdict.sol";
-import {Tasks} from "./Tasks.sol";
+import {Attestations} from "./Attestations.sol";
 
 /// @title Games
 /// @notice The dispute game of DESIGN §6 (normative), one per challenge of a committed task's
@@ -16,7 +16,7 @@ import {Tasks} from "./Tasks.sol";
 /// `proveLoad`, `proveLink`, through `OpProof`). Every move has a deadline; whoever misses one
 /// loses (`timeout`). The first proven fraud slashes the task; the task's other games then end
 /// with their bonds returned (`endGame`).
-abstract contract Games is Tasks {
+abstract contract Games is Attestations {
     /// @notice Whose move it is, or how the game ended. `None` is never a game's.
     enum Phase {
         None,
@@ -346,6 +346,7 @@ abstract contract Games is Tasks {
         uint256 burned = stake - bounty - share;
         _totalEscrow -= k.payment;
         _totalBonds -= g.bond;
+        _settleVerifiers(g.task, k, true, g.segment, g.challenger);
         _credit(g.challenger, g.bond + bounty);
         _credit(k.submitter, k.payment + share);
         emit FraudProven(id, g.task, kind);

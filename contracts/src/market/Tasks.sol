@@ -47,6 +47,11 @@ abstract contract Tasks is Stakes {
         uint256 solverStake;
         /// What a challenger bonds per challenge.
         uint256 challengeBond;
+        /// What each sampled verifier locks when it attests, and is paid for attesting.
+        uint256 verifierStake;
+        uint256 verifierFee;
+        /// Segments sampled for verification after the commit.
+        uint32 samples;
         uint64 claimBy;
         uint64 solveWithin;
         uint64 challengeWithin;
@@ -71,6 +76,8 @@ abstract contract Tasks is Stakes {
     string public constant VERSION = "poai-market/1";
     /// @notice The largest precision class (0 fp32, 1 tf32, 2 bf16).
     uint8 public constant MAX_CLASS = 2;
+    /// @notice The most segments a task may have sampled (settlement loops over them).
+    uint32 public constant MAX_SAMPLES = 16;
 
     mapping(uint256 => Task) internal _tasks;
     /// @notice Tasks submitted so far; ids run from 1.
@@ -127,6 +134,11 @@ abstract contract Tasks is Stakes {
         }
         if (t.solverStake == 0) revert BadTerms("solver stake");
         if (t.challengeBond == 0) revert BadTerms("challenge bond");
+        if (t.samples > MAX_SAMPLES) revert BadTerms("samples");
+        if (t.samples != 0 && t.verifierStake == 0) revert BadTerms("verifier stake");
+        if (uint256(t.samples) * t.verifierFee >= msg.value) {
+            revert BadTerms("fees exceed payment");
+        }
         if (t.claimBy <= block.timestamp) revert BadTerms("claimBy is past");
         if (t.solveWithin == 0 || t.challengeWithin == 0) revert BadTerms("windows");
         id = ++taskCount;
@@ -174,8 +186,9 @@ abstract contract Tasks is Stakes {
         if (block.timestamp <= k.deadline) revert TooEarly(id, k.deadline);
         if (k.openGames != 0) revert OpenGames(id, k.openGames);
         k.status = Status.Finalized;
-        uint256 paid = k.payment;
-        _totalEscrow -= paid;
+        _totalEscrow -= k.payment;
+        // The verifiers' fees come out of the payment; the solver gets the rest.
+        uint256 paid = k.payment - _settleVerifiers(id, k, false, 0, address(0));
         _unlock(k.solver, Role.Solver, k.terms.solverStake);
         _credit(k.solver, paid);
         emit TaskFinalized(id, k.solver, paid);
@@ -207,6 +220,16 @@ abstract contract Tasks is Stakes {
 
     /// @dev Bonds of open challenges (kept by the game).
     uint256 internal _totalBonds;
+
+    /// @dev Settles the task's attestations when it finalizes (`fraud` false) or is slashed for
+    /// a fraud in `segment` (proven by `challenger`); returns what it paid out of the escrow.
+    function _settleVerifiers(
+        uint256 id,
+        Task storage k,
+        bool fraud,
+        uint64 segment,
+        address challenger
+    ) internal virtual returns (uint256 fees);
 
     function _task(uint256 id) internal view returns (Task storage k) {
         k = _tasks[id];
