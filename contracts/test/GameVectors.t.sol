@@ -117,7 +117,7 @@ contract GameVectorsTest is Test, Trees {
             this.decode(vm.parseJsonBytes(json, ".cheat.opCall"));
         uint256 burned = address(0xdEaD).balance;
         vm.prank(challenger);
-        market.proveOp(id, op, inputs, output);
+        market.proveOp(id, abi.encode(op, inputs, output));
         vm.assertEq(uint256(market.task(task).status), uint256(Tasks.Status.Slashed), "slashed");
         vm.assertEq(
             uint256(market.game(id).phase), uint256(Games.Phase.ChallengerWon), "challenger won"
@@ -136,12 +136,12 @@ contract GameVectorsTest is Test, Trees {
         // The honest value of the same op proves nothing.
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(Games.NoFraud.selector, Verdict.Reason.WithinBound));
-        market.proveOp(id, op, inputs, output);
+        market.proveOp(id, abi.encode(op, inputs, output));
         // Nor does the cheat's proof against the honest trace.
         (, op, inputs, output) = this.decode(vm.parseJsonBytes(json, ".cheat.opCall"));
         vm.prank(challenger);
         vm.expectPartialRevert(Merkle.RootMismatch.selector);
-        market.proveOp(id, op, inputs, output);
+        market.proveOp(id, abi.encode(op, inputs, output));
         vm.warp(block.timestamp + HOUR + 1);
         market.timeout(id);
         vm.assertEq(market.balanceOf(solver), BOND, "the bond to the solver");

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.30;
 
 import {Merkle} from "../commit/Merkle.sol";
-import {Tensor} from "../commit/Tensor.sol";
 import {OpProver} from "../OpProver.sol";
 import {OpProof} from "../prover/OpProof.sol";
 import {Verdict} from "../prover/Verdict.sol";
@@ -64,7 +63,16 @@ abstract contract Games is Attestations {
     event StepsPosted(uint256 indexed game, bytes32 stepsRoot);
     event StepPicked(uint256 indexed game, uint64 step);
     event TracePosted(uint256 indexed game, bytes32 traceRoot);
-    event FraudProven(uint256 indexed game, uint256 indexed task, string kind);
+    /// @notice How a game was won.
+    enum Win {
+        Op,
+        Data,
+        Link,
+        Timeout,
+        Unavailable
+    }
+
+    event FraudProven(uint256 indexed game, uint256 indexed task, Win how);
     event GameTimedOut(uint256 indexed game, Phase phase);
     event GameEnded(uint256 indexed game, Phase outcome);
     event Slashed(
@@ -173,54 +181,39 @@ abstract contract Games is Attestations {
         emit TracePosted(id, traceRoot);
     }
 
-    /// @notice Move 4, an op proof: one output value of one op outside its bound.
-    function proveOp(
-        uint256 id,
-        OpProof.Op calldata op,
-        OpProof.Row[] calldata inputs,
-        OpProof.Value calldata output
-    ) external nonReentrant {
+    /// @notice Move 4, an op proof: one output value of one op outside its bound. `proof` is
+    /// `abi.encode(OpProof.Op, OpProof.Row[], OpProof.Value)` (see `OpProver.judgeOpProof`).
+    function proveOp(uint256 id, bytes calldata proof) external nonReentrant {
         (Game storage g, Task storage k) = _move(id, Phase.AwaitProof, false);
-        Verdict.Reason r = prover.judgeOp(_step(g, k), op, inputs, output);
+        Verdict.Reason r = prover.judgeOpProof(_step(g, k), proof);
         if (!Verdict.proves(r)) revert NoFraud(r);
-        _challengerWins(id, g, k, "op");
+        _challengerWins(id, g, k, Win.Op);
     }
 
     /// @notice Move 4, a data proof: a loaded row that is not the batch rule's data set row.
-    function proveLoad(
-        uint256 id,
-        OpProof.Op calldata op,
-        Tensor.Header calldata dataset,
-        OpProof.Slot calldata output,
-        OpProof.RowRoot calldata loaded,
-        OpProof.RowRoot calldata source
-    ) external nonReentrant {
+    /// `proof` is `abi.encode(OpProof.Op, Tensor.Header dataset, OpProof.Slot output,
+    /// OpProof.RowRoot loaded, OpProof.RowRoot source)` (see `OpProver.provesLoadFraudProof`).
+    function proveLoad(uint256 id, bytes calldata proof) external nonReentrant {
         (Game storage g, Task storage k) = _move(id, Phase.AwaitProof, false);
-        OpProof.Data memory data = OpProof.Data({
-            datasetHash: k.commitments.datasetHash,
-            header: dataset,
-            seed: k.commitments.seed,
-            step: g.segment * k.commitments.interval + g.step
-        });
-        if (!prover.provesLoadFraud(_step(g, k), op, data, output, loaded, source)) {
-            revert NoFraud(Verdict.Reason.WithinBound);
-        }
-        _challengerWins(id, g, k, "data");
+        uint64 t = g.segment * k.commitments.interval + g.step;
+        if (!prover.provesLoadFraudProof(
+                _step(g, k), k.commitments.datasetHash, k.commitments.seed, t, proof
+            )) revert NoFraud(Verdict.Reason.WithinBound);
+        _challengerWins(id, g, k, Win.Data);
     }
 
     /// @notice A link proof's parts: `layout` is `abi.encode(uint32 stateTensors, uint32[]
     /// nextState)`, whose SHA-256 the task committed as `layoutHash`; the state hash is leaf
-    /// `step` (`next` false: the step's start) or `step + 1` (its end) of the steps root; the
-    /// tensor is tensor `index` of that state; `slot` the trace slot that must hold it.
+    /// `step` (`next` false: the step's start) or `step + 1` (its end) of the steps root; `proof`
+    /// is `abi.encode(bytes32 tensorHash, bytes32[] tensorInState, OpProof.Slot slot)`: tensor
+    /// `index` of that state and the trace slot that must hold it.
     struct Link {
         bytes layout;
         bool next;
         bytes32 stateHash;
         bytes32[] stateInSteps;
         uint256 index;
-        bytes32 tensorHash;
-        bytes32[] tensorInState;
-        OpProof.Slot slot;
+        bytes proof;
     }
 
     /// @notice Move 4, a link proof: a state slot of the trace that is not the state the solver
@@ -235,17 +228,16 @@ abstract contract Games is Attestations {
             Merkle.leafHash32(link.stateHash),
             link.stateInSteps
         );
-        OpProof.StateTensor memory t = OpProof.StateTensor({
-            stateHash: link.stateHash,
-            tensorCount: tensorCount,
-            index: link.index,
-            tensorHash: link.tensorHash,
-            siblings: link.tensorInState
-        });
-        if (!prover.provesLinkFraud(_step(g, k), t, link.next, nextSlot, link.slot)) {
-            revert NoFraud(Verdict.Reason.WithinBound);
-        }
-        _challengerWins(id, g, k, "link");
+        if (!prover.provesLinkFraudProof(
+                _step(g, k),
+                link.stateHash,
+                tensorCount,
+                link.index,
+                link.next,
+                nextSlot,
+                link.proof
+            )) revert NoFraud(Verdict.Reason.WithinBound);
+        _challengerWins(id, g, k, Win.Link);
     }
 
     /// @dev The state's tensor count and the next-state slot of tensor `index`, from the layout
@@ -274,7 +266,7 @@ abstract contract Games is Attestations {
         if (block.timestamp <= g.deadline) revert NotTimedOut(id, g.deadline);
         emit GameTimedOut(id, g.phase);
         if (g.phase == Phase.AwaitSteps || g.phase == Phase.AwaitTrace) {
-            _challengerWins(id, g, k, "timeout");
+            _challengerWins(id, g, k, Win.Timeout);
         } else {
             _solverWins(id, g, k);
         }
@@ -331,12 +323,23 @@ abstract contract Games is Attestations {
         });
     }
 
-    /// @dev Fraud: the solver's locked stake pays the bounty and the submitter's share, the
-    /// rest is burned; the escrow returns to the submitter, the bond to the challenger.
-    function _challengerWins(uint256 id, Game storage g, Task storage k, string memory kind)
-        internal
-    {
+    /// @dev Fraud in a game: the game is won, the task slashed.
+    function _challengerWins(uint256 id, Game storage g, Task storage k, Win how) internal {
         g.phase = Phase.ChallengerWon;
+        emit FraudProven(id, g.task, how);
+        _slash(g.task, k, g.challenger, g.bond, g.segment);
+    }
+
+    /// @dev The solver's locked stake pays the bounty and the submitter's share, the rest is
+    /// burned; the escrow returns to the submitter, the bond to the challenger; verifiers that
+    /// passed `segment` lose their stake to the challenger.
+    function _slash(
+        uint256 taskId,
+        Task storage k,
+        address challenger,
+        uint256 bond,
+        uint64 segment
+    ) internal {
         k.openGames--;
         k.status = Status.Slashed;
         uint256 stake = k.terms.solverStake;
@@ -345,12 +348,11 @@ abstract contract Games is Attestations {
         uint256 share = stake * SUBMITTER_BPS / 10_000;
         uint256 burned = stake - bounty - share;
         _totalEscrow -= k.payment;
-        _totalBonds -= g.bond;
-        _settleVerifiers(g.task, k, true, g.segment, g.challenger);
-        _credit(g.challenger, g.bond + bounty);
+        _totalBonds -= bond;
+        _settleVerifiers(taskId, k, true, segment, challenger);
+        _credit(challenger, bond + bounty);
         _credit(k.submitter, k.payment + share);
-        emit FraudProven(id, g.task, kind);
-        emit Slashed(g.task, k.solver, bounty, k.payment + share, burned);
+        emit Slashed(taskId, k.solver, bounty, k.payment + share, burned);
         (bool ok,) = BURN.call{value: burned}("");
         if (!ok) revert TransferFailed();
     }

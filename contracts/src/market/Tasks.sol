@@ -95,8 +95,27 @@ abstract contract Tasks is Stakes {
     event TaskRefunded(uint256 indexed id, address indexed submitter, uint256 refunded);
 
     error NoPayment();
-    error BadCommitments(string what);
-    error BadTerms(string what);
+    /// @notice Which rule of `submitTask` the commitments break.
+    enum CommitmentRule {
+        StepsMultipleOfInterval,
+        SlotsExceedOps,
+        Batch,
+        Class,
+        Roots
+    }
+    /// @notice Which rule of `submitTask` the terms break.
+    enum TermRule {
+        SolverStake,
+        ChallengeBond,
+        Samples,
+        VerifierStake,
+        FeesExceedPayment,
+        ClaimByPast,
+        Windows
+    }
+
+    error BadCommitments(CommitmentRule rule);
+    error BadTerms(TermRule rule);
     error NoSuchTask(uint256 id);
     error WrongStatus(uint256 id, Status status);
     error TooLate(uint256 id, uint64 deadline);
@@ -124,23 +143,23 @@ abstract contract Tasks is Stakes {
     {
         if (msg.value == 0) revert NoPayment();
         if (c.steps == 0 || c.interval == 0 || c.steps % c.interval != 0) {
-            revert BadCommitments("steps must be a positive multiple of the interval");
+            revert BadCommitments(CommitmentRule.StepsMultipleOfInterval);
         }
-        if (c.ops == 0 || c.slots <= c.ops) revert BadCommitments("slots must exceed ops");
-        if (c.batch == 0) revert BadCommitments("batch");
-        if (c.class > MAX_CLASS) revert BadCommitments("class");
+        if (c.ops == 0 || c.slots <= c.ops) revert BadCommitments(CommitmentRule.SlotsExceedOps);
+        if (c.batch == 0) revert BadCommitments(CommitmentRule.Batch);
+        if (c.class > MAX_CLASS) revert BadCommitments(CommitmentRule.Class);
         if (c.programRoot == 0 || c.datasetHash == 0 || c.initStateHash == 0) {
-            revert BadCommitments("roots");
+            revert BadCommitments(CommitmentRule.Roots);
         }
-        if (t.solverStake == 0) revert BadTerms("solver stake");
-        if (t.challengeBond == 0) revert BadTerms("challenge bond");
-        if (t.samples > MAX_SAMPLES) revert BadTerms("samples");
-        if (t.samples != 0 && t.verifierStake == 0) revert BadTerms("verifier stake");
+        if (t.solverStake == 0) revert BadTerms(TermRule.SolverStake);
+        if (t.challengeBond == 0) revert BadTerms(TermRule.ChallengeBond);
+        if (t.samples > MAX_SAMPLES) revert BadTerms(TermRule.Samples);
+        if (t.samples != 0 && t.verifierStake == 0) revert BadTerms(TermRule.VerifierStake);
         if (uint256(t.samples) * t.verifierFee >= msg.value) {
-            revert BadTerms("fees exceed payment");
+            revert BadTerms(TermRule.FeesExceedPayment);
         }
-        if (t.claimBy <= block.timestamp) revert BadTerms("claimBy is past");
-        if (t.solveWithin == 0 || t.challengeWithin == 0) revert BadTerms("windows");
+        if (t.claimBy <= block.timestamp) revert BadTerms(TermRule.ClaimByPast);
+        if (t.solveWithin == 0 || t.challengeWithin == 0) revert BadTerms(TermRule.Windows);
         id = ++taskCount;
         Task storage k = _tasks[id];
         k.commitments = c;
