@@ -281,4 +281,33 @@ contract GamesTest is Test, Trees {
         vm.expectPartialRevert(Games.LayoutMismatch.selector);
         market.proveLink(id, link);
     }
+
+    /// @notice Any stake splits exactly: bounty, submitter's share and the burned rest add up.
+    function testFuzz_theSlashSplitsAnyStakeExactly(uint96 stake) public {
+        vm.assume(stake > 0);
+        Tasks.Task memory k = market.task(taskId);
+        Tasks.Terms memory t = k.terms;
+        t.solverStake = stake;
+        t.claimBy = uint64(block.timestamp) + HOUR;
+        vm.deal(solver, uint256(stake));
+        vm.prank(submitter);
+        uint256 id = market.submitTask{value: PAY}(k.commitments, t);
+        bytes32 root = k.resultRoot;
+        vm.startPrank(solver);
+        market.deposit{value: stake}(Stakes.Role.Solver);
+        market.claim(id);
+        market.commitResult(id, root);
+        vm.stopPrank();
+        vm.prank(challenger);
+        uint256 game = market.challenge{value: BOND}(id, 0);
+        vm.warp(block.timestamp + HOUR + 1);
+        uint256 burned = address(0xdEaD).balance;
+        market.timeout(game);
+        uint256 bounty = uint256(stake) / 2;
+        uint256 share = uint256(stake) * 3 / 10;
+        vm.assertEq(market.balanceOf(challenger), BOND + bounty, "bounty");
+        vm.assertEq(market.balanceOf(submitter), PAY + share, "share");
+        vm.assertEq(address(0xdEaD).balance - burned, uint256(stake) - bounty - share, "burned");
+        vm.assertEq(address(market).balance, market.liabilities(), "solvent");
+    }
 }

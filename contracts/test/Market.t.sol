@@ -362,6 +362,57 @@ contract MarketTest is Test {
         vm.assertEq(market.balanceOf(address(attacker)), 1 ether, "still owed");
         _solvent();
     }
+
+    // ------------------------------------------------------------------ fuzz
+
+    /// @notice A claim succeeds exactly when the solver's free stake covers the task's, and
+    /// exactly until `claimBy`.
+    function testFuzz_claimNeedsTheStakeAndTheTime(uint96 deposited, uint32 waited) public {
+        vm.assume(deposited > 0);
+        uint256 id = _submit();
+        vm.deal(solver, uint256(deposited) + 1 ether);
+        vm.prank(solver);
+        market.deposit{value: deposited}(Stakes.Role.Solver);
+        vm.warp(block.timestamp + waited);
+        bool ok = deposited >= STAKE && waited <= DAY;
+        vm.prank(solver);
+        if (!ok) {
+            vm.expectPartialRevert(
+                deposited < STAKE && waited <= DAY
+                    ? Stakes.InsufficientStake.selector
+                    : Tasks.TooLate.selector
+            );
+        }
+        market.claim(id);
+        if (ok) vm.assertEq(market.stakeOf(solver, Stakes.Role.Solver).locked, STAKE, "locked");
+        _solvent();
+    }
+
+    /// @notice Whatever the payment and the stake, an honest task pays the solver its payment
+    /// and leaves the contract empty once everyone withdrew.
+    function testFuzz_anHonestTaskPaysExactlyAndLeavesNothing(uint96 pay, uint96 stake) public {
+        vm.assume(pay > 0 && stake > 0);
+        vm.deal(submitter, uint256(pay));
+        vm.deal(solver, uint256(stake));
+        Tasks.Terms memory t = _terms();
+        t.solverStake = stake;
+        vm.prank(submitter);
+        uint256 id = market.submitTask{value: pay}(_commitments(), t);
+        vm.startPrank(solver);
+        market.deposit{value: stake}(Stakes.Role.Solver);
+        market.claim(id);
+        market.commitResult(id, keccak256("result"));
+        vm.warp(block.timestamp + DAY + 1);
+        market.finalize(id);
+        vm.assertEq(market.balanceOf(solver), pay, "paid");
+        market.startUnbonding(Stakes.Role.Solver, stake);
+        vm.warp(block.timestamp + 7 * DAY);
+        market.finishUnbonding(Stakes.Role.Solver);
+        market.withdraw();
+        vm.stopPrank();
+        vm.assertEq(solver.balance, uint256(pay) + stake, "all back");
+        vm.assertEq(address(market).balance, 0, "empty");
+    }
 }
 
 /// @notice Re-enters `withdraw` from the payout it receives.
