@@ -36,19 +36,7 @@ fn step(program: &Program, data: &Tensor) -> Trace {
         hidden: vec![16],
         classes: 4,
     };
-    let mut state = model.init_params(8);
-    let zeros: Vec<Tensor> = state
-        .iter()
-        .map(|t| {
-            Tensor::new(
-                t.rows() as usize,
-                t.cols() as usize,
-                vec![0.0; t.data().len()],
-            )
-            .expect("shape")
-        })
-        .collect();
-    state.extend(zeros);
+    let state = model.initial_state(8);
     Engine::new(Backend::Flex, program.clone(), Some(data), SEED)
         .expect("valid")
         .trace(&state, 0)

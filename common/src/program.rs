@@ -489,6 +489,25 @@ pub mod mlp {
                 .collect()
         }
 
+        /// The state a training program starts from: the parameters of `init_params(seed)`,
+        /// then a zero velocity for each.
+        pub fn initial_state(&self, seed: u64) -> Vec<Tensor> {
+            let mut state = self.init_params(seed);
+            let velocities: Vec<Tensor> = state
+                .iter()
+                .map(|t| {
+                    Tensor::new(
+                        t.rows() as usize,
+                        t.cols() as usize,
+                        vec![0.0; t.data().len()],
+                    )
+                    .expect("the shape of an existing tensor")
+                })
+                .collect();
+            state.extend(velocities);
+            state
+        }
+
         /// Layer widths `[input, hidden…, classes]`.
         pub fn widths(&self) -> Vec<u32> {
             let mut w = vec![self.input];

@@ -262,13 +262,8 @@ impl<'a> Committed<'a> {
         if matches!(o, Op::LoadRows { .. }) {
             return Err(Error::Load);
         }
-        let descriptors: Vec<Vec<u8>> = self
-            .program
-            .descriptors()?
-            .iter()
-            .map(SolValue::abi_encode)
-            .collect();
-        let program_tree = merkle::Tree::from_payloads(&descriptors)?;
+        let (mut step, op_leaf) = self.op_leaf(op)?;
+        step.class = class.code();
         let inputs = o
             .inputs()
             .iter()
@@ -276,18 +271,8 @@ impl<'a> Committed<'a> {
             .map(|(i, &slot)| self.row(slot, input_row(o, i, row, col)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(judgeOpCall {
-            step: OpProof::Step {
-                programRoot: h(&program_tree.root()),
-                ops: alloy::primitives::U256::from(ops),
-                traceRoot: h(&self.root()),
-                slots: alloy::primitives::U256::from(self.slots.len()),
-                class: class.code(),
-            },
-            op: OpProof::Op {
-                index: alloy::primitives::U256::from(op),
-                descriptor: descriptors[op].clone().into(),
-                siblings: hs(&program_tree.proof(op as u64)?.siblings),
-            },
+            step,
+            op: op_leaf,
             inputs,
             output: self.value(self.program.output_slot(op), row, col)?,
         })

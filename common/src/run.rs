@@ -94,20 +94,8 @@ impl TrainingTask {
 
     /// The initial state: parameters from `init_seed`, zero velocities.
     pub fn initial_state(&self) -> Vec<Tensor> {
-        let mut state = self.model.init_params(self.init_seed);
-        let velocities: Vec<Tensor> = state.iter().map(zeros_like).collect();
-        state.extend(velocities);
-        state
+        self.model.initial_state(self.init_seed)
     }
-}
-
-fn zeros_like(t: &Tensor) -> Tensor {
-    Tensor::new(
-        t.rows() as usize,
-        t.cols() as usize,
-        vec![0.0; t.data().len()],
-    )
-    .expect("the shape of an existing tensor")
 }
 
 /// A content-addressed store of states on disk: `<dir>/<state hash>.state`.

@@ -59,15 +59,6 @@ const T: u64 = 4;
 const K: u64 = 2;
 const SEED: Hash = [0x60; 32];
 
-fn zeros(t: &Tensor) -> Tensor {
-    Tensor::new(
-        t.rows() as usize,
-        t.cols() as usize,
-        vec![0.0; t.data().len()],
-    )
-    .expect("the shape of a tensor")
-}
-
 /// Every state `s_0 … s_T` and the trace of every step, with `lr × 1.01` from `cheat_from` on.
 fn run(
     model: &mlp::Config,
@@ -84,9 +75,7 @@ fn run(
         Engine::new(Backend::Flex, honest.clone(), Some(data), SEED).expect("valid"),
         Engine::new(Backend::Flex, cheat, Some(data), SEED).expect("valid"),
     ];
-    let mut state = model.init_params(17);
-    let velocities: Vec<Tensor> = state.iter().map(zeros).collect();
-    state.extend(velocities);
+    let mut state = model.initial_state(17);
     let mut states = vec![state.clone()];
     let mut traces = Vec::new();
     for t in 0..T {

@@ -287,19 +287,7 @@ fn trace_cases(c: &mut Collector, backend: Backend) {
     let seed = [7u8; 32];
     let engine = Engine::new(backend, program.clone(), Some(&data), seed).expect("valid");
     // Two steps in, so that the velocities are not zero.
-    let mut state = model.init_params(3);
-    let velocities: Vec<Tensor> = state
-        .iter()
-        .map(|t| {
-            Tensor::new(
-                t.rows() as usize,
-                t.cols() as usize,
-                vec![0.0; t.data().len()],
-            )
-        })
-        .collect::<Result<_, _>>()
-        .expect("shapes of existing tensors");
-    state.extend(velocities);
+    let mut state = model.initial_state(3);
     let step = 2;
     for t in 0..step {
         let trace = engine.trace(&state, t).expect("runs");

@@ -121,15 +121,6 @@ fn forged(trace: &Trace, program: &Program, op: usize, f: impl Fn(f32) -> f32) -
     t
 }
 
-fn zeros(t: &Tensor) -> Tensor {
-    Tensor::new(
-        t.rows() as usize,
-        t.cols() as usize,
-        vec![0.0; t.data().len()],
-    )
-    .expect("the shape of a tensor")
-}
-
 /// A training step of a small MLP on synthetic data, two steps in, on flex.
 /// The task's program, data set and the state at step 2's start and end (honest), and the
 /// trace of step 2 by a solver that ran it with `lr` and `class` on `data` (the task's data
@@ -175,9 +166,7 @@ fn training_run(lr: f32, class: Class, swap: Option<(u32, u32)>) -> Run {
         batch: 8,
     });
     let engine = Engine::new(Backend::Flex, honest.clone(), Some(&data), SEED).expect("valid");
-    let mut state = model.init_params(5);
-    let velocities: Vec<Tensor> = state.iter().map(zeros).collect();
-    state.extend(velocities);
+    let mut state = model.initial_state(5);
     for t in 0..2 {
         let trace = engine.trace(&state, t).expect("runs");
         state = honest
