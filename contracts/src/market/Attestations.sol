@@ -33,6 +33,8 @@ abstract contract Attestations is Tasks {
 
     event VerifierRegistered(address indexed verifier);
     event Sampled(uint256 indexed task, uint256 index, uint64 segment, address indexed verifier);
+    /// @notice The task's samples are drawn (perhaps none, with no verifier registered).
+    event SamplingDone(uint256 indexed task, bytes32 seed, uint256 samples);
     event Attested(
         uint256 indexed task, uint256 index, address indexed verifier, bool pass, uint256 distance
     );
@@ -51,10 +53,6 @@ abstract contract Attestations is Tasks {
 
     function samplesOf(uint256 id) external view returns (Sample[] memory) {
         return _samples[id];
-    }
-
-    function verifierCount() external view returns (uint256) {
-        return verifiers.length;
     }
 
     /// @notice Adds the caller to the verifiers that sampling assigns; it must hold free
@@ -82,6 +80,7 @@ abstract contract Attestations is Tasks {
         seed = keccak256(abi.encode(seed, id, k.resultRoot));
         sampled[id] = true;
         uint256 n = verifiers.length;
+        emit SamplingDone(id, seed, n == 0 ? 0 : k.terms.samples);
         if (n == 0) return;
         uint64 segments = k.commitments.steps / k.commitments.interval;
         for (uint256 i = 0; i < k.terms.samples; i++) {

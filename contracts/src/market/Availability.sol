@@ -61,10 +61,6 @@ abstract contract Availability is Games {
     error BadSource();
     error WrongGame(uint256 game, uint256 task);
 
-    function request(uint256 id) external view returns (Request memory) {
-        return _requests[id];
-    }
-
     /// @notice Asks the solver of a committed task for row `row` of a committed tensor.
     function requestRow(uint256 taskId, bytes32 tensorHash, uint256 row, Where calldata w)
         external
@@ -118,6 +114,7 @@ abstract contract Availability is Games {
         Request storage r = _open(id);
         Task storage k = _tasks[r.task];
         r.open = false;
+        emit RequestTimedOut(id);
         if (k.status != Status.Committed) {
             k.openGames--;
             _totalBonds -= r.bond;
@@ -125,7 +122,6 @@ abstract contract Availability is Games {
             return;
         }
         if (block.timestamp <= r.deadline) revert NotTimedOut(id, r.deadline);
-        emit RequestTimedOut(id);
         _slash(r.task, k, r.requester, r.bond, type(uint64).max);
     }
 
