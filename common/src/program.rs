@@ -423,6 +423,18 @@ impl Program {
             .collect())
     }
 
+    /// The state layout the game reads for link proofs: `abi.encode(uint32 stateTensors,
+    /// uint32[] nextState)` (PROTOCOL §3).
+    pub fn layout(&self) -> Vec<u8> {
+        (self.state.len() as u32, self.next_state.clone()).abi_encode_params()
+    }
+
+    /// `layoutHash = sha256(layout)`.
+    pub fn layout_hash(&self) -> Hash {
+        use sha2::Digest;
+        sha2::Sha256::digest(self.layout()).into()
+    }
+
     /// `programRoot`: the Merkle tree over the ABI-encoded descriptors.
     pub fn root(&self) -> Result<Hash, Error> {
         let encoded: Vec<Vec<u8>> = self
@@ -689,6 +701,35 @@ mod tests {
             let shapes = infer.validate().expect("valid inference program");
             assert_eq!(shapes[infer.outputs[0] as usize], Shape::new(100, 10));
         }
+    }
+
+    #[test]
+    fn the_layout_is_the_abi_encoding_of_the_state_count_and_next_state_slots() {
+        let program = mlp::Config {
+            input: 4,
+            hidden: vec![3],
+            classes: 2,
+        }
+        .training(mlp::Sgd {
+            lr: 0.1,
+            momentum: 0.9,
+            batch: 2,
+        });
+        let bytes = program.layout();
+        let word = |i: usize| alloy::primitives::U256::from_be_slice(&bytes[32 * i..32 * i + 32]);
+        let n = program.next_state.len();
+        assert_eq!(bytes.len(), 32 * (3 + n));
+        assert_eq!(word(0), alloy::primitives::U256::from(program.state.len()));
+        assert_eq!(word(1), alloy::primitives::U256::from(0x40));
+        assert_eq!(word(2), alloy::primitives::U256::from(n));
+        for (i, &slot) in program.next_state.iter().enumerate() {
+            assert_eq!(word(3 + i), alloy::primitives::U256::from(slot));
+        }
+        use sha2::Digest;
+        assert_eq!(
+            program.layout_hash(),
+            <[u8; 32]>::from(sha2::Sha256::digest(&bytes))
+        );
     }
 
     #[test]

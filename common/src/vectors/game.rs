@@ -5,7 +5,6 @@
 //! the value the checker finds wrong in the cheat's trace (and of the same value in the honest
 //! trace, which proves nothing).
 
-use alloy::sol_types::SolValue;
 use serde::{Deserialize, Serialize};
 
 use crate::check::{Class, Step};
@@ -150,7 +149,7 @@ pub fn game_file() -> GameFile {
             ),
         }
     };
-    let layout = (program.state.len() as u32, program.next_state.clone()).abi_encode_params();
+    let layout = program.layout();
     GameFile {
         program_root: program.root().expect("valid"),
         dataset_hash: data.commit().hash,
