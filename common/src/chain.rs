@@ -22,6 +22,14 @@ pub mod bindings {
             "../contracts/out/OpChecker.sol/OpChecker.json"
         );
     }
+    /// `Market` and the types of its calls (`Tasks`, `Games`, `Availability`, `Stakes`).
+    pub mod market {
+        alloy::sol!(
+            #[sol(rpc, all_derives)]
+            Market,
+            "../contracts/out/Market.sol/Market.json"
+        );
+    }
     /// `OpProver` and the library types of its calls (`OpProof`, `Tensor`, `Verdict`).
     pub mod op_prover {
         alloy::sol!(

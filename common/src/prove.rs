@@ -279,6 +279,35 @@ impl<'a> Committed<'a> {
     }
 }
 
+/// The segment's ends for `Market.postSteps` (move 1): checkpoints `segment` and `segment + 1`
+/// with their paths into `resultRoot` (the tree over `checkpoints`) and into the steps root (the
+/// tree over `states`, the segment's `k + 1` per-step state hashes); and that steps root.
+pub fn ends(
+    checkpoints: &[Hash],
+    segment: u64,
+    states: &[Hash],
+) -> Result<(Hash, crate::chain::bindings::market::Games::Ends), Error> {
+    let result = merkle::Tree::from_payloads(checkpoints)?;
+    let steps = merkle::Tree::from_payloads(states)?;
+    let last = states.len() as u64 - 1;
+    Ok((
+        steps.root(),
+        crate::chain::bindings::market::Games::Ends {
+            first: h(&states[0]),
+            firstInResult: hs(&result.proof(segment)?.siblings),
+            firstInSteps: hs(&steps.proof(0)?.siblings),
+            last: h(&states[last as usize]),
+            lastInResult: hs(&result.proof(segment + 1)?.siblings),
+            lastInSteps: hs(&steps.proof(last)?.siblings),
+        },
+    ))
+}
+
+/// An op proof as `Market.proveOp` takes it: `abi.encode(Op, Row[], Value)`.
+pub fn op_blob(call: &judgeOpCall) -> Vec<u8> {
+    (call.op.clone(), call.inputs.clone(), call.output.clone()).abi_encode_params()
+}
+
 /// The calldata of a proof, as a node sends it.
 pub fn calldata<C: SolCall>(call: &C) -> Vec<u8> {
     call.abi_encode()

@@ -1,0 +1,165 @@
+//! A whole dispute game on a real anvil, played from Rust through the contract bindings as the
+//! nodes will play it: a task committed by a solver that raised its learning rate in segment 1
+//! (real executor traces, `poai_common::vectors::game`), challenged, narrowed move by move to one
+//! op, proven, and slashed.
+
+use alloy::network::EthereumWallet;
+use alloy::primitives::{B256, U256};
+use alloy::providers::ProviderBuilder;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::SolCall;
+use poai_common::chain::bindings::market::{Market, Tasks};
+use poai_common::chain::bindings::op_prover::OpProver::{self, judgeOpCall};
+use poai_common::chain::{self};
+use poai_common::merkle;
+use poai_common::prove;
+use poai_common::vectors::game;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cheating_solver_is_slashed_through_the_whole_game_on_anvil() {
+    let g = game::game_file();
+    let anvil = chain::start_anvil(chain::default_anvil()).expect("anvil from npm");
+    let connect = |i: usize| {
+        let signer: PrivateKeySigner = anvil.keys()[i].clone().into();
+        ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer))
+            .connect_http(anvil.endpoint_url())
+    };
+    let (submitter, solver, challenger) = (connect(0), connect(1), connect(2));
+    let prover = OpProver::deploy(&submitter).await.expect("prover");
+    let market = Market::deploy(&submitter, 3600, 600, *prover.address())
+        .await
+        .expect("market");
+    let as_solver = Market::new(*market.address(), &solver);
+    let as_challenger = Market::new(*market.address(), &challenger);
+
+    let eth = |x: u64| U256::from(x) * U256::from(10u64).pow(U256::from(18));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let commitments = Tasks::Commitments {
+        programRoot: B256::from(g.program_root),
+        datasetHash: B256::from(g.dataset_hash),
+        initStateHash: B256::from(g.cheat.checkpoints[0]),
+        seed: B256::from(g.seed),
+        layoutHash: B256::from(sha(&g.layout)),
+        specHash: B256::ZERO,
+        steps: g.steps,
+        interval: g.interval,
+        ops: g.ops,
+        slots: g.slots,
+        batch: g.batch,
+        class: 0,
+    };
+    let terms = Tasks::Terms {
+        solverStake: eth(10),
+        challengeBond: eth(1),
+        verifierStake: U256::ZERO,
+        verifierFee: U256::ZERO,
+        samples: 0,
+        claimBy: now + 36_000,
+        solveWithin: 36_000,
+        challengeWithin: 36_000,
+    };
+    let receipt = market
+        .submitTask(commitments, terms)
+        .value(eth(3))
+        .send()
+        .await
+        .expect("sent")
+        .get_receipt()
+        .await
+        .expect("mined");
+    assert!(receipt.status(), "submitted");
+    let task = U256::from(1);
+
+    // The solver stakes, claims, and commits its (cheating) checkpoints.
+    let result_root = merkle::root_of_payloads(&g.cheat.checkpoints).expect("checkpoints");
+    for call in [
+        as_solver
+            .deposit(1) // Stakes.Role.Solver
+            .value(eth(10))
+            .into_transaction_request(),
+        as_solver.claim(task).into_transaction_request(),
+        as_solver
+            .commitResult(task, B256::from(result_root))
+            .into_transaction_request(),
+    ] {
+        let r = alloy::providers::Provider::send_transaction(&solver, call)
+            .await
+            .expect("sent")
+            .get_receipt()
+            .await
+            .expect("mined");
+        assert!(r.status(), "solver's move");
+    }
+
+    // A whistleblower challenges segment 1; the game narrows it to one step and one op.
+    let r = as_challenger
+        .challenge(task, g.segment)
+        .value(eth(1))
+        .send()
+        .await
+        .expect("sent")
+        .get_receipt()
+        .await
+        .expect("mined");
+    assert!(r.status(), "challenged");
+    let id = U256::from(1);
+    let (steps_root, ends) =
+        prove::ends(&g.cheat.checkpoints, g.segment, &g.cheat.segment_states).expect("ends");
+    let moves = [
+        (
+            &solver,
+            as_solver
+                .postSteps(id, B256::from(steps_root), ends)
+                .into_transaction_request(),
+        ),
+        (
+            &challenger,
+            as_challenger
+                .pickStep(id, g.step)
+                .into_transaction_request(),
+        ),
+        (
+            &solver,
+            as_solver
+                .postTrace(id, B256::from(g.cheat.trace_root))
+                .into_transaction_request(),
+        ),
+    ];
+    for (who, call) in moves {
+        let r = alloy::providers::Provider::send_transaction(who, call)
+            .await
+            .expect("sent")
+            .get_receipt()
+            .await
+            .expect("mined");
+        assert!(r.status(), "a move");
+    }
+    let call = judgeOpCall::abi_decode(&g.cheat.op_call).expect("an op proof");
+    let r = as_challenger
+        .proveOp(id, prove::op_blob(&call).into())
+        .send()
+        .await
+        .expect("sent")
+        .get_receipt()
+        .await
+        .expect("mined");
+    assert!(r.status(), "fraud proven");
+
+    let t = market.task(task).call().await.expect("task");
+    assert_eq!(t.status, 6, "Status.Slashed");
+    let won = market
+        .balanceOf(anvil.addresses()[2])
+        .call()
+        .await
+        .expect("balance");
+    assert_eq!(won, eth(1) + eth(5), "bond and bounty");
+}
+
+fn sha(bytes: &[u8]) -> merkle::Hash {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
