@@ -14,6 +14,7 @@ pub mod check;
 pub mod dataset;
 pub mod engine;
 pub mod merkle;
+pub mod net;
 pub mod program;
 pub mod prove;
 pub mod rng;

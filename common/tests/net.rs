@@ -1,0 +1,76 @@
+//! Blobs by hash between two real libp2p nodes on 127.0.0.1 (TCP, noise, yamux).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use poai_common::merkle::Hash;
+use poai_common::net::{self, Error, Source};
+use sha2::{Digest, Sha256};
+
+/// Blobs addressed by their SHA-256; `lie` serves other bytes than asked for.
+struct Store {
+    blobs: HashMap<Hash, Vec<u8>>,
+    lie: bool,
+}
+
+impl Source for Store {
+    fn get(&self, hash: &Hash) -> Option<Vec<u8>> {
+        let mut bytes = self.blobs.get(hash)?.clone();
+        if self.lie {
+            bytes[0] ^= 1;
+        }
+        Some(bytes)
+    }
+
+    fn check(&self, hash: &Hash, bytes: &[u8]) -> bool {
+        <[u8; 32]>::from(Sha256::digest(bytes)) == *hash
+    }
+}
+
+fn store(blobs: &[Vec<u8>], lie: bool) -> Arc<Store> {
+    Arc::new(Store {
+        blobs: blobs
+            .iter()
+            .map(|b| (<[u8; 32]>::from(Sha256::digest(b)), b.clone()))
+            .collect(),
+        lie,
+    })
+}
+
+async fn node(source: Arc<Store>) -> (net::Client, libp2p::Multiaddr) {
+    let (client, event_loop) = net::new(source).expect("a swarm");
+    tokio::spawn(event_loop.run());
+    let addr = client
+        .listen("/ip4/127.0.0.1/tcp/0".parse().expect("an address"))
+        .await
+        .expect("listening");
+    (client, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_blob_crosses_the_network_checked_and_a_missing_or_forged_one_is_an_error() {
+    let blob: Vec<u8> = (0..3_000_000u32).map(|i| (i * 31 % 251) as u8).collect();
+    let hash: Hash = Sha256::digest(&blob).into();
+    let (server, server_addr) = node(store(std::slice::from_ref(&blob), false)).await;
+    let (client, _) = node(store(&[], false)).await;
+
+    let got = client
+        .fetch(server.peer_id(), server_addr.clone(), hash)
+        .await
+        .expect("the blob");
+    assert_eq!(got, blob);
+
+    let missing = client
+        .fetch(server.peer_id(), server_addr, [7; 32])
+        .await
+        .expect_err("no such blob");
+    assert!(matches!(missing, Error::Missing { .. }), "{missing}");
+
+    // A peer that serves other bytes under the hash is caught by the check.
+    let (liar, liar_addr) = node(store(std::slice::from_ref(&blob), true)).await;
+    let forged = client
+        .fetch(liar.peer_id(), liar_addr, hash)
+        .await
+        .expect_err("forged bytes");
+    assert!(matches!(forged, Error::Corrupt { .. }), "{forged}");
+}
