@@ -5,7 +5,8 @@
 
 use alloy::network::EthereumWallet;
 use alloy::primitives::{B256, U256};
-use alloy::providers::ProviderBuilder;
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
 use poai_common::chain::bindings::market::{Market, Tasks};
@@ -62,16 +63,8 @@ async fn a_cheating_solver_is_slashed_through_the_whole_game_on_anvil() {
         solveWithin: 36_000,
         challengeWithin: 36_000,
     };
-    let receipt = market
-        .submitTask(commitments, terms)
-        .value(eth(3))
-        .send()
-        .await
-        .expect("sent")
-        .get_receipt()
-        .await
-        .expect("mined");
-    assert!(receipt.status(), "submitted");
+    let submit = market.submitTask(commitments, terms).value(eth(3));
+    mined(&submitter, submit.into_transaction_request(), "submitted").await;
     let task = U256::from(1);
 
     // The solver stakes, claims, and commits its (cheating) checkpoints.
@@ -86,26 +79,17 @@ async fn a_cheating_solver_is_slashed_through_the_whole_game_on_anvil() {
             .commitResult(task, B256::from(result_root))
             .into_transaction_request(),
     ] {
-        let r = alloy::providers::Provider::send_transaction(&solver, call)
-            .await
-            .expect("sent")
-            .get_receipt()
-            .await
-            .expect("mined");
-        assert!(r.status(), "solver's move");
+        mined(&solver, call, "solver's move").await;
     }
 
     // A whistleblower challenges segment 1; the game narrows it to one step and one op.
-    let r = as_challenger
-        .challenge(task, g.segment)
-        .value(eth(1))
-        .send()
-        .await
-        .expect("sent")
-        .get_receipt()
-        .await
-        .expect("mined");
-    assert!(r.status(), "challenged");
+    let challenge = as_challenger.challenge(task, g.segment).value(eth(1));
+    mined(
+        &challenger,
+        challenge.into_transaction_request(),
+        "challenged",
+    )
+    .await;
     let id = U256::from(1);
     let (steps_root, ends) =
         prove::ends(&g.cheat.checkpoints, g.segment, &g.cheat.segment_states).expect("ends");
@@ -130,24 +114,16 @@ async fn a_cheating_solver_is_slashed_through_the_whole_game_on_anvil() {
         ),
     ];
     for (who, call) in moves {
-        let r = alloy::providers::Provider::send_transaction(who, call)
-            .await
-            .expect("sent")
-            .get_receipt()
-            .await
-            .expect("mined");
-        assert!(r.status(), "a move");
+        mined(who, call, "a move").await;
     }
     let call = judgeOpCall::abi_decode(&g.cheat.op_call).expect("an op proof");
-    let r = as_challenger
-        .proveOp(id, prove::op_blob(&call).into())
-        .send()
-        .await
-        .expect("sent")
-        .get_receipt()
-        .await
-        .expect("mined");
-    assert!(r.status(), "fraud proven");
+    let prove_op = as_challenger.proveOp(id, prove::op_blob(&call).into());
+    mined(
+        &challenger,
+        prove_op.into_transaction_request(),
+        "fraud proven",
+    )
+    .await;
 
     let t = market.task(task).call().await.expect("task");
     assert_eq!(t.status, 6, "Status.Slashed");
@@ -157,6 +133,18 @@ async fn a_cheating_solver_is_slashed_through_the_whole_game_on_anvil() {
         .await
         .expect("balance");
     assert_eq!(won, eth(1) + eth(5), "bond and bounty");
+}
+
+/// Sends `tx` from `who` and asserts that it was mined and succeeded.
+async fn mined<P: Provider>(who: &P, tx: TransactionRequest, what: &str) {
+    let receipt = who
+        .send_transaction(tx)
+        .await
+        .expect("sent")
+        .get_receipt()
+        .await
+        .expect("mined");
+    assert!(receipt.status(), "{what}");
 }
 
 fn sha(bytes: &[u8]) -> merkle::Hash {

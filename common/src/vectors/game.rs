@@ -12,7 +12,6 @@ use crate::engine::{self, Backend, Engine, Trace};
 use crate::merkle::Hash;
 use crate::program::{Program, mlp};
 use crate::prove::{self, Committed};
-use crate::rng::SplitMix64;
 use crate::tensor::Tensor;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,25 +91,8 @@ fn run(
 }
 
 pub fn game_file() -> GameFile {
-    let mut rng = SplitMix64(0x4741_4d45); // "GAME"
-    let rows: Vec<Vec<f32>> = (0..48)
-        .map(|i| {
-            let mut r: Vec<f32> = (0..16).map(|_| rng.symmetric_unit()).collect();
-            r.push((i % 10) as f32);
-            r
-        })
-        .collect();
+    let (rows, model, sgd) = super::small_task(0x4741_4d45, 48); // "GAME"
     let data = Tensor::from_rows(&rows).expect("rectangular");
-    let model = mlp::Config {
-        input: 16,
-        hidden: vec![32],
-        classes: 10,
-    };
-    let sgd = mlp::Sgd {
-        lr: 0.05,
-        momentum: 0.9,
-        batch: 8,
-    };
     let program: Program = model.training(sgd);
     let (segment, offset) = (1u64, 0u64);
     let t = segment * K + offset;

@@ -206,6 +206,37 @@ pub fn generate_wgpu() -> Vec<(&'static str, String)> {
     vec![("ops_wgpu.json", to_json(&ops::ops_wgpu_file()))]
 }
 
+/// The small task the op, prover and game vectors trace: `n` rows of 16 features in ±1 and a
+/// class `i mod 10`, drawn from `seed`; an MLP 16-32-10 trained by SGD with momentum 0.9.
+fn small_task(
+    seed: u64,
+    n: usize,
+) -> (
+    Vec<Vec<f32>>,
+    crate::program::mlp::Config,
+    crate::program::mlp::Sgd,
+) {
+    let mut rng = SplitMix64(seed);
+    let rows = (0..n)
+        .map(|i| {
+            let mut r: Vec<f32> = (0..16).map(|_| rng.symmetric_unit()).collect();
+            r.push((i % 10) as f32);
+            r
+        })
+        .collect();
+    let model = crate::program::mlp::Config {
+        input: 16,
+        hidden: vec![32],
+        classes: 10,
+    };
+    let sgd = crate::program::mlp::Sgd {
+        lr: 0.05,
+        momentum: 0.9,
+        batch: 8,
+    };
+    (rows, model, sgd)
+}
+
 fn to_json<T: Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).expect("vectors serialize");
     text.push('\n');

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use super::Rng;
 use crate::check::{Class, Question, Reason, Step};
 use crate::engine::{Backend, Engine};
-use crate::program::mlp;
 use crate::tensor::Tensor;
 
 /// Every question kind of the v1 op set with its cases.
@@ -264,25 +263,8 @@ impl Collector {
 /// A small MLP's training step, traced on `backend`: every op, at the first and the last value
 /// of its output.
 fn trace_cases(c: &mut Collector, backend: Backend) {
-    let mut rng = crate::rng::SplitMix64(0x0054_5241_4345); // "TRACE"
-    let rows: Vec<Vec<f32>> = (0..64)
-        .map(|i| {
-            let mut r: Vec<f32> = (0..16).map(|_| rng.symmetric_unit()).collect();
-            r.push((i % 10) as f32);
-            r
-        })
-        .collect();
+    let (rows, model, sgd) = super::small_task(0x0054_5241_4345, 64); // "TRACE"
     let data = Tensor::from_rows(&rows).expect("rectangular");
-    let model = mlp::Config {
-        input: 16,
-        hidden: vec![32],
-        classes: 10,
-    };
-    let sgd = mlp::Sgd {
-        lr: 0.05,
-        momentum: 0.9,
-        batch: 8,
-    };
     let program = model.training(sgd);
     let seed = [7u8; 32];
     let engine = Engine::new(backend, program.clone(), Some(&data), seed).expect("valid");

@@ -136,35 +136,15 @@ struct Run {
 const SEED: [u8; 32] = [9; 32];
 
 fn training_run(lr: f32, class: Class, swap: Option<(u32, u32)>) -> Run {
-    let mut rng = SplitMix64(0x0050_524f_5645); // "PROVE"
-    let rows: Vec<Vec<f32>> = (0..64)
-        .map(|i| {
-            let mut r: Vec<f32> = (0..16).map(|_| rng.symmetric_unit()).collect();
-            r.push((i % 10) as f32);
-            r
-        })
-        .collect();
+    let (rows, model, sgd) = super::small_task(0x0050_524f_5645, 64); // "PROVE"
     let data = Tensor::from_rows(&rows).expect("rectangular");
     let mut used = rows.clone();
     if let Some((x, y)) = swap {
         used.swap(x as usize, y as usize);
     }
     let used = Tensor::from_rows(&used).expect("rectangular");
-    let model = mlp::Config {
-        input: 16,
-        hidden: vec![32],
-        classes: 10,
-    };
-    let honest = model.training(mlp::Sgd {
-        lr: 0.05,
-        momentum: 0.9,
-        batch: 8,
-    });
-    let program = model.training(mlp::Sgd {
-        lr,
-        momentum: 0.9,
-        batch: 8,
-    });
+    let honest = model.training(sgd);
+    let program = model.training(mlp::Sgd { lr, ..sgd });
     let engine = Engine::new(Backend::Flex, honest.clone(), Some(&data), SEED).expect("valid");
     let mut state = model.initial_state(5);
     for t in 0..2 {
