@@ -9,6 +9,7 @@
 //! this crate computes and checks; the role crates act.
 
 pub mod batch;
+pub mod blob;
 pub mod chain;
 pub mod check;
 pub mod dataset;
@@ -21,6 +22,7 @@ pub mod rng;
 pub mod run;
 mod serde_hex;
 mod sha;
+pub mod spec;
 pub mod state;
 pub mod tensor;
 pub mod tolerance;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::blob;
 use crate::engine::{self, Engine};
 use crate::merkle::{Hash, HexHash};
 use crate::program::mlp;
@@ -104,8 +105,6 @@ pub struct Checkpoints {
     dir: PathBuf,
 }
 
-const MAGIC: &[u8; 8] = b"POAIST01";
-
 impl Checkpoints {
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self, Error> {
         let dir = dir.into();
@@ -137,19 +136,7 @@ impl Checkpoints {
         if path.exists() {
             return Ok(hash);
         }
-        let mut bytes =
-            Vec::with_capacity(16 + state.iter().map(|t| 8 + 4 * t.data().len()).sum::<usize>());
-        bytes.extend_from_slice(MAGIC);
-        bytes.extend_from_slice(&(state.len() as u32).to_le_bytes());
-        for t in state {
-            bytes.extend_from_slice(&t.rows().to_le_bytes());
-            bytes.extend_from_slice(&t.cols().to_le_bytes());
-            let start = bytes.len();
-            bytes.resize(start + 4 * t.data().len(), 0);
-            for (out, v) in bytes[start..].chunks_exact_mut(4).zip(t.data()) {
-                out.copy_from_slice(&v.to_le_bytes());
-            }
-        }
+        let bytes = blob::encode_tensors(state);
         // Write then rename, so a running solver never reads a half-written checkpoint.
         let tmp = path.with_extension("tmp");
         let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
@@ -195,30 +182,8 @@ impl Checkpoints {
             path: path.clone(),
             why: why.into(),
         };
-        let mut rest = bytes
-            .strip_prefix(MAGIC.as_slice())
-            .ok_or_else(|| corrupt("not a PoAI state file"))?;
-        let mut take = |n: usize| -> Result<&[u8], Error> {
-            if rest.len() < n {
-                return Err(corrupt("truncated"));
-            }
-            let (head, tail) = rest.split_at(n);
-            rest = tail;
-            Ok(head)
-        };
-        let word = |b: &[u8]| u32::from_le_bytes(b.try_into().expect("4 bytes"));
-        let count = word(take(4)?);
-        let mut state = Vec::new();
-        for _ in 0..count {
-            let rows = word(take(4)?) as usize;
-            let cols = word(take(4)?) as usize;
-            let values = take(rows.saturating_mul(cols).saturating_mul(4))?
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
-                .collect();
-            state.push(Tensor::new(rows, cols, values).map_err(|e| corrupt(&e.to_string()))?);
-        }
-        if !take(0)?.is_empty() || engine::state_hash(&state) != *hash {
+        let state = blob::decode_tensors(&bytes).map_err(|e| corrupt(&e.to_string()))?;
+        if engine::state_hash(&state) != *hash {
             return Err(corrupt("its contents do not hash to its name"));
         }
         Ok(state)
