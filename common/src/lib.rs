@@ -13,6 +13,7 @@ pub mod blob;
 pub mod chain;
 pub mod check;
 pub mod dataset;
+pub mod dispute;
 pub mod engine;
 pub mod merkle;
 pub mod net;

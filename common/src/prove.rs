@@ -59,6 +59,16 @@ pub fn input_row(o: &Op, i: usize, r: u32, c: u32) -> u32 {
     }
 }
 
+/// The data set row that row `row` of a load op (`batch` rows, `sequential` or by the batch
+/// rule) must hold at step `step`, of a data set of `n` rows.
+pub fn load_source(batch: u32, sequential: bool, seed: &Hash, step: u64, row: u32, n: u32) -> u32 {
+    if sequential {
+        ((step * u64::from(batch) + u64::from(row)) % u64::from(n)) as u32
+    } else {
+        crate::batch::row_index(seed, step, row, n)
+    }
+}
+
 fn h(x: &Hash) -> FixedBytes<32> {
     FixedBytes(*x)
 }
@@ -183,11 +193,7 @@ impl<'a> Committed<'a> {
         let out = &self.commitments[out_slot as usize];
         let data = dataset.commit();
         let n = dataset.rows();
-        let source = if sequential {
-            ((step * u64::from(batch) + u64::from(row)) % u64::from(n)) as u32
-        } else {
-            crate::batch::row_index(seed, step, row, n)
-        };
+        let source = load_source(batch, sequential, seed, step, row, n);
         Ok(provesLoadFraudCall {
             step: s,
             op: leaf,
@@ -306,6 +312,46 @@ pub fn ends(
 /// An op proof as `Market.proveOp` takes it: `abi.encode(Op, Row[], Value)`.
 pub fn op_blob(call: &judgeOpCall) -> Vec<u8> {
     (call.op.clone(), call.inputs.clone(), call.output.clone()).abi_encode_params()
+}
+
+/// A data proof as `Market.proveLoad` takes it: `abi.encode(Op, Tensor.Header, Slot, RowRoot,
+/// RowRoot)`.
+pub fn load_blob(call: &provesLoadFraudCall) -> Vec<u8> {
+    (
+        call.op.clone(),
+        call.data.header.clone(),
+        call.output.clone(),
+        call.loaded.clone(),
+        call.source.clone(),
+    )
+        .abi_encode_params()
+}
+
+/// A link proof as `Market.proveLink` takes it: the layout, the state's place in the game's
+/// steps root (`states`, the segment's per-step state hashes; `step` the picked offset), and
+/// `abi.encode(bytes32 tensorHash, bytes32[] tensorInState, Slot slot)`.
+pub fn link_move(
+    call: &provesLinkFraudCall,
+    layout: Vec<u8>,
+    states: &[Hash],
+    step: u64,
+) -> Result<crate::chain::bindings::market::Games::Link, Error> {
+    let leaf = step + u64::from(call.next);
+    let steps = merkle::Tree::from_payloads(states)?;
+    Ok(crate::chain::bindings::market::Games::Link {
+        layout: layout.into(),
+        next: call.next,
+        stateHash: call.tensor.stateHash,
+        stateInSteps: hs(&steps.proof(leaf)?.siblings),
+        index: call.tensor.index,
+        proof: (
+            call.tensor.tensorHash,
+            call.tensor.siblings.clone(),
+            call.slot.clone(),
+        )
+            .abi_encode_params()
+            .into(),
+    })
 }
 
 /// The calldata of a proof, as a node sends it.
