@@ -16,7 +16,6 @@ pub mod dataset;
 pub mod dispute;
 pub mod engine;
 pub mod merkle;
-pub mod net;
 pub mod program;
 pub mod prove;
 pub mod rng;

@@ -1,10 +1,12 @@
-//! Blobs by hash between two real libp2p nodes on 127.0.0.1 (TCP, noise, yamux).
+//! Blobs by kind and hash between real libp2p nodes on 127.0.0.1 (TCP, noise, yamux): fetched
+//! from whoever has them, checked against their name.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use poai_common::blob::Kind;
 use poai_common::merkle::Hash;
-use poai_common::net::{self, Error, Source};
+use poai_node::net::{self, Error, Source};
 use sha2::{Digest, Sha256};
 
 /// Blobs addressed by their SHA-256; `lie` serves other bytes than asked for.
@@ -14,16 +16,12 @@ struct Store {
 }
 
 impl Source for Store {
-    fn get(&self, hash: &Hash) -> Option<Vec<u8>> {
+    fn get(&self, _kind: Kind, hash: &Hash) -> Option<Vec<u8>> {
         let mut bytes = self.blobs.get(hash)?.clone();
         if self.lie {
             bytes[0] ^= 1;
         }
         Some(bytes)
-    }
-
-    fn check(&self, hash: &Hash, bytes: &[u8]) -> bool {
-        <[u8; 32]>::from(Sha256::digest(bytes)) == *hash
     }
 }
 
@@ -54,23 +52,49 @@ async fn a_blob_crosses_the_network_checked_and_a_missing_or_forged_one_is_an_er
     let (server, server_addr) = node(store(std::slice::from_ref(&blob), false)).await;
     let (client, _) = node(store(&[], false)).await;
 
-    let got = client
-        .fetch(server.peer_id(), server_addr.clone(), hash)
+    client
+        .dial(with_peer(&server_addr, &server))
         .await
-        .expect("the blob");
+        .expect("connected");
+    let got = client.fetch(Kind::Spec, hash).await.expect("the blob");
     assert_eq!(got, blob);
 
     let missing = client
-        .fetch(server.peer_id(), server_addr, [7; 32])
+        .fetch_from(server.peer_id(), Kind::Spec, [7; 32])
         .await
         .expect_err("no such blob");
     assert!(matches!(missing, Error::Missing { .. }), "{missing}");
+    let nobody = client
+        .fetch(Kind::Spec, [7; 32])
+        .await
+        .expect_err("no such blob anywhere");
+    assert!(
+        matches!(nobody, Error::Unavailable { asked: 1, .. }),
+        "{nobody}"
+    );
 
     // A peer that serves other bytes under the hash is caught by the check.
     let (liar, liar_addr) = node(store(std::slice::from_ref(&blob), true)).await;
+    client
+        .dial(with_peer(&liar_addr, &liar))
+        .await
+        .expect("connected");
     let forged = client
-        .fetch(liar.peer_id(), liar_addr, hash)
+        .fetch_from(liar.peer_id(), Kind::Spec, hash)
         .await
         .expect_err("forged bytes");
     assert!(matches!(forged, Error::Corrupt { .. }), "{forged}");
+    // Asking everyone still finds the honest copy.
+    assert_eq!(
+        client
+            .fetch(Kind::Spec, hash)
+            .await
+            .expect("from the honest peer"),
+        blob
+    );
+}
+
+fn with_peer(addr: &libp2p::Multiaddr, node: &net::Client) -> libp2p::Multiaddr {
+    addr.clone()
+        .with(libp2p::multiaddr::Protocol::P2p(node.peer_id()))
 }
