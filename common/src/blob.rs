@@ -7,7 +7,7 @@
 //! | `Spec` | the task spec's JSON | `sha256(bytes)` = `specHash` |
 //! | `Dataset` | one tensor | its tensor hash = `datasetHash` |
 //! | `State` | the state's tensors | `stateHash` (checkpoints, per-step states) |
-//! | `Steps` | `k + 1` state hashes, 32 bytes each | the steps root of a game's move 1 |
+//! | `Hashes` | state hashes, 32 bytes each | their Merkle root: `resultRoot` over the checkpoints, or a game's steps root over a segment's per-step states |
 //! | `Trace` | every slot of one step | `traceRoot` |
 //!
 //! Tensors travel in one format (the checkpoint file's): magic, tensor count, then each tensor's
@@ -26,7 +26,7 @@ pub enum Kind {
     Spec,
     Dataset,
     State,
-    Steps,
+    Hashes,
     Trace,
 }
 
@@ -35,7 +35,7 @@ impl Kind {
         Kind::Spec,
         Kind::Dataset,
         Kind::State,
-        Kind::Steps,
+        Kind::Hashes,
         Kind::Trace,
     ];
 
@@ -44,7 +44,7 @@ impl Kind {
             Kind::Spec => "spec",
             Kind::Dataset => "dataset",
             Kind::State => "state",
-            Kind::Steps => "steps",
+            Kind::Hashes => "hashes",
             Kind::Trace => "trace",
         }
     }
@@ -63,7 +63,7 @@ impl std::str::FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.name() == s)
-            .ok_or_else(|| format!("no blob kind {s:?} (spec, dataset, state, steps, trace)"))
+            .ok_or_else(|| format!("no blob kind {s:?} (spec, dataset, state, hashes, trace)"))
     }
 }
 
@@ -141,7 +141,7 @@ pub fn decode_tensors(bytes: &[u8]) -> Result<Vec<Tensor>, Error> {
     Ok(tensors)
 }
 
-/// State hashes in the `Steps` format.
+/// State hashes in the `Hashes` format.
 pub fn encode_hashes(hashes: &[Hash]) -> Vec<u8> {
     hashes.concat()
 }
@@ -181,7 +181,7 @@ pub fn name(kind: Kind, bytes: &[u8]) -> Result<Hash, Error> {
             ))),
         },
         Kind::State => state::state_hash(&hashes(bytes)?).map_err(tree),
-        Kind::Steps => merkle::root_of_payloads(&decode_hashes(bytes)?).map_err(tree),
+        Kind::Hashes => merkle::root_of_payloads(&decode_hashes(bytes)?).map_err(tree),
         Kind::Trace => state::trace_root(&hashes(bytes)?).map_err(tree),
     }
 }
@@ -230,7 +230,7 @@ mod tests {
         let list = encode_hashes(&hashes);
         assert_eq!(decode_hashes(&list).expect("decodes"), hashes);
         assert_eq!(
-            name(Kind::Steps, &list),
+            name(Kind::Hashes, &list),
             Ok(merkle::root_of_payloads(&hashes).expect("root"))
         );
         assert_eq!(name(Kind::Spec, b"{}"), Ok(crate::sha::digest(b"{}")));

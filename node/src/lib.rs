@@ -1,3 +1,264 @@
-//! PoAI's node runtime, shared by the solver, verifier and whistleblower: the network.
+//! PoAI's node runtime, shared by the solver, verifier and whistleblower (DESIGN §8): a chain
+//! client ([`chain`]), a libp2p swarm ([`net`]), a content-addressed blob store on disk
+//! ([`store`]), an HTTP API ([`api`]), durable local state ([`durable`]), metrics, loading a
+//! task from its on-chain commitments and the blobs they name ([`Node::task`]), and the
+//! challenger's side of the dispute game ([`challenge`]), which verifiers and whistleblowers
+//! both play.
+//!
+//! Nodes reconcile rather than react: each tick a role reads the contract's state of every task
+//! and game it cares about and takes the next step the state calls for. A step already taken
+//! is visible on chain, so a node that restarts (or misses an event) simply carries on.
 
+pub mod api;
+pub mod chain;
+pub mod challenge;
+pub mod durable;
+pub mod metrics;
 pub mod net;
+pub mod store;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
+
+use alloy::primitives::{Address, U256};
+use eyre::{WrapErr, eyre};
+use libp2p::{Multiaddr, identity};
+use poai_common::blob::{self, Kind};
+use poai_common::engine::{Backend, Engine};
+use poai_common::merkle::Hash;
+use poai_common::program::Program;
+use poai_common::spec::{Commitments, TaskSpec};
+use poai_common::tensor::Tensor;
+
+pub use chain::Chain;
+pub use store::Store;
+
+/// `Tasks.Status`, as the market numbers it.
+pub mod status {
+    pub const OPEN: u8 = 1;
+    pub const CLAIMED: u8 = 2;
+    pub const COMMITTED: u8 = 3;
+    pub const FINALIZED: u8 = 4;
+    pub const REFUNDED: u8 = 5;
+    pub const SLASHED: u8 = 6;
+
+    pub fn name(s: u8) -> &'static str {
+        match s {
+            OPEN => "open",
+            CLAIMED => "claimed",
+            COMMITTED => "committed",
+            FINALIZED => "finalized",
+            REFUNDED => "refunded",
+            SLASHED => "slashed",
+            _ => "none",
+        }
+    }
+}
+
+/// What every node is started with.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub role: &'static str,
+    /// The chain's JSON-RPC endpoint.
+    pub rpc: String,
+    /// The node's private key (hex).
+    pub key: String,
+    pub market: Address,
+    /// Where the node keeps its identity, blobs and state.
+    pub data_dir: PathBuf,
+    /// The libp2p listen address.
+    pub listen: Multiaddr,
+    /// Bootstrap peers (`/ip4/…/tcp/…/p2p/<peer id>`).
+    pub peers: Vec<Multiaddr>,
+    /// The HTTP API's address.
+    pub api: SocketAddr,
+    /// How often the node reads the chain.
+    pub poll: Duration,
+}
+
+/// A task as a node works on it: its spec and data set, checked against the chain.
+#[derive(Debug)]
+pub struct Loaded {
+    pub id: u64,
+    pub spec: TaskSpec,
+    pub dataset: Tensor,
+    pub commitments: Commitments,
+    pub program: Program,
+}
+
+impl Loaded {
+    /// The task's step program on `backend`.
+    pub fn engine(&self, backend: Backend) -> eyre::Result<Engine> {
+        Ok(Engine::new(
+            backend,
+            self.program.clone(),
+            Some(&self.dataset),
+            self.spec.training.seed,
+        )?)
+    }
+
+    pub fn segments(&self) -> u64 {
+        self.commitments.steps / self.commitments.interval
+    }
+}
+
+#[derive(Debug)]
+pub struct Node {
+    pub role: &'static str,
+    pub chain: Chain,
+    pub net: net::Client,
+    pub store: Arc<Store>,
+    pub metrics: metrics::Metrics,
+    /// The role's view of its work, served by `GET /status`.
+    pub status: RwLock<serde_json::Value>,
+    pub served: Arc<AtomicU64>,
+    pub listen: Multiaddr,
+    pub api: OnceLock<SocketAddr>,
+    pub data_dir: PathBuf,
+    pub poll: Duration,
+    tasks: Mutex<HashMap<u64, Arc<Loaded>>>,
+}
+
+impl Node {
+    /// Opens the node's directory, joins the network, connects to the chain and serves the API.
+    /// Writes `node.json` (peer address, API address, account) into the data directory.
+    pub async fn start(config: Config) -> eyre::Result<Arc<Node>> {
+        std::fs::create_dir_all(&config.data_dir)
+            .wrap_err_with(|| format!("creating {}", config.data_dir.display()))?;
+        let store = Arc::new(Store::open(config.data_dir.join("blobs"))?);
+        let keypair = identity_at(&config.data_dir.join("identity.key"))?;
+        let (net, event_loop) = net::with_identity(store.clone(), keypair)?;
+        let served = event_loop.served();
+        tokio::spawn(event_loop.run());
+        let listen = net.listen(config.listen.clone()).await?;
+        let listen = listen.with(libp2p::multiaddr::Protocol::P2p(net.peer_id()));
+        for peer in &config.peers {
+            let mut tries = 0;
+            loop {
+                match net.dial(peer.clone()).await {
+                    Ok(()) => break,
+                    Err(e) if tries < 40 => {
+                        tries += 1;
+                        tracing::debug!(%peer, error = %e, "bootstrap peer not up yet");
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    Err(e) => {
+                        tracing::warn!(%peer, error = %e, "bootstrap peer unreachable");
+                        break;
+                    }
+                }
+            }
+        }
+        let chain = Chain::connect(&config.rpc, &config.key, config.market).await?;
+        let node = Arc::new(Node {
+            role: config.role,
+            chain,
+            net,
+            store,
+            metrics: Default::default(),
+            status: RwLock::new(serde_json::Value::Null),
+            served,
+            listen,
+            api: OnceLock::new(),
+            data_dir: config.data_dir.clone(),
+            poll: config.poll,
+            tasks: Default::default(),
+        });
+        let api = api::serve(node.clone(), config.api).await?;
+        let _ = node.api.set(api);
+        let about = serde_json::json!({
+            "role": node.role,
+            "peer": node.listen.to_string(),
+            "api": format!("http://{api}"),
+            "address": node.chain.address.to_string(),
+        });
+        std::fs::write(
+            config.data_dir.join("node.json"),
+            serde_json::to_vec_pretty(&about)?,
+        )?;
+        tracing::info!(role = node.role, peer = %node.listen, %api, address = %node.chain.address, "node up");
+        Ok(node)
+    }
+
+    /// A blob from this node's store, or else from the network (then stored).
+    pub async fn blob(&self, kind: Kind, hash: Hash) -> eyre::Result<Vec<u8>> {
+        if let Some(bytes) = self.store.read(kind, &hash) {
+            return Ok(bytes);
+        }
+        let bytes = self.net.fetch(kind, hash).await?;
+        self.store.put(kind, &bytes)?;
+        self.metrics
+            .inc("poai_blobs_fetched", "blobs fetched from peers", 1.0);
+        Ok(bytes)
+    }
+
+    /// A state by its hash.
+    pub async fn state(&self, hash: Hash) -> eyre::Result<Vec<Tensor>> {
+        Ok(blob::decode_tensors(&self.blob(Kind::State, hash).await?)?)
+    }
+
+    /// Task `id`, loaded from the blobs its commitments name and checked against them: a task
+    /// whose commitments are not its spec's is an error, and no node works on it.
+    pub async fn task(&self, id: u64) -> eyre::Result<Arc<Loaded>> {
+        if let Some(t) = self.tasks.lock().expect("not poisoned").get(&id) {
+            return Ok(t.clone());
+        }
+        let onchain = self
+            .chain
+            .market
+            .task(U256::from(id))
+            .call()
+            .await
+            .wrap_err_with(|| format!("reading task {id}"))?;
+        let commitments = Commitments::from_sol(&onchain.commitments);
+        let spec_bytes = self.blob(Kind::Spec, commitments.spec_hash).await?;
+        let spec = TaskSpec::from_bytes(&spec_bytes)?;
+        let dataset = blob::decode_tensors(&self.blob(Kind::Dataset, spec.dataset).await?)?
+            .pop()
+            .ok_or_else(|| eyre!("an empty data set"))?;
+        let derived = spec.commitments(commitments.spec_hash, &dataset)?;
+        if derived != commitments {
+            return Err(eyre!(
+                "task {id}'s on-chain commitments are not the ones its spec gives"
+            ));
+        }
+        let program = spec.training.model.training(spec.training.sgd);
+        let loaded = Arc::new(Loaded {
+            id,
+            spec,
+            dataset,
+            commitments,
+            program,
+        });
+        self.tasks
+            .lock()
+            .expect("not poisoned")
+            .insert(id, loaded.clone());
+        Ok(loaded)
+    }
+
+    pub fn set_status(&self, value: serde_json::Value) {
+        *self.status.write().expect("not poisoned") = value;
+    }
+}
+
+/// The node's libp2p identity, created on first start and kept, so its peer id survives
+/// restarts.
+fn identity_at(path: &std::path::Path) -> eyre::Result<identity::Keypair> {
+    if let Ok(bytes) = std::fs::read(path) {
+        return identity::Keypair::from_protobuf_encoding(&bytes)
+            .map_err(|e| eyre!("{} is not a libp2p key: {e}", path.display()));
+    }
+    let key = identity::Keypair::generate_ed25519();
+    std::fs::write(path, key.to_protobuf_encoding()?)?;
+    Ok(key)
+}
+
+/// `0x…` hex of a hash.
+pub fn hex0x(h: &Hash) -> String {
+    format!("0x{}", hex::encode(h))
+}

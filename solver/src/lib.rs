@@ -1,7 +1,401 @@
-//! The PoAI solver: claims a task, runs its step program, keeps a checkpoint every `k` steps,
-//! commits the Merkle root over the checkpoint state hashes, serves its checkpoints and answers
-//! every move of a dispute in time.
+//! The PoAI solver node: claims tasks it can run, trains them (a checkpoint every `k` steps,
+//! each made durable before it is recorded, so a killed solver resumes from its last one),
+//! commits the Merkle root over the checkpoint state hashes, serves its checkpoints, answers
+//! every move of a dispute from its own recomputation (per-step states and traces rebuilt bit
+//! for bit from its checkpoints), claims timeouts of silent challengers, and finalizes its
+//! tasks when their challenge window closes.
 //!
-//! It must not decide anything the contract decides (sampling, verdicts, payouts): it only acts
-//! on what the chain says. The node itself arrives with the executor and contracts issues; today
-//! this crate holds its place in the workspace.
+//! It decides nothing the contract decides (sampling, verdicts, payouts): it acts on what the
+//! chain says, each tick (see `poai_node`).
+
+pub mod behaviour;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use alloy::primitives::{B256, U256};
+use eyre::WrapErr;
+use poai_common::blob::{self, Kind};
+use poai_common::engine::{self, Backend};
+use poai_common::merkle::Hash;
+use poai_common::{prove, state};
+use poai_node::challenge::phase;
+use poai_node::durable::Durable;
+use poai_node::{Loaded, Node, hex0x, status};
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinHandle;
+
+pub use behaviour::{Behaviour, Cheat};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub backend: Backend,
+    /// Solver stake to keep deposited (wei).
+    pub stake: U256,
+    pub cheat: Option<Cheat>,
+}
+
+/// What the solver has done, kept across restarts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Progress {
+    tasks: BTreeMap<u64, TaskProgress>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct TaskProgress {
+    /// Checkpoint state hashes so far (`s_0, s_k, …`), each on disk before it is listed.
+    checkpoints: Vec<String>,
+    committed: bool,
+}
+
+fn unhex(s: &str) -> eyre::Result<Hash> {
+    let bytes = hex::decode(s.trim_start_matches("0x"))?;
+    bytes
+        .try_into()
+        .map_err(|_| eyre::eyre!("a hash is 32 bytes"))
+}
+
+pub struct Solver {
+    node: Arc<Node>,
+    opts: Options,
+    progress: Arc<Durable<Progress>>,
+    training: HashMap<u64, JoinHandle<eyre::Result<Vec<Hash>>>>,
+    answering: HashMap<(u64, u8), JoinHandle<eyre::Result<()>>>,
+}
+
+impl std::fmt::Debug for Solver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Solver").field("opts", &self.opts).finish()
+    }
+}
+
+impl Solver {
+    pub fn new(node: Arc<Node>, opts: Options) -> eyre::Result<Self> {
+        let progress = Arc::new(Durable::open(node.data_dir.join("solver.json"))?);
+        if opts.cheat == Some(Cheat::WithholdCheckpoints) {
+            node.store.withhold();
+        }
+        Ok(Self {
+            node,
+            opts,
+            progress,
+            training: HashMap::new(),
+            answering: HashMap::new(),
+        })
+    }
+
+    /// Runs until the process ends.
+    pub async fn run(mut self) -> eyre::Result<()> {
+        self.ensure_stake().await?;
+        loop {
+            if let Err(e) = self.tick().await {
+                tracing::warn!(error = %format!("{e:#}"), "solver tick failed");
+            }
+            tokio::time::sleep(self.node.poll).await;
+        }
+    }
+
+    async fn ensure_stake(&self) -> eyre::Result<()> {
+        let m = &self.node.chain.market;
+        let s = m.stakeOf(self.node.chain.address, 1).call().await?;
+        if s.free < self.opts.stake {
+            let call = m.deposit(1).value(self.opts.stake - s.free);
+            self.node
+                .chain
+                .send(call.into_transaction_request(), "deposit solver stake")
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn tick(&mut self) -> eyre::Result<()> {
+        let node = self.node.clone();
+        let m = &node.chain.market;
+        let me = node.chain.address;
+        let now = node.chain.now().await?;
+        let count: u64 = m.taskCount().call().await?.to();
+        let mut view = Vec::new();
+        for id in 1..=count {
+            let t = m.task(U256::from(id)).call().await?;
+            let ours = t.solver == me;
+            match t.status {
+                status::OPEN if now <= t.deadline => {
+                    let Ok(task) = node.task(id).await else {
+                        continue; // not loadable (yet): nobody serves its spec, or it lies
+                    };
+                    let free = m.stakeOf(me, 1).call().await?.free;
+                    if free < t.terms.solverStake {
+                        continue;
+                    }
+                    let call = m.claim(U256::from(id));
+                    match node
+                        .chain
+                        .send(call.into_transaction_request(), format!("claim task {id}"))
+                        .await
+                    {
+                        Ok(_) => {
+                            node.metrics.inc("poai_tasks_claimed", "tasks claimed", 1.0);
+                            tracing::info!(task = id, steps = task.commitments.steps, "claimed");
+                        }
+                        Err(e) => tracing::info!(task = id, error = %e, "not claimed"),
+                    }
+                }
+                status::CLAIMED if ours => self.train_or_commit(id).await?,
+                status::COMMITTED if ours => {
+                    if self.opts.cheat == Some(Cheat::WithholdCheckpoints) {
+                        continue;
+                    }
+                    self.answer_games(id).await?;
+                    if now > t.deadline && t.openGames == 0 {
+                        node.chain
+                            .send(
+                                m.finalize(U256::from(id)).into_transaction_request(),
+                                format!("finalize task {id}"),
+                            )
+                            .await?;
+                        node.metrics.inc("poai_tasks_finalized", "tasks paid", 1.0);
+                        tracing::info!(task = id, "finalized: paid");
+                    }
+                }
+                _ => {}
+            }
+            if ours {
+                let p = self.progress.get();
+                let done = p.tasks.get(&id).map_or(0, |p| p.checkpoints.len());
+                view.push(serde_json::json!({
+                    "task": id, "status": t.status, "checkpoints": done,
+                    "resultRoot": hex0x(&t.resultRoot.0),
+                }));
+            }
+        }
+        node.set_status(serde_json::json!({ "tasks": view, "cheat": self.opts.cheat }));
+        Ok(())
+    }
+
+    async fn train_or_commit(&mut self, id: u64) -> eyre::Result<()> {
+        let node = self.node.clone();
+        if let Some(job) = self.training.get(&id) {
+            if !job.is_finished() {
+                return Ok(());
+            }
+            let job = self.training.remove(&id).expect("present");
+            let checkpoints = job.await??;
+            let root = state::result_root(&checkpoints)?;
+            node.store.put(Kind::Hashes, &blob::encode_hashes(&checkpoints))?;
+            let call = node.chain.market.commitResult(U256::from(id), B256::from(root));
+            node.chain
+                .send(call.into_transaction_request(), format!("commit task {id}"))
+                .await?;
+            self.progress
+                .update(|p| p.tasks.entry(id).or_default().committed = true)?;
+            let _ = node.net.announce(Kind::Hashes, root).await;
+            node.metrics.inc("poai_results_committed", "results committed", 1.0);
+            tracing::info!(task = id, result_root = %hex0x(&root), "committed");
+            return Ok(());
+        }
+        let task = node.task(id).await?;
+        let done: Vec<Hash> = self
+            .progress
+            .get()
+            .tasks
+            .get(&id)
+            .map(|p| p.checkpoints.iter().map(|h| unhex(h)).collect())
+            .transpose()?
+            .unwrap_or_default();
+        if !done.is_empty() {
+            tracing::info!(task = id, checkpoints = done.len(), "resuming training");
+        }
+        let (node2, opts, progress) = (node.clone(), self.opts.clone(), self.progress.clone());
+        let job = tokio::task::spawn_blocking(move || train(&node2, &task, &opts, &progress, done));
+        self.training.insert(id, job);
+        Ok(())
+    }
+
+    /// Answers the moves the solver owes in the task's games, each computed on a blocking
+    /// thread; claims the timeout of a challenger that stopped moving.
+    async fn answer_games(&mut self, id: u64) -> eyre::Result<()> {
+        let node = self.node.clone();
+        let m = &node.chain.market;
+        self.answering.retain(|_, j| !j.is_finished());
+        let count: u64 = m.gameCount().call().await?.to();
+        for g_id in 1..=count {
+            let g = m.game(U256::from(g_id)).call().await?;
+            if g.task != U256::from(id) {
+                continue;
+            }
+            let key = (g_id, g.phase);
+            if self.answering.contains_key(&key) {
+                continue;
+            }
+            match g.phase {
+                phase::AWAIT_STEPS | phase::AWAIT_TRACE => {
+                    let (node, opts, progress) =
+                        (node.clone(), self.opts.clone(), self.progress.clone());
+                    let job = tokio::spawn(async move {
+                        answer(&node, &opts, &progress, id, g_id, g).await
+                    });
+                    self.answering.insert(key, job);
+                }
+                phase::AWAIT_PICK | phase::AWAIT_PROOF if node.chain.now().await? > g.deadline => {
+                    let node = node.clone();
+                    let job = tokio::spawn(async move {
+                        node.chain
+                            .send(
+                                node.chain.market.timeout(U256::from(g_id)).into_transaction_request(),
+                                format!("game {g_id}: the challenger missed its move"),
+                            )
+                            .await?;
+                        Ok(())
+                    });
+                    self.answering.insert(key, job);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Trains task `task` from its last durable checkpoint; returns every checkpoint hash.
+fn train(
+    node: &Node,
+    task: &Loaded,
+    opts: &Options,
+    progress: &Durable<Progress>,
+    mut done: Vec<Hash>,
+) -> eyre::Result<Vec<Hash>> {
+    let store = node.store.checkpoints()?;
+    let behaviour = Behaviour::new(task, opts.backend, opts.cheat)?;
+    let k = task.commitments.interval;
+    let steps = task.commitments.steps;
+    let start = match done.last() {
+        Some(h) => store.get(h).wrap_err("the last recorded checkpoint")?,
+        None => {
+            let init = task.spec.training.initial_state();
+            done.push(store.put(&init)?);
+            record(progress, task.id, &done)?;
+            init
+        }
+    };
+    let first = (done.len() as u64 - 1) * k;
+    let mut state = behaviour.upload(&start)?;
+    let bar = Bar::new(steps);
+    for t in first..steps {
+        state = behaviour.step(state, t)?;
+        if (t + 1) % k == 0 {
+            let host = behaviour.download(state.clone())?;
+            done.push(store.put(&host)?);
+            record(progress, task.id, &done)?;
+            node.metrics.inc("poai_checkpoints", "checkpoints written", 1.0);
+        }
+        node.metrics.inc("poai_steps_trained", "training steps run", 1.0);
+        bar.tick(t + 1);
+    }
+    Ok(done)
+}
+
+fn record(progress: &Durable<Progress>, id: u64, done: &[Hash]) -> eyre::Result<()> {
+    progress.update(|p| {
+        p.tasks.entry(id).or_default().checkpoints = done.iter().map(hex0x).collect();
+    })
+}
+
+/// Progress on stderr: a line every tenth of the run.
+struct Bar {
+    steps: u64,
+    every: u64,
+}
+
+impl Bar {
+    fn new(steps: u64) -> Self {
+        Self {
+            steps,
+            every: (steps / 10).max(1),
+        }
+    }
+
+    fn tick(&self, t: u64) {
+        if t % self.every == 0 || t == self.steps {
+            let filled = (20 * t / self.steps) as usize;
+            tracing::info!(
+                "training [{}{}] {t}/{}",
+                "#".repeat(filled),
+                "-".repeat(20 - filled),
+                self.steps
+            );
+        }
+    }
+}
+
+/// Move 1 (the segment's per-step states) or move 3 (the picked step's trace), recomputed from
+/// the solver's own checkpoint and stored before it is posted, so the challenger can fetch it.
+async fn answer(
+    node: &Arc<Node>,
+    opts: &Options,
+    progress: &Durable<Progress>,
+    task_id: u64,
+    game: u64,
+    g: poai_common::chain::bindings::market::Games::Game,
+) -> eyre::Result<()> {
+    let task = node.task(task_id).await?;
+    let checkpoints: Vec<Hash> = progress
+        .get()
+        .tasks
+        .get(&task_id)
+        .ok_or_else(|| eyre::eyre!("no record of task {task_id}"))?
+        .checkpoints
+        .iter()
+        .map(|h| unhex(h))
+        .collect::<Result<_, _>>()?;
+    let (node2, opts2, t) = (node.clone(), opts.clone(), task.clone());
+    let segment = g.segment;
+    let k = task.commitments.interval;
+    let m = &node.chain.market;
+    if g.phase == phase::AWAIT_STEPS {
+        let cps = checkpoints.clone();
+        let states = tokio::task::spawn_blocking(move || -> eyre::Result<Vec<Hash>> {
+            let behaviour = Behaviour::new(&t, opts2.backend, opts2.cheat)?;
+            let store = node2.store.checkpoints()?;
+            let mut state = store.get(&cps[segment as usize])?;
+            let mut hashes = vec![engine::state_hash(&state)];
+            for s in segment * k..(segment + 1) * k {
+                state = behaviour.download(behaviour.step(behaviour.upload(&state)?, s)?)?;
+                hashes.push(store.put_unsynced(&state)?);
+            }
+            node2.store.put(Kind::Hashes, &blob::encode_hashes(&hashes))?;
+            Ok(hashes)
+        })
+        .await??;
+        let (root, ends) = prove::ends(&checkpoints, segment, &states)?;
+        let call = m.postSteps(U256::from(game), B256::from(root), ends);
+        node.chain
+            .send(call.into_transaction_request(), format!("game {game}: post steps"))
+            .await?;
+        tracing::info!(game, segment, "posted the segment's per-step states");
+    } else {
+        let offset = g.step;
+        let states = blob::decode_hashes(
+            &node
+                .store
+                .read(Kind::Hashes, &g.stepsRoot.0)
+                .ok_or_else(|| eyre::eyre!("the steps of game {game} are not stored"))?,
+        )?;
+        let start = states[offset as usize];
+        let root = tokio::task::spawn_blocking(move || -> eyre::Result<Hash> {
+            let behaviour = Behaviour::new(&t, opts2.backend, opts2.cheat)?;
+            let state = node2.store.checkpoints()?.get(&start)?;
+            let trace = behaviour.trace(&state, segment * k + offset)?;
+            let root = node2
+                .store
+                .put(Kind::Trace, &blob::encode_tensors(&trace.slots))?;
+            Ok(root)
+        })
+        .await??;
+        let call = m.postTrace(U256::from(game), B256::from(root));
+        node.chain
+            .send(call.into_transaction_request(), format!("game {game}: post trace"))
+            .await?;
+        tracing::info!(game, step = offset, trace_root = %hex0x(&root), "posted the step's trace");
+    }
+    Ok(())
+}

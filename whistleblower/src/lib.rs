@@ -1,6 +1,162 @@
-//! The PoAI whistleblower: re-checks segments, including those verifiers passed, finds the
-//! faulty step and op with the tier-2 checker and proves the fraud to the contract.
+//! The PoAI whistleblower node: re-checks committed tasks, segments that verifiers passed
+//! first, then every other; on a segment that fails tier 1 it challenges, finds the faulty step
+//! and op from the solver's served states and trace with the tier-2 checker, proves it, and
+//! collects the bounty — with the stake of any verifier that passed the segment.
 //!
-//! It must never challenge on a tier-1 suspicion alone: a bond is only posted once it has an op
-//! that its checker rejects. The node arrives with later issues; today this crate holds its place
-//! in the workspace.
+//! It waits for a task's attestations before it looks (until half the challenge window is gone),
+//! so that a verifier that passed a bad segment without checking is the one it catches. It
+//! challenges on a tier-1 failure of its own re-execution, never on anyone's vote; τ is
+//! calibrated far above honest cross-hardware drift (docs/BENCHMARKS.md).
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use alloy::primitives::U256;
+use poai_common::blob::{self, Kind};
+use poai_common::engine::Backend;
+use poai_node::challenge::{self, Challenger};
+use poai_node::durable::Durable;
+use poai_node::{Node, status};
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinHandle;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub backend: Backend,
+    pub tau: f64,
+}
+
+/// Tasks already checked, kept across restarts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Checked {
+    tasks: BTreeSet<u64>,
+}
+
+pub struct Whistleblower {
+    node: Arc<Node>,
+    opts: Options,
+    challenger: Arc<Challenger>,
+    checked: Arc<Durable<Checked>>,
+    checking: HashMap<u64, JoinHandle<eyre::Result<()>>>,
+}
+
+impl std::fmt::Debug for Whistleblower {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Whistleblower")
+            .field("opts", &self.opts)
+            .finish()
+    }
+}
+
+impl Whistleblower {
+    pub fn new(node: Arc<Node>, opts: Options) -> eyre::Result<Self> {
+        let checked = Arc::new(Durable::open(node.data_dir.join("whistleblower.json"))?);
+        Ok(Self {
+            challenger: Arc::new(Challenger::new(opts.backend)),
+            node,
+            opts,
+            checked,
+            checking: HashMap::new(),
+        })
+    }
+
+    pub async fn run(mut self) -> eyre::Result<()> {
+        loop {
+            if let Err(e) = self.tick().await {
+                tracing::warn!(error = %format!("{e:#}"), "whistleblower tick failed");
+            }
+            tokio::time::sleep(self.node.poll).await;
+        }
+    }
+
+    async fn tick(&mut self) -> eyre::Result<()> {
+        let node = self.node.clone();
+        let m = &node.chain.market;
+        let now = node.chain.now().await?;
+        self.checking.retain(|_, j| !j.is_finished());
+        let done = self.checked.get().tasks;
+        let count: u64 = m.taskCount().call().await?.to();
+        for id in 1..=count {
+            if done.contains(&id) || self.checking.contains_key(&id) {
+                continue;
+            }
+            let t = m.task(U256::from(id)).call().await?;
+            if t.status != status::COMMITTED || t.solver == node.chain.address {
+                continue;
+            }
+            let samples = m.samplesOf(U256::from(id)).call().await?;
+            let attested = m.sampled(U256::from(id)).call().await?
+                && samples.iter().all(|s| s.attest != 0);
+            let half = t.deadline.saturating_sub(t.terms.challengeWithin / 2);
+            if !attested && now < half {
+                continue;
+            }
+            // Segments a verifier passed come first: a lazy pass is the costliest lie.
+            let mut order: Vec<u64> = samples
+                .iter()
+                .filter(|s| s.attest == 1)
+                .map(|s| s.segment)
+                .collect();
+            let segments = t.commitments.steps / t.commitments.interval;
+            order.extend((0..segments).filter(|s| !order.contains(s)));
+            let (node, opts, challenger, checked) = (
+                node.clone(),
+                self.opts.clone(),
+                self.challenger.clone(),
+                self.checked.clone(),
+            );
+            let root = t.resultRoot.0;
+            self.checking.insert(
+                id,
+                tokio::spawn(async move {
+                    check_task(&node, &opts, &challenger, id, root, &order).await?;
+                    checked.update(|c| c.tasks.insert(id))?;
+                    Ok(())
+                }),
+            );
+        }
+        let games = self.challenger.advance_all(&node).await?;
+        node.set_status(serde_json::json!({
+            "checked": self.checked.get().tasks,
+            "games": games,
+        }));
+        Ok(())
+    }
+}
+
+/// Checks the task's segments in `order`; challenges the first that fails.
+async fn check_task(
+    node: &Arc<Node>,
+    opts: &Options,
+    challenger: &Challenger,
+    id: u64,
+    result_root: poai_common::Hash,
+    order: &[u64],
+) -> eyre::Result<()> {
+    let task = node.task(id).await?;
+    let checkpoints = match node.blob(Kind::Hashes, result_root).await {
+        Ok(bytes) => blob::decode_hashes(&bytes)?,
+        Err(e) => {
+            tracing::warn!(task = id, error = %e, "the checkpoint list is unavailable");
+            Vec::new()
+        }
+    };
+    let whole = checkpoints.len() as u64 == task.segments() + 1;
+    for &segment in order {
+        let (distance, pass) = if whole {
+            challenge::check_segment(node, &task, &checkpoints, segment, opts.backend, opts.tau)
+                .await?
+        } else {
+            (f64::INFINITY, false)
+        };
+        node.metrics
+            .inc("poai_segments_checked", "segments re-executed", 1.0);
+        if !pass {
+            tracing::info!(task = id, segment, distance, "segment fails tier 1");
+            challenger.challenge(node, &task, segment).await?;
+            return Ok(());
+        }
+    }
+    tracing::info!(task = id, segments = order.len(), "every segment passes");
+    Ok(())
+}

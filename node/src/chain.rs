@@ -1,0 +1,143 @@
+//! The chain client of a node: an alloy provider with the node's key, the market's bindings,
+//! and one way to send a transaction — serialised per node (one nonce sequence), retried on
+//! transport errors, and a revert named by the market's own error.
+
+use std::time::Duration;
+
+use alloy::network::EthereumWallet;
+use alloy::primitives::{Address, U256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
+use alloy::signers::local::PrivateKeySigner;
+use alloy::transports::RpcError;
+use poai_common::chain::bindings::market::Market::{self, MarketErrors, MarketInstance};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{what}: the market refused it: {reason}")]
+    Rejected { what: String, reason: String },
+    #[error("{what}: transaction {tx} reverted")]
+    Reverted { what: String, tx: String },
+    #[error("{what}: {reason} (after {attempts} attempts)")]
+    Transport {
+        what: String,
+        reason: String,
+        attempts: u32,
+    },
+    #[error("the key is not a secp256k1 private key: {0}")]
+    Key(String),
+    #[error("reading the chain: {0}")]
+    Read(String),
+}
+
+/// The attempts a transaction gets before the node gives up on it.
+const ATTEMPTS: u32 = 5;
+
+#[derive(Debug, Clone)]
+pub struct Chain {
+    pub provider: DynProvider,
+    pub market: MarketInstance<DynProvider>,
+    pub address: Address,
+    sending: std::sync::Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Chain {
+    pub async fn connect(rpc: &str, key: &str, market: Address) -> Result<Self, Error> {
+        let signer: PrivateKeySigner = key.parse().map_err(|e| Error::Key(format!("{e}")))?;
+        let address = signer.address();
+        let url = rpc
+            .parse()
+            .map_err(|e| Error::Read(format!("rpc url {rpc}: {e}")))?;
+        let provider = ProviderBuilder::new()
+            .wallet(EthereumWallet::from(signer))
+            .connect_http(url)
+            .erased();
+        let market = Market::new(market, provider.clone());
+        Ok(Self {
+            provider,
+            market,
+            address,
+            sending: Default::default(),
+        })
+    }
+
+    /// The latest block's timestamp: the clock every deadline is measured by.
+    pub async fn now(&self) -> Result<u64, Error> {
+        let block = self
+            .provider
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| Error::Read(e.to_string()))?
+            .ok_or_else(|| Error::Read("no latest block".into()))?;
+        Ok(block.header.timestamp)
+    }
+
+    /// Sends `tx` and waits for its receipt. A revert is an error naming the market's custom
+    /// error; transport failures are retried with backoff.
+    pub async fn send(
+        &self,
+        tx: TransactionRequest,
+        what: impl Into<String>,
+    ) -> Result<TransactionReceipt, Error> {
+        let what = what.into();
+        let _one_at_a_time = self.sending.lock().await;
+        let mut last = String::new();
+        for attempt in 1..=ATTEMPTS {
+            match self.provider.send_transaction(tx.clone()).await {
+                Ok(pending) => {
+                    match pending
+                        .with_timeout(Some(Duration::from_secs(60)))
+                        .get_receipt()
+                        .await
+                    {
+                        Ok(r) if r.status() => return Ok(r),
+                        Ok(r) => {
+                            return Err(Error::Reverted {
+                                what,
+                                tx: r.transaction_hash.to_string(),
+                            });
+                        }
+                        Err(e) => last = e.to_string(),
+                    }
+                }
+                Err(RpcError::ErrorResp(payload)) => {
+                    if let Some(e) = payload.as_decoded_interface_error::<MarketErrors>() {
+                        return Err(Error::Rejected {
+                            what,
+                            reason: format!("{e:?}"),
+                        });
+                    }
+                    if payload.as_revert_data().is_some() || payload.message.contains("revert") {
+                        return Err(Error::Rejected {
+                            what,
+                            reason: payload.message.to_string(),
+                        });
+                    }
+                    last = payload.to_string();
+                }
+                Err(e) => last = e.to_string(),
+            }
+            tracing::warn!(%what, attempt, error = %last, "transaction failed; retrying");
+            tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+        }
+        Err(Error::Transport {
+            what,
+            reason: last,
+            attempts: ATTEMPTS,
+        })
+    }
+
+    /// The node's credit in the market (what `withdraw` would pay).
+    pub async fn credit(&self) -> Result<U256, Error> {
+        self.market
+            .balanceOf(self.address)
+            .call()
+            .await
+            .map_err(|e| Error::Read(e.to_string()))
+    }
+}
+
+/// Ether as wei.
+pub fn eth(x: f64) -> U256 {
+    U256::from((x * 1e9).round() as u128) * U256::from(1_000_000_000u64)
+}

@@ -1,0 +1,104 @@
+//! The content-addressed blob store on disk: `<root>/<kind>/<name>`, states as
+//! `<root>/state/<state hash>.state` — the same files `run::Checkpoints` writes, so a solver's
+//! checkpoints are served as they land. Every blob is checked against its name when it is put;
+//! files are written to a temporary name and renamed.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use poai_common::blob::{self, Kind};
+use poai_common::merkle::Hash;
+use poai_common::run::{self, Checkpoints};
+
+use crate::net::Source;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Blob(#[from] blob::Error),
+    #[error(transparent)]
+    Run(#[from] run::Error),
+}
+
+#[derive(Debug)]
+pub struct Store {
+    root: PathBuf,
+    /// Serve nothing of a task's computation (a solver that withholds its data).
+    withhold: AtomicBool,
+}
+
+impl Store {
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, Error> {
+        let root = root.into();
+        for kind in Kind::ALL {
+            let dir = root.join(kind.name());
+            std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir, source })?;
+        }
+        Ok(Self {
+            root,
+            withhold: AtomicBool::new(false),
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The states, as training writes and reads them.
+    pub fn checkpoints(&self) -> Result<Checkpoints, Error> {
+        Ok(Checkpoints::open(self.root.join(Kind::State.name()))?)
+    }
+
+    fn path(&self, kind: Kind, hash: &Hash) -> PathBuf {
+        let dir = self.root.join(kind.name());
+        match kind {
+            Kind::State => dir.join(format!("{}.state", hex::encode(hash))),
+            _ => dir.join(hex::encode(hash)),
+        }
+    }
+
+    /// Stores a blob after computing its name; returns the name.
+    pub fn put(&self, kind: Kind, bytes: &[u8]) -> Result<Hash, Error> {
+        let hash = blob::name(kind, bytes)?;
+        let path = self.path(kind, &hash);
+        if path.exists() {
+            return Ok(hash);
+        }
+        let tmp = path.with_extension("tmp");
+        let io = |path: &Path| {
+            let path = path.to_owned();
+            move |source| Error::Io { path, source }
+        };
+        std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        Ok(hash)
+    }
+
+    /// The blob, if stored (whether or not this node serves it).
+    pub fn read(&self, kind: Kind, hash: &Hash) -> Option<Vec<u8>> {
+        std::fs::read(self.path(kind, hash)).ok()
+    }
+
+    pub fn has(&self, kind: Kind, hash: &Hash) -> bool {
+        self.path(kind, hash).exists()
+    }
+
+    /// Stop serving states, per-step lists and traces.
+    pub fn withhold(&self) {
+        self.withhold.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Source for Store {
+    fn get(&self, kind: Kind, hash: &Hash) -> Option<Vec<u8>> {
+        if self.withhold.load(Ordering::Relaxed) && !matches!(kind, Kind::Spec | Kind::Dataset) {
+            return None;
+        }
+        self.read(kind, hash)
+    }
+}

@@ -1,0 +1,159 @@
+//! How a solver computes a step: honestly, or as one of the cheats the end-to-end tests and the
+//! devnet's `--cheat` flag play. A cheat is a solver that runs the same machinery with one thing
+//! changed, exactly as a real one would cut a corner, and that answers the dispute game from
+//! its own (cheating) computation — the game must catch it from there.
+
+use poai_common::check::Class;
+use poai_common::engine::{self, DeviceTensor, Engine, Trace};
+use poai_common::rng::SplitMix64;
+use poai_common::tensor::Tensor;
+
+use poai_node::Loaded;
+
+/// The ways a solver cheats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Cheat {
+    /// Skips every other step (the state does not change).
+    SkipSteps,
+    /// Trains with the learning rate × 1.01.
+    LearningRate,
+    /// Trains on a data set with rows swapped (every 7th row replaced by its neighbour).
+    SwapData,
+    /// Rounds the inputs of every matrix product to bf16 in an fp32 task.
+    Bf16,
+    /// Replays the initial checkpoint in the middle of the run, as if the steps before had not
+    /// happened.
+    ReplayCheckpoint,
+    /// Replaces the weights with random ones in the middle of the run.
+    RandomWeights,
+    /// Commits, then serves none of its checkpoints and answers no challenge.
+    WithholdCheckpoints,
+}
+
+impl Cheat {
+    pub const ALL: [Cheat; 7] = [
+        Cheat::SkipSteps,
+        Cheat::LearningRate,
+        Cheat::SwapData,
+        Cheat::Bf16,
+        Cheat::ReplayCheckpoint,
+        Cheat::RandomWeights,
+        Cheat::WithholdCheckpoints,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Cheat::SkipSteps => "skip-steps",
+            Cheat::LearningRate => "learning-rate",
+            Cheat::SwapData => "swap-data",
+            Cheat::Bf16 => "bf16",
+            Cheat::ReplayCheckpoint => "replay-checkpoint",
+            Cheat::RandomWeights => "random-weights",
+            Cheat::WithholdCheckpoints => "withhold-checkpoints",
+        }
+    }
+}
+
+impl std::str::FromStr for Cheat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Cheat::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Cheat::ALL.iter().map(|c| c.name()).collect();
+                format!("no cheat {s:?}; one of {}", names.join(", "))
+            })
+    }
+}
+
+/// A task's step function as this solver runs it.
+#[derive(Debug)]
+pub struct Behaviour {
+    honest: Engine,
+    /// The engine the cheat trains with (the honest one for cheats that change the state).
+    engine: Option<Engine>,
+    cheat: Option<Cheat>,
+    /// The step that a state-changing cheat replaces.
+    at: u64,
+    init: Vec<Tensor>,
+}
+
+impl Behaviour {
+    pub fn new(task: &Loaded, backend: engine::Backend, cheat: Option<Cheat>) -> eyre::Result<Self> {
+        let honest = task.engine(backend)?;
+        let seed = task.spec.training.seed;
+        let engine = match cheat {
+            Some(Cheat::LearningRate) => {
+                let mut sgd = task.spec.training.sgd;
+                sgd.lr *= 1.01;
+                Some(Engine::new(
+                    backend,
+                    task.spec.training.model.training(sgd),
+                    Some(&task.dataset),
+                    seed,
+                )?)
+            }
+            Some(Cheat::SwapData) => {
+                let d = &task.dataset;
+                let cols = d.cols() as usize;
+                let mut data = d.data().to_vec();
+                for r in (0..d.rows() as usize - 1).step_by(7) {
+                    data.copy_within((r + 1) * cols..(r + 2) * cols, r * cols);
+                }
+                let swapped = Tensor::new(d.rows() as usize, cols, data)?;
+                Some(Engine::new(backend, task.program.clone(), Some(&swapped), seed)?)
+            }
+            Some(Cheat::Bf16) => Some(task.engine(backend)?.with_precision(Class::Bf16)),
+            _ => None,
+        };
+        let k = task.commitments.interval;
+        let at = task.segments() / 2 * k + k / 2;
+        Ok(Self {
+            honest,
+            engine,
+            cheat,
+            at,
+            init: task.spec.training.initial_state(),
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        self.engine.as_ref().unwrap_or(&self.honest)
+    }
+
+    /// Step `t` from `state`, as this solver computes it.
+    pub fn step(&self, state: Vec<DeviceTensor>, t: u64) -> eyre::Result<Vec<DeviceTensor>> {
+        Ok(match self.cheat {
+            Some(Cheat::SkipSteps) if t % 2 == 1 => state,
+            Some(Cheat::ReplayCheckpoint) if t == self.at => self.honest.upload(&self.init)?,
+            Some(Cheat::RandomWeights) if t == self.at => {
+                let mut rng = SplitMix64(t);
+                let random: Vec<Tensor> = self
+                    .init
+                    .iter()
+                    .map(|x| {
+                        let v = (0..x.data().len()).map(|_| rng.symmetric_unit()).collect();
+                        Tensor::new(x.rows() as usize, x.cols() as usize, v)
+                    })
+                    .collect::<Result<_, _>>()?;
+                self.honest.upload(&random)?
+            }
+            _ => self.engine().step(state, t).0,
+        })
+    }
+
+    /// The trace of step `t` from `state`, as this solver posts it when challenged.
+    pub fn trace(&self, state: &[Tensor], t: u64) -> eyre::Result<Trace> {
+        Ok(self.engine().trace(state, t)?)
+    }
+
+    pub fn upload(&self, state: &[Tensor]) -> eyre::Result<Vec<DeviceTensor>> {
+        Ok(self.honest.upload(state)?)
+    }
+
+    pub fn download(&self, state: Vec<DeviceTensor>) -> eyre::Result<Vec<Tensor>> {
+        Ok(self.honest.download(state)?)
+    }
+}

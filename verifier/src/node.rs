@@ -1,0 +1,189 @@
+//! The verifier node: keeps verifier stake and registration; samples committed tasks as soon as
+//! the block after the commit exists (anyone may, the first call wins); re-executes each segment
+//! it is assigned from the solver's checkpoint on its own backend and attests pass or fail with
+//! the distance measured; on a failure it challenges the segment and plays the game.
+//!
+//! `lazy` makes a verifier that attests pass without checking (the end-to-end tests show it
+//! losing its stake to whoever proves the segment wrong).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use alloy::primitives::U256;
+use poai_common::blob::{self, Kind};
+use poai_common::engine::Backend;
+use poai_node::challenge::{self, Challenger};
+use poai_node::{Node, status};
+use tokio::task::JoinHandle;
+
+/// `Stakes.Role.Verifier`.
+const VERIFIER: u8 = 2;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub backend: Backend,
+    /// Verifier stake to keep deposited (wei).
+    pub stake: U256,
+    /// Tier 1's tolerance.
+    pub tau: f64,
+    pub lazy: bool,
+}
+
+pub struct Verifier {
+    node: Arc<Node>,
+    opts: Options,
+    challenger: Arc<Challenger>,
+    checking: HashMap<(u64, u64), JoinHandle<eyre::Result<()>>>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier").field("opts", &self.opts).finish()
+    }
+}
+
+/// A distance as the 1e18 fixed point `attest` takes (capped, so infinity fits).
+pub fn fixed(distance: f64) -> U256 {
+    let capped = if distance.is_finite() {
+        distance.min(1e9)
+    } else {
+        1e9
+    };
+    U256::from((capped * 1e18) as u128)
+}
+
+impl Verifier {
+    pub fn new(node: Arc<Node>, opts: Options) -> Self {
+        let challenger = Arc::new(Challenger::new(opts.backend));
+        Self {
+            node,
+            opts,
+            challenger,
+            checking: HashMap::new(),
+        }
+    }
+
+    pub async fn run(mut self) -> eyre::Result<()> {
+        self.register().await?;
+        loop {
+            if let Err(e) = self.tick().await {
+                tracing::warn!(error = %format!("{e:#}"), "verifier tick failed");
+            }
+            tokio::time::sleep(self.node.poll).await;
+        }
+    }
+
+    async fn register(&self) -> eyre::Result<()> {
+        let (chain, m) = (&self.node.chain, &self.node.chain.market);
+        let s = m.stakeOf(chain.address, VERIFIER).call().await?;
+        if s.free < self.opts.stake {
+            let call = m.deposit(VERIFIER).value(self.opts.stake - s.free);
+            chain
+                .send(call.into_transaction_request(), "deposit verifier stake")
+                .await?;
+        }
+        if !m.registered(chain.address).call().await? {
+            chain
+                .send(m.registerVerifier().into_transaction_request(), "register")
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn tick(&mut self) -> eyre::Result<()> {
+        let node = self.node.clone();
+        let m = &node.chain.market;
+        let me = node.chain.address;
+        self.checking.retain(|_, j| !j.is_finished());
+        let count: u64 = m.taskCount().call().await?.to();
+        let block = alloy::providers::Provider::get_block_number(&node.chain.provider).await?;
+        let mut view = Vec::new();
+        for id in 1..=count {
+            let t = m.task(U256::from(id)).call().await?;
+            if t.status != status::COMMITTED {
+                continue;
+            }
+            if !m.sampled(U256::from(id)).call().await? {
+                if block > t.committedBlock + 1 {
+                    let call = m.sample(U256::from(id));
+                    if let Err(e) = node
+                        .chain
+                        .send(call.into_transaction_request(), format!("sample task {id}"))
+                        .await
+                    {
+                        tracing::debug!(task = id, error = %e, "not sampled by us");
+                    }
+                }
+                continue;
+            }
+            let samples = m.samplesOf(U256::from(id)).call().await?;
+            for (index, s) in samples.iter().enumerate() {
+                if s.verifier != me {
+                    continue;
+                }
+                view.push(serde_json::json!({
+                    "task": id, "sample": index, "segment": s.segment, "attest": s.attest,
+                }));
+                let key = (id, index as u64);
+                if s.attest != 0 || self.checking.contains_key(&key) {
+                    continue;
+                }
+                let (node, opts, challenger) =
+                    (node.clone(), self.opts.clone(), self.challenger.clone());
+                let segment = s.segment;
+                let root = t.resultRoot.0;
+                let job = tokio::spawn(async move {
+                    verify(&node, &opts, &challenger, id, index, segment, root).await
+                });
+                self.checking.insert(key, job);
+            }
+        }
+        let games = self.challenger.advance_all(&node).await?;
+        node.set_status(serde_json::json!({ "samples": view, "games": games, "lazy": self.opts.lazy }));
+        Ok(())
+    }
+}
+
+async fn verify(
+    node: &Arc<Node>,
+    opts: &Options,
+    challenger: &Challenger,
+    id: u64,
+    index: usize,
+    segment: u64,
+    result_root: poai_common::Hash,
+) -> eyre::Result<()> {
+    let m = &node.chain.market;
+    let (distance, pass) = if opts.lazy {
+        (0.0, true)
+    } else {
+        let task = node.task(id).await?;
+        let checkpoints = match node.blob(Kind::Hashes, result_root).await {
+            Ok(bytes) => blob::decode_hashes(&bytes)?,
+            Err(e) => {
+                tracing::warn!(task = id, error = %e, "the solver's checkpoint list is unavailable");
+                Vec::new()
+            }
+        };
+        if checkpoints.len() as u64 == task.segments() + 1 {
+            challenge::check_segment(node, &task, &checkpoints, segment, opts.backend, opts.tau)
+                .await?
+        } else {
+            (f64::INFINITY, false)
+        }
+    };
+    let call = m.attest(U256::from(id), U256::from(index), pass, fixed(distance));
+    node.chain
+        .send(
+            call.into_transaction_request(),
+            format!("attest task {id} sample {index}"),
+        )
+        .await?;
+    node.metrics.inc("poai_attestations", "attestations sent", 1.0);
+    tracing::info!(task = id, segment, pass, distance, "attested");
+    if !pass {
+        let task = node.task(id).await?;
+        challenger.challenge(node, &task, segment).await?;
+    }
+    Ok(())
+}
