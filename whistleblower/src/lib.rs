@@ -98,7 +98,8 @@ impl Whistleblower {
                 .map(|s| s.segment)
                 .collect();
             let segments = t.commitments.steps / t.commitments.interval;
-            order.extend((0..segments).filter(|s| !order.contains(s)));
+            let rest: Vec<u64> = (0..segments).filter(|s| !order.contains(s)).collect();
+            order.extend(rest);
             let (node, opts, challenger, checked) = (
                 node.clone(),
                 self.opts.clone(),
