@@ -40,6 +40,20 @@ enum Command {
     Train(cmd::train::Args),
     /// Measure honest drift between two backends and propose tier 1's tolerance τ.
     Calibrate(cmd::calibrate::Args),
+    /// A whole network on this machine: anvil, the contracts, a solver, two verifiers and a
+    /// whistleblower as separate processes over libp2p, and a digits task from submit to
+    /// settlement.
+    Devnet(cmd::devnet::Args),
+    /// Publish a digits training task and escrow its payment.
+    Submit(cmd::submit::Args),
+    /// Run a solver node.
+    Solver(cmd::node::SolverArgs),
+    /// Run a verifier node.
+    Verifier(cmd::node::VerifierArgs),
+    /// Run a whistleblower node.
+    Whistleblower(cmd::node::WhistleblowerArgs),
+    /// Show the market's tasks, games and accounts.
+    Status(cmd::status::Args),
 }
 
 #[tokio::main]
@@ -51,5 +65,11 @@ async fn main() -> eyre::Result<()> {
         Command::Demo(args) => cmd::demo::run(args, cli.json).await,
         Command::Train(args) => cmd::train::run(args, cli.json),
         Command::Calibrate(args) => cmd::calibrate::run(args, cli.json),
+        Command::Devnet(args) => cmd::devnet::run(args, cli.json).await,
+        Command::Submit(args) => cmd::submit::run(args, cli.json).await,
+        Command::Solver(args) => cmd::node::solver(args).await,
+        Command::Verifier(args) => cmd::node::verifier(args).await,
+        Command::Whistleblower(args) => cmd::node::whistleblower(args).await,
+        Command::Status(args) => cmd::status::run(args, cli.json).await,
     }
 }

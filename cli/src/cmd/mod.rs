@@ -1,7 +1,11 @@
 pub(crate) mod calibrate;
 pub(crate) mod dataset;
 pub(crate) mod demo;
+pub(crate) mod devnet;
 pub(crate) mod digits;
+pub(crate) mod node;
+pub(crate) mod status;
+pub(crate) mod submit;
 pub(crate) mod train;
 
 /// Log format on stderr.

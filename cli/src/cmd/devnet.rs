@@ -1,0 +1,388 @@
+//! `poai devnet`, the README's demo: a whole PoAI network on this machine. It starts anvil
+//! (Foundry from npm), deploys `OpProver` and `Market`, starts one solver, two verifiers (the
+//! second on wgpu when the binary has it and a Vulkan driver is present, so tolerance across
+//! backends is exercised) and one whistleblower as separate `poai` processes that find each
+//! other over libp2p on 127.0.0.1, submits a digits training task, and reports what happened:
+//! the task, the commit, the attestations, any dispute, the settlement and the balances.
+//!
+//! Flags make a participant misbehave, so a person can watch it caught: `--cheat` (the solver),
+//! `--lazy-verifier`, `--false-alarm` (the whistleblower), `--restart-solver` (killed in the
+//! middle of training and started again).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use alloy::network::EthereumWallet;
+use alloy::node_bindings::Anvil;
+use alloy::primitives::Address;
+use alloy::providers::ProviderBuilder;
+use alloy::signers::local::PrivateKeySigner;
+use eyre::{WrapErr, bail};
+use poai_common::chain::bindings::market::Market;
+use poai_common::chain::bindings::op_prover::OpProver;
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+use super::digits::TaskArgs;
+use super::submit::{self, Terms};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// anvil [default: this checkout's contracts/node_modules/.bin/anvil].
+    #[arg(long, env = "POAI_ANVIL")]
+    anvil: Option<PathBuf>,
+    /// Where the nodes keep their data and logs [default: a new directory under the system's
+    /// temporary directory].
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// The solver cheats this way.
+    #[arg(long)]
+    cheat: Option<poai_solver::Cheat>,
+    /// The first verifier attests pass without checking; the second is not started.
+    #[arg(long)]
+    lazy_verifier: bool,
+    /// The whistleblower challenges a segment that passes.
+    #[arg(long)]
+    false_alarm: bool,
+    /// Kill the solver in the middle of training and start it again.
+    #[arg(long)]
+    restart_solver: bool,
+    /// Seconds each party has for a move of the dispute game.
+    #[arg(long, default_value_t = 20)]
+    move_window: u64,
+    /// Give up after this many seconds.
+    #[arg(long, default_value_t = 900)]
+    timeout: u64,
+    #[command(flatten)]
+    task: TaskArgs,
+    #[command(flatten)]
+    terms: Terms,
+}
+
+/// The dev accounts' roles (anvil's well-known keys, each funded with 10 000 ETH).
+const SUBMITTER: usize = 0;
+const SOLVER: usize = 1;
+const VERIFIER_A: usize = 2;
+const VERIFIER_B: usize = 3;
+const WHISTLEBLOWER: usize = 4;
+
+struct Proc {
+    name: &'static str,
+    args: Vec<String>,
+    dir: PathBuf,
+    child: Child,
+}
+
+fn spawn(name: &'static str, args: Vec<String>, dir: &Path) -> eyre::Result<Proc> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(format!("{name}.log")))?;
+    let child = Command::new(std::env::current_exe()?)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()
+        .wrap_err_with(|| format!("starting the {name}"))?;
+    Ok(Proc {
+        name,
+        args,
+        dir: dir.join(name),
+        child,
+    })
+}
+
+/// Waits for a node's `node.json`.
+async fn about(p: &mut Proc) -> eyre::Result<Value> {
+    let path = p.dir.join("node.json");
+    let start = Instant::now();
+    loop {
+        if let Ok(bytes) = std::fs::read(&path)
+            && let Ok(v) = serde_json::from_slice::<Value>(&bytes)
+        {
+            return Ok(v);
+        }
+        if let Some(status) = p.child.try_wait()? {
+            bail!("the {} exited ({status}) before it was up", p.name);
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            bail!("the {} did not come up", p.name);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn vulkan_present() -> bool {
+    ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d"].iter().any(|d| {
+        std::fs::read_dir(d).is_ok_and(|mut entries| entries.next().is_some())
+    })
+}
+
+pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
+    let started = Instant::now();
+    let dir = match &args.dir {
+        Some(d) => d.clone(),
+        None => std::env::temp_dir().join(format!("poai-devnet-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let anvil_path = args
+        .anvil
+        .clone()
+        .unwrap_or_else(poai_common::chain::default_anvil);
+    if !anvil_path.exists() {
+        bail!(
+            "anvil is not at {}: run `npm ci --prefix contracts`",
+            anvil_path.display()
+        );
+    }
+    let anvil = Anvil::new()
+        .path(anvil_path)
+        .block_time(1)
+        .try_spawn()
+        .wrap_err("starting anvil")?;
+    let rpc = anvil.endpoint();
+    let keys: Vec<String> = anvil
+        .keys()
+        .iter()
+        .map(|k| format!("0x{}", hex::encode(k.to_bytes())))
+        .collect();
+    let addr = |i: usize| anvil.addresses()[i];
+
+    let signer: PrivateKeySigner = keys[SUBMITTER].parse()?;
+    let provider = ProviderBuilder::new()
+        .wallet(EthereumWallet::from(signer))
+        .connect_http(anvil.endpoint_url());
+    let prover = OpProver::deploy(&provider).await.wrap_err("deploying OpProver")?;
+    let market = Market::deploy(&provider, 3600, args.move_window, *prover.address())
+        .await
+        .wrap_err("deploying Market")?;
+    let m = *market.address();
+    say(json_out, format!("anvil at {rpc}; Market {m}, OpProver {}", prover.address()));
+
+    let common = |i: usize, name: &str| -> Vec<String> {
+        vec![
+            "--rpc".into(),
+            rpc.clone(),
+            "--key".into(),
+            keys[i].clone(),
+            "--market".into(),
+            m.to_string(),
+            "--data-dir".into(),
+            dir.join(name).display().to_string(),
+        ]
+    };
+    let mut solver_args = vec!["solver".to_string()];
+    solver_args.extend(common(SOLVER, "solver"));
+    if let Some(c) = args.cheat {
+        solver_args.extend(["--cheat".into(), c.name().into()]);
+    }
+    let mut solver = spawn("solver", solver_args, &dir)?;
+    let solver_about = about(&mut solver).await?;
+    let peer = solver_about["peer"].as_str().unwrap_or_default().to_string();
+    let solver_api = solver_about["api"].as_str().unwrap_or_default().to_string();
+
+    let second_backend = if cfg!(feature = "wgpu") && vulkan_present() {
+        "wgpu-cpu"
+    } else {
+        "flex"
+    };
+    let mut others = Vec::new();
+    let with_peer = |mut a: Vec<String>| {
+        a.extend(["--peer".into(), peer.clone()]);
+        a
+    };
+    let mut v_a = vec!["verifier".to_string()];
+    v_a.extend(common(VERIFIER_A, "verifier-a"));
+    if args.lazy_verifier {
+        v_a.push("--lazy".into());
+    }
+    others.push(spawn("verifier-a", with_peer(v_a), &dir)?);
+    if !args.lazy_verifier {
+        let mut v_b = vec!["verifier".to_string()];
+        v_b.extend(common(VERIFIER_B, "verifier-b"));
+        v_b.extend(["--backend".into(), second_backend.into()]);
+        others.push(spawn("verifier-b", with_peer(v_b), &dir)?);
+    }
+    let mut w = vec!["whistleblower".to_string()];
+    w.extend(common(WHISTLEBLOWER, "whistleblower"));
+    if args.false_alarm {
+        w.push("--false-alarm".into());
+    }
+    others.push(spawn("whistleblower", with_peer(w), &dir)?);
+    for p in &mut others {
+        about(p).await?;
+    }
+    // Sampling assigns registered verifiers only: wait until they are.
+    let verifiers: Vec<Address> = if args.lazy_verifier {
+        vec![addr(VERIFIER_A)]
+    } else {
+        vec![addr(VERIFIER_A), addr(VERIFIER_B)]
+    };
+    for v in &verifiers {
+        let start = Instant::now();
+        while !market.registered(*v).call().await? {
+            if start.elapsed() > Duration::from_secs(120) {
+                bail!("verifier {v} did not register");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    say(
+        json_out,
+        format!(
+            "nodes up: solver{}, {} verifier(s) (second on {second_backend}), whistleblower{}; logs in {}",
+            args.cheat.map(|c| format!(" (cheat: {})", c.name())).unwrap_or_default(),
+            verifiers.len(),
+            if args.false_alarm { " (false alarm)" } else { "" },
+            dir.display()
+        ),
+    );
+
+    let submit_args = submit::Args {
+        rpc: rpc.clone(),
+        key: keys[SUBMITTER].clone(),
+        market: m,
+        node: solver_api.clone(),
+        task: args.task.clone(),
+        terms: args.terms.clone(),
+    };
+    let (task, submitted) = submit::submit(&submit_args).await?;
+    say(
+        json_out,
+        format!(
+            "task {task} submitted: {} steps, k = {}, spec {}",
+            submitted["steps"],
+            submitted["interval"],
+            submitted["specHash"].as_str().unwrap_or_default()
+        ),
+    );
+
+    let names: Vec<(String, Address)> = [
+        ("submitter", SUBMITTER),
+        ("solver", SOLVER),
+        ("verifier-a", VERIFIER_A),
+        ("verifier-b", VERIFIER_B),
+        ("whistleblower", WHISTLEBLOWER),
+    ]
+    .into_iter()
+    .map(|(n, i)| (n.to_string(), addr(i)))
+    .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut restarted = None;
+    let deadline = Instant::now() + Duration::from_secs(args.timeout);
+    let report = loop {
+        let r = super::status::report(&market, &names).await?;
+        for line in events(&r) {
+            if seen.insert(line.clone()) {
+                say(json_out, line);
+            }
+        }
+        let t = &r["tasks"][0];
+        let settled = matches!(t["status"].as_str(), Some("finalized" | "slashed" | "refunded"));
+        let games_open = r["games"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|g| g["phase"].as_str().is_some_and(|p| p.starts_with("awaiting")));
+        if settled && !games_open {
+            break r;
+        }
+        if args.restart_solver && restarted.is_none() && t["status"] == "claimed" {
+            let status = reqwest::get(format!("{solver_api}/status")).await;
+            let done = match status {
+                Ok(s) => s.json::<Value>().await.ok().and_then(|v| {
+                    v["state"]["tasks"][0]["checkpoints"].as_u64()
+                }),
+                Err(_) => None,
+            };
+            if let Some(n) = done.filter(|&n| n >= 2) {
+                solver.child.kill().await?;
+                say(json_out, format!("killed the solver after {n} checkpoints; restarting it"));
+                let args = solver.args.clone();
+                solver = spawn("solver", args, &dir)?;
+                restarted = Some(n);
+            }
+        }
+        for p in others.iter_mut().chain(std::iter::once(&mut solver)) {
+            if let Some(status) = p.child.try_wait()? {
+                bail!("the {} exited ({status}); see {}/{}.log", p.name, dir.display(), p.name);
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("the task was not settled within {} s; logs in {}", args.timeout, dir.display());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let summary = json!({
+        "task": task,
+        "submitted": submitted,
+        "report": report,
+        "restartedAfterCheckpoints": restarted,
+        "seconds": started.elapsed().as_secs_f64(),
+        "logs": dir.display().to_string(),
+    });
+    if json_out {
+        println!("{summary:#}");
+    } else {
+        println!();
+        super::status::print(&report);
+        println!("settled in {:.1} s", started.elapsed().as_secs_f64());
+    }
+    drop(anvil);
+    Ok(())
+}
+
+fn say(json_out: bool, line: String) {
+    if json_out {
+        eprintln!("{line}");
+    } else {
+        println!("{line}");
+    }
+}
+
+/// One line per fact of the report, so the watch loop prints each once, as it happens.
+fn events(r: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in r["tasks"].as_array().into_iter().flatten() {
+        let id = &t["task"];
+        let status = t["status"].as_str().unwrap_or_default();
+        if status != "open" {
+            out.push(format!("task {id}: {status}"));
+        }
+        for s in t["samples"].as_array().into_iter().flatten() {
+            out.push(format!(
+                "task {id}: segment {} sampled for verifier {}",
+                s["segment"],
+                s["verifier"].as_str().unwrap_or_default()
+            ));
+            if s["attest"] != "none" {
+                out.push(format!(
+                    "task {id}: verifier {} attests {} on segment {} (distance {:.2e})",
+                    s["verifier"].as_str().unwrap_or_default(),
+                    s["attest"].as_str().unwrap_or_default(),
+                    s["segment"],
+                    s["distance"].as_f64().unwrap_or_default()
+                ));
+            }
+        }
+    }
+    for g in r["games"].as_array().into_iter().flatten() {
+        out.push(format!(
+            "game {} on task {} segment {}: {}{}",
+            g["game"],
+            g["task"],
+            g["segment"],
+            g["phase"].as_str().unwrap_or_default(),
+            if g["phase"] == "awaiting trace" || g["phase"] == "awaiting proof" {
+                format!(" (step {})", g["step"])
+            } else {
+                String::new()
+            }
+        ));
+    }
+    out
+}
+

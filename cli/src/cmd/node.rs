@@ -1,0 +1,131 @@
+//! `poai solver`, `poai verifier`, `poai whistleblower`: a role's node, with the options every
+//! node shares.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use alloy::primitives::Address;
+use poai_common::engine::Backend;
+use poai_node::{Config, Node};
+
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct NodeArgs {
+    /// The chain's JSON-RPC endpoint.
+    #[arg(long, env = "POAI_RPC", default_value = "http://127.0.0.1:8545")]
+    pub rpc: String,
+    /// The node's private key (hex).
+    #[arg(long, env = "POAI_KEY")]
+    pub key: String,
+    /// The market contract.
+    #[arg(long, env = "POAI_MARKET")]
+    pub market: Address,
+    /// Where the node keeps its identity, blobs and state (reused on restart).
+    #[arg(long, env = "POAI_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// libp2p listen address.
+    #[arg(long, env = "POAI_LISTEN", default_value = "/ip4/127.0.0.1/tcp/0")]
+    pub listen: libp2p::Multiaddr,
+    /// Bootstrap peers, `/ip4/…/tcp/…/p2p/<peer id>` (repeatable).
+    #[arg(long = "peer", env = "POAI_PEERS", value_delimiter = ',')]
+    pub peers: Vec<libp2p::Multiaddr>,
+    /// The HTTP API's address (`/health`, `/metrics`, `/status`, `/blobs`).
+    #[arg(long, env = "POAI_API", default_value = "127.0.0.1:0")]
+    pub api: SocketAddr,
+    /// How often the node reads the chain, in milliseconds.
+    #[arg(long, env = "POAI_POLL_MS", default_value_t = 300)]
+    pub poll_ms: u64,
+    /// The backend: flex (CPU), or wgpu / wgpu-cpu with the `wgpu` feature.
+    #[arg(long, env = "POAI_BACKEND", default_value = "flex")]
+    pub backend: Backend,
+}
+
+impl NodeArgs {
+    async fn start(&self, role: &'static str) -> eyre::Result<std::sync::Arc<Node>> {
+        Node::start(Config {
+            role,
+            rpc: self.rpc.clone(),
+            key: self.key.clone(),
+            market: self.market,
+            data_dir: self.data_dir.clone(),
+            listen: self.listen.clone(),
+            peers: self.peers.clone(),
+            api: self.api,
+            poll: Duration::from_millis(self.poll_ms),
+        })
+        .await
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SolverArgs {
+    #[command(flatten)]
+    node: NodeArgs,
+    /// Solver stake to keep deposited, in ether.
+    #[arg(long, default_value_t = 100.0)]
+    stake: f64,
+    /// Cheat, to watch it caught: skip-steps, learning-rate, swap-data, bf16,
+    /// replay-checkpoint, random-weights, withhold-checkpoints.
+    #[arg(long, env = "POAI_CHEAT")]
+    cheat: Option<poai_solver::Cheat>,
+}
+
+pub(crate) async fn solver(args: SolverArgs) -> eyre::Result<()> {
+    let node = args.node.start("solver").await?;
+    let opts = poai_solver::Options {
+        backend: args.node.backend,
+        stake: poai_node::chain::eth(args.stake),
+        cheat: args.cheat,
+    };
+    poai_solver::Solver::new(node, opts)?.run().await
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct VerifierArgs {
+    #[command(flatten)]
+    node: NodeArgs,
+    /// Verifier stake to keep deposited, in ether.
+    #[arg(long, default_value_t = 10.0)]
+    stake: f64,
+    /// Tier 1's tolerance τ.
+    #[arg(long, default_value_t = poai_common::tolerance::DEFAULT_TAU)]
+    tau: f64,
+    /// Attest pass without checking (a lazy verifier, to watch it lose its stake).
+    #[arg(long)]
+    lazy: bool,
+}
+
+pub(crate) async fn verifier(args: VerifierArgs) -> eyre::Result<()> {
+    let node = args.node.start("verifier").await?;
+    let opts = poai_verifier::Options {
+        backend: args.node.backend,
+        stake: poai_node::chain::eth(args.stake),
+        tau: args.tau,
+        lazy: args.lazy,
+    };
+    poai_verifier::Verifier::new(node, opts).run().await
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct WhistleblowerArgs {
+    #[command(flatten)]
+    node: NodeArgs,
+    /// Tier 1's tolerance τ.
+    #[arg(long, default_value_t = poai_common::tolerance::DEFAULT_TAU)]
+    tau: f64,
+    /// Challenge a segment even when it passes (to watch a false alarm lose its bond).
+    #[arg(long)]
+    false_alarm: bool,
+}
+
+pub(crate) async fn whistleblower(args: WhistleblowerArgs) -> eyre::Result<()> {
+    let node = args.node.start("whistleblower").await?;
+    let opts = poai_whistleblower::Options {
+        backend: args.node.backend,
+        tau: args.tau,
+        false_alarm: args.false_alarm,
+    };
+    poai_whistleblower::Whistleblower::new(node, opts)?
+        .run()
+        .await
+}
