@@ -82,7 +82,10 @@ async fn get_blob(
     };
     match crate::net::Source::get(&*node.store, kind, &hash) {
         Some(bytes) => bytes.into_response(),
-        None => bad(StatusCode::NOT_FOUND, format!("no {kind} 0x{}", hex::encode(hash))),
+        None => bad(
+            StatusCode::NOT_FOUND,
+            format!("no {kind} 0x{}", hex::encode(hash)),
+        ),
     }
 }
 
@@ -109,8 +112,10 @@ async fn post_blob(
     match node.store.put(kind, &body) {
         Ok(hash) => {
             let _ = node.net.announce(kind, hash).await;
-            axum::Json(serde_json::json!({ "kind": kind, "hash": format!("0x{}", hex::encode(hash)) }))
-                .into_response()
+            axum::Json(
+                serde_json::json!({ "kind": kind, "hash": format!("0x{}", hex::encode(hash)) }),
+            )
+            .into_response()
         }
         Err(e) => bad(StatusCode::UNPROCESSABLE_ENTITY, e),
     }

@@ -48,7 +48,14 @@ impl Chain {
         let url = rpc
             .parse()
             .map_err(|e| Error::Read(format!("rpc url {rpc}: {e}")))?;
+        // The nonce is read from the chain for each transaction: a cached nonce is reserved even
+        // when the market refuses the transaction at gas estimation, which would leave a gap
+        // that blocks every later one. Sends are serialised per node, so reading is exact.
         let provider = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .with_gas_estimation()
+            .with_simple_nonce_management()
+            .fetch_chain_id()
             .wallet(EthereumWallet::from(signer))
             .connect_http(url)
             .erased();

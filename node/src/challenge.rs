@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use alloy::primitives::U256;
 use eyre::{WrapErr, eyre};
 use poai_common::blob::{self, Kind};
-use poai_common::check::Class;
 use poai_common::chain::bindings::market::Games;
+use poai_common::check::Class;
 use poai_common::dispute::{self, Proof, Served};
 use poai_common::engine::Backend;
 use poai_common::tensor::Tensor;
@@ -100,7 +100,10 @@ impl Challenger {
             }));
             if let Err(e) = self.advance(node, id, &g).await {
                 tracing::warn!(game = id, error = %format!("{e:#}"), "move failed; retrying");
-                self.moved.lock().expect("not poisoned").remove(&(id, g.phase));
+                self.moved
+                    .lock()
+                    .expect("not poisoned")
+                    .remove(&(id, g.phase));
             }
         }
         Ok(games)
@@ -162,10 +165,17 @@ impl Challenger {
                 )?)
             })
             .await??;
-            tracing::info!(game = id, step = pick.step, distance = pick.distance, "picking the step");
+            tracing::info!(
+                game = id,
+                step = pick.step,
+                distance = pick.distance,
+                "picking the step"
+            );
             node.chain
                 .send(
-                    market.pickStep(U256::from(id), pick.step).into_transaction_request(),
+                    market
+                        .pickStep(U256::from(id), pick.step)
+                        .into_transaction_request(),
                     format!("game {id}: pick step {}", pick.step),
                 )
                 .await?;
@@ -199,21 +209,32 @@ impl Challenger {
         })
         .await??;
         let Some(proof) = found else {
-            tracing::warn!(game = id, "no provable fault in the posted trace; the bond is lost");
+            tracing::warn!(
+                game = id,
+                "no provable fault in the posted trace; the bond is lost"
+            );
             return Ok(());
         };
         let what = format!("game {id}: prove fraud");
         let tx = match proof {
-            Proof::Op(b) => market.proveOp(U256::from(id), b.into()).into_transaction_request(),
+            Proof::Op(b) => market
+                .proveOp(U256::from(id), b.into())
+                .into_transaction_request(),
             Proof::Load(b) => market
                 .proveLoad(U256::from(id), b.into())
                 .into_transaction_request(),
-            Proof::Link(l) => market.proveLink(U256::from(id), l).into_transaction_request(),
+            Proof::Link(l) => market
+                .proveLink(U256::from(id), l)
+                .into_transaction_request(),
         };
         let receipt = node.chain.send(tx, what).await.wrap_err("the proof")?;
         node.metrics
             .inc("poai_frauds_proven", "fraud proofs this node won", 1.0);
-        tracing::info!(game = id, gas = receipt.gas_used, "fraud proven; the solver is slashed");
+        tracing::info!(
+            game = id,
+            gas = receipt.gas_used,
+            "fraud proven; the solver is slashed"
+        );
         Ok(())
     }
 }
@@ -234,7 +255,11 @@ pub async fn check_segment(
         fetch(segment as usize).await,
         fetch(segment as usize + 1).await,
     ) else {
-        tracing::warn!(task = task.id, segment, "the solver's checkpoints are unavailable");
+        tracing::warn!(
+            task = task.id,
+            segment,
+            "the solver's checkpoints are unavailable"
+        );
         return Ok((f64::INFINITY, false));
     };
     let t = task.clone();

@@ -81,7 +81,11 @@ pub struct Behaviour {
 }
 
 impl Behaviour {
-    pub fn new(task: &Loaded, backend: engine::Backend, cheat: Option<Cheat>) -> eyre::Result<Self> {
+    pub fn new(
+        task: &Loaded,
+        backend: engine::Backend,
+        cheat: Option<Cheat>,
+    ) -> eyre::Result<Self> {
         let honest = task.engine(backend)?;
         let seed = task.spec.training.seed;
         let engine = match cheat {
@@ -103,7 +107,12 @@ impl Behaviour {
                     data.copy_within((r + 1) * cols..(r + 2) * cols, r * cols);
                 }
                 let swapped = Tensor::new(d.rows() as usize, cols, data)?;
-                Some(Engine::new(backend, task.program.clone(), Some(&swapped), seed)?)
+                Some(Engine::new(
+                    backend,
+                    task.program.clone(),
+                    Some(&swapped),
+                    seed,
+                )?)
             }
             Some(Cheat::Bf16) => Some(task.engine(backend)?.with_precision(Class::Bf16)),
             _ => None,

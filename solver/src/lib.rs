@@ -181,15 +181,20 @@ impl Solver {
             let job = self.training.remove(&id).expect("present");
             let checkpoints = job.await??;
             let root = state::result_root(&checkpoints)?;
-            node.store.put(Kind::Hashes, &blob::encode_hashes(&checkpoints))?;
-            let call = node.chain.market.commitResult(U256::from(id), B256::from(root));
+            node.store
+                .put(Kind::Hashes, &blob::encode_hashes(&checkpoints))?;
+            let call = node
+                .chain
+                .market
+                .commitResult(U256::from(id), B256::from(root));
             node.chain
                 .send(call.into_transaction_request(), format!("commit task {id}"))
                 .await?;
             self.progress
                 .update(|p| p.tasks.entry(id).or_default().committed = true)?;
             let _ = node.net.announce(Kind::Hashes, root).await;
-            node.metrics.inc("poai_results_committed", "results committed", 1.0);
+            node.metrics
+                .inc("poai_results_committed", "results committed", 1.0);
             tracing::info!(task = id, result_root = %hex0x(&root), "committed");
             return Ok(());
         }
@@ -231,9 +236,10 @@ impl Solver {
                 phase::AWAIT_STEPS | phase::AWAIT_TRACE => {
                     let (node, opts, progress) =
                         (node.clone(), self.opts.clone(), self.progress.clone());
-                    let job = tokio::spawn(async move {
-                        answer(&node, &opts, &progress, id, g_id, g).await
-                    });
+                    let job =
+                        tokio::spawn(
+                            async move { answer(&node, &opts, &progress, id, g_id, g).await },
+                        );
                     self.answering.insert(key, job);
                 }
                 phase::AWAIT_PICK | phase::AWAIT_PROOF if node.chain.now().await? > g.deadline => {
@@ -241,7 +247,10 @@ impl Solver {
                     let job = tokio::spawn(async move {
                         node.chain
                             .send(
-                                node.chain.market.timeout(U256::from(g_id)).into_transaction_request(),
+                                node.chain
+                                    .market
+                                    .timeout(U256::from(g_id))
+                                    .into_transaction_request(),
                                 format!("game {g_id}: the challenger missed its move"),
                             )
                             .await?;
@@ -286,9 +295,11 @@ fn train(
             let host = behaviour.download(state.clone())?;
             done.push(store.put(&host)?);
             record(progress, task.id, &done)?;
-            node.metrics.inc("poai_checkpoints", "checkpoints written", 1.0);
+            node.metrics
+                .inc("poai_checkpoints", "checkpoints written", 1.0);
         }
-        node.metrics.inc("poai_steps_trained", "training steps run", 1.0);
+        node.metrics
+            .inc("poai_steps_trained", "training steps run", 1.0);
         bar.tick(t + 1);
     }
     Ok(done)
@@ -362,14 +373,19 @@ async fn answer(
                 state = behaviour.download(behaviour.step(behaviour.upload(&state)?, s)?)?;
                 hashes.push(store.put_unsynced(&state)?);
             }
-            node2.store.put(Kind::Hashes, &blob::encode_hashes(&hashes))?;
+            node2
+                .store
+                .put(Kind::Hashes, &blob::encode_hashes(&hashes))?;
             Ok(hashes)
         })
         .await??;
         let (root, ends) = prove::ends(&checkpoints, segment, &states)?;
         let call = m.postSteps(U256::from(game), B256::from(root), ends);
         node.chain
-            .send(call.into_transaction_request(), format!("game {game}: post steps"))
+            .send(
+                call.into_transaction_request(),
+                format!("game {game}: post steps"),
+            )
             .await?;
         tracing::info!(game, segment, "posted the segment's per-step states");
     } else {
@@ -393,7 +409,10 @@ async fn answer(
         .await??;
         let call = m.postTrace(U256::from(game), B256::from(root));
         node.chain
-            .send(call.into_transaction_request(), format!("game {game}: post trace"))
+            .send(
+                call.into_transaction_request(),
+                format!("game {game}: post trace"),
+            )
             .await?;
         tracing::info!(game, step = offset, trace_root = %hex0x(&root), "posted the step's trace");
     }

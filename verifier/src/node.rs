@@ -38,7 +38,9 @@ pub struct Verifier {
 
 impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Verifier").field("opts", &self.opts).finish()
+        f.debug_struct("Verifier")
+            .field("opts", &self.opts)
+            .finish()
     }
 }
 
@@ -139,7 +141,9 @@ impl Verifier {
             }
         }
         let games = self.challenger.advance_all(&node).await?;
-        node.set_status(serde_json::json!({ "samples": view, "games": games, "lazy": self.opts.lazy }));
+        node.set_status(
+            serde_json::json!({ "samples": view, "games": games, "lazy": self.opts.lazy }),
+        );
         Ok(())
     }
 }
@@ -179,7 +183,8 @@ async fn verify(
             format!("attest task {id} sample {index}"),
         )
         .await?;
-    node.metrics.inc("poai_attestations", "attestations sent", 1.0);
+    node.metrics
+        .inc("poai_attestations", "attestations sent", 1.0);
     tracing::info!(task = id, segment, pass, distance, "attested");
     if !pass {
         let task = node.task(id).await?;

@@ -88,8 +88,8 @@ impl Whistleblower {
                 continue;
             }
             let samples = m.samplesOf(U256::from(id)).call().await?;
-            let attested = m.sampled(U256::from(id)).call().await?
-                && samples.iter().all(|s| s.attest != 0);
+            let attested =
+                m.sampled(U256::from(id)).call().await? && samples.iter().all(|s| s.attest != 0);
             let half = t.deadline.saturating_sub(t.terms.challengeWithin / 2);
             if !attested && now < half {
                 continue;

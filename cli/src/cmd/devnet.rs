@@ -116,9 +116,9 @@ async fn about(p: &mut Proc) -> eyre::Result<Value> {
 }
 
 fn vulkan_present() -> bool {
-    ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d"].iter().any(|d| {
-        std::fs::read_dir(d).is_ok_and(|mut entries| entries.next().is_some())
-    })
+    ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d"]
+        .iter()
+        .any(|d| std::fs::read_dir(d).is_ok_and(|mut entries| entries.next().is_some()))
 }
 
 pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
@@ -155,12 +155,17 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
     let provider = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))
         .connect_http(anvil.endpoint_url());
-    let prover = OpProver::deploy(&provider).await.wrap_err("deploying OpProver")?;
+    let prover = OpProver::deploy(&provider)
+        .await
+        .wrap_err("deploying OpProver")?;
     let market = Market::deploy(&provider, 3600, args.move_window, *prover.address())
         .await
         .wrap_err("deploying Market")?;
     let m = *market.address();
-    say(json_out, format!("anvil at {rpc}; Market {m}, OpProver {}", prover.address()));
+    say(
+        json_out,
+        format!("anvil at {rpc}; Market {m}, OpProver {}", prover.address()),
+    );
 
     let common = |i: usize, name: &str| -> Vec<String> {
         vec![
@@ -181,7 +186,10 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
     }
     let mut solver = spawn("solver", solver_args, &dir)?;
     let solver_about = about(&mut solver).await?;
-    let peer = solver_about["peer"].as_str().unwrap_or_default().to_string();
+    let peer = solver_about["peer"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let solver_api = solver_about["api"].as_str().unwrap_or_default().to_string();
 
     let second_backend = if cfg!(feature = "wgpu") && vulkan_present() {
@@ -234,9 +242,15 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
         json_out,
         format!(
             "nodes up: solver{}, {} verifier(s) (second on {second_backend}), whistleblower{}; logs in {}",
-            args.cheat.map(|c| format!(" (cheat: {})", c.name())).unwrap_or_default(),
+            args.cheat
+                .map(|c| format!(" (cheat: {})", c.name()))
+                .unwrap_or_default(),
             verifiers.len(),
-            if args.false_alarm { " (false alarm)" } else { "" },
+            if args.false_alarm {
+                " (false alarm)"
+            } else {
+                ""
+            },
             dir.display()
         ),
     );
@@ -281,26 +295,34 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
             }
         }
         let t = &r["tasks"][0];
-        let settled = matches!(t["status"].as_str(), Some("finalized" | "slashed" | "refunded"));
-        let games_open = r["games"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .any(|g| g["phase"].as_str().is_some_and(|p| p.starts_with("awaiting")));
+        let settled = matches!(
+            t["status"].as_str(),
+            Some("finalized" | "slashed" | "refunded")
+        );
+        let games_open = r["games"].as_array().into_iter().flatten().any(|g| {
+            g["phase"]
+                .as_str()
+                .is_some_and(|p| p.starts_with("awaiting"))
+        });
         if settled && !games_open {
             break r;
         }
         if args.restart_solver && restarted.is_none() && t["status"] == "claimed" {
             let status = reqwest::get(format!("{solver_api}/status")).await;
             let done = match status {
-                Ok(s) => s.json::<Value>().await.ok().and_then(|v| {
-                    v["state"]["tasks"][0]["checkpoints"].as_u64()
-                }),
+                Ok(s) => s
+                    .json::<Value>()
+                    .await
+                    .ok()
+                    .and_then(|v| v["state"]["tasks"][0]["checkpoints"].as_u64()),
                 Err(_) => None,
             };
             if let Some(n) = done.filter(|&n| n >= 2) {
                 solver.child.kill().await?;
-                say(json_out, format!("killed the solver after {n} checkpoints; restarting it"));
+                say(
+                    json_out,
+                    format!("killed the solver after {n} checkpoints; restarting it"),
+                );
                 let args = solver.args.clone();
                 solver = spawn("solver", args, &dir)?;
                 restarted = Some(n);
@@ -308,11 +330,20 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
         }
         for p in others.iter_mut().chain(std::iter::once(&mut solver)) {
             if let Some(status) = p.child.try_wait()? {
-                bail!("the {} exited ({status}); see {}/{}.log", p.name, dir.display(), p.name);
+                bail!(
+                    "the {} exited ({status}); see {}/{}.log",
+                    p.name,
+                    dir.display(),
+                    p.name
+                );
             }
         }
         if Instant::now() > deadline {
-            bail!("the task was not settled within {} s; logs in {}", args.timeout, dir.display());
+            bail!(
+                "the task was not settled within {} s; logs in {}",
+                args.timeout,
+                dir.display()
+            );
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
@@ -385,4 +416,3 @@ fn events(r: &Value) -> Vec<String> {
     }
     out
 }
-

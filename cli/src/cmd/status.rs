@@ -87,17 +87,16 @@ pub(crate) async fn report<P: Provider>(
             "wallet": ether(market.provider().get_balance(*a).await?),
         }));
     }
-    Ok(json!({ "market": market.address().to_string(), "tasks": tasks, "games": games, "accounts": money }))
+    Ok(
+        json!({ "market": market.address().to_string(), "tasks": tasks, "games": games, "accounts": money }),
+    )
 }
 
 pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
     let provider = ProviderBuilder::new().connect_http(args.rpc.parse()?);
     let market = Market::new(args.market, provider);
-    let accounts: Vec<(String, Address)> = args
-        .accounts
-        .iter()
-        .map(|a| (a.to_string(), *a))
-        .collect();
+    let accounts: Vec<(String, Address)> =
+        args.accounts.iter().map(|a| (a.to_string(), *a)).collect();
     let r = report(&market, &accounts).await?;
     if json_out {
         println!("{r:#}");

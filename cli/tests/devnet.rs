@@ -1,0 +1,242 @@
+//! End to end, as a user runs it: `poai devnet` starts a real anvil, deploys the real contracts,
+//! and runs a solver, verifiers and a whistleblower as separate `poai` processes talking libp2p
+//! on 127.0.0.1; a digits task goes from submit to settlement. Each test makes one participant
+//! misbehave the way a real one would and checks who was paid and who was slashed.
+
+use serde_json::Value;
+
+/// Runs `poai devnet --json` with a small task and short windows; returns its summary.
+fn devnet(extra: &[&str]) -> Value {
+    let dir = std::env::temp_dir().join(format!(
+        "poai-e2e-{}-{}",
+        std::process::id(),
+        extra.join("").replace('-', "")
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut args = vec!["--json", "devnet"];
+    args.extend_from_slice(extra);
+    for (flag, value) in [
+        ("--steps", "200"),
+        ("--interval", "20"),
+        ("--hidden", "32"),
+        ("--challenge-within", "25"),
+        ("--move-window", "12"),
+        ("--timeout", "600"),
+    ] {
+        if !extra.contains(&flag) {
+            args.extend_from_slice(&[flag, value]);
+        }
+    }
+    let dir_s = dir.display().to_string();
+    args.extend_from_slice(&["--dir", &dir_s]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_poai"))
+        .args(&args)
+        .output()
+        .expect("poai runs");
+    assert!(
+        out.status.success(),
+        "poai devnet {extra:?} failed:\n{}\nnode logs in {dir_s}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a JSON summary")
+}
+
+fn account<'a>(summary: &'a Value, name: &str) -> &'a Value {
+    summary["report"]["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["name"] == name)
+        .expect("a named account")
+}
+
+fn credit(summary: &Value, name: &str) -> f64 {
+    account(summary, name)["credit"].as_f64().expect("a credit")
+}
+
+fn task(summary: &Value) -> &Value {
+    &summary["report"]["tasks"][0]
+}
+
+fn games(summary: &Value) -> &Vec<Value> {
+    summary["report"]["games"].as_array().expect("games")
+}
+
+/// Payment 5, solver stake 10 (bounty 5, submitter's share 3), bond 1, two samples at a fee
+/// of 0.1 with a stake of 2 each (submit's defaults).
+const PAYMENT: f64 = 5.0;
+const BOUNTY: f64 = 5.0;
+const BOND: f64 = 1.0;
+const FEE: f64 = 0.1;
+const VERIFIER_STAKE: f64 = 2.0;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+#[test]
+fn an_honest_task_is_paid_and_nobody_is_slashed() {
+    let s = devnet(&[]);
+    assert_eq!(task(&s)["status"], "finalized", "{s:#}");
+    assert!(
+        games(&s).is_empty(),
+        "nobody challenges an honest solver: {s:#}"
+    );
+    for sample in task(&s)["samples"].as_array().expect("samples") {
+        assert_eq!(sample["attest"], "pass", "{s:#}");
+    }
+    assert!(close(credit(&s, "solver"), PAYMENT - 2.0 * FEE), "{s:#}");
+    assert!(close(
+        credit(&s, "verifier-a") + credit(&s, "verifier-b"),
+        2.0 * FEE
+    ));
+    assert_eq!(account(&s, "solver")["solverStake"]["free"], 100.0);
+    for v in ["verifier-a", "verifier-b"] {
+        assert_eq!(account(&s, v)["verifierStake"]["free"], 10.0, "{s:#}");
+    }
+}
+
+/// A cheating solver is slashed through the real game; whoever proved it is paid its bond back
+/// and the bounty, and the submitter gets the payment back with its share.
+fn slashed(cheat: &str) {
+    let s = devnet(&["--cheat", cheat]);
+    assert_eq!(task(&s)["status"], "slashed", "{cheat}: {s:#}");
+    let won: Vec<&Value> = games(&s)
+        .iter()
+        .filter(|g| g["phase"] == "challenger won")
+        .collect();
+    assert_eq!(won.len(), 1, "{cheat}: one game slashes the task: {s:#}");
+    let winner = won[0]["challenger"].as_str().expect("an address");
+    let name = s["report"]["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["address"] == winner)
+        .and_then(|a| a["name"].as_str())
+        .expect("a known challenger");
+    assert!(
+        credit(&s, name) >= BOND + BOUNTY - 1e-9,
+        "{cheat}: {name} proved it and is paid: {s:#}"
+    );
+    assert!(
+        close(credit(&s, "submitter"), PAYMENT + 3.0),
+        "{cheat}: {s:#}"
+    );
+    assert!(close(credit(&s, "solver"), 0.0), "{cheat}: {s:#}");
+    assert_eq!(
+        account(&s, "solver")["solverStake"]["free"],
+        90.0,
+        "{cheat}"
+    );
+}
+
+#[test]
+fn a_solver_that_skips_steps_is_slashed() {
+    slashed("skip-steps");
+}
+
+#[test]
+fn a_solver_that_changes_the_learning_rate_is_slashed() {
+    slashed("learning-rate");
+}
+
+#[test]
+fn a_solver_that_swaps_data_rows_is_slashed() {
+    slashed("swap-data");
+}
+
+#[test]
+fn a_solver_that_computes_in_bf16_is_slashed() {
+    slashed("bf16");
+}
+
+#[test]
+fn a_solver_that_replays_a_checkpoint_is_slashed() {
+    slashed("replay-checkpoint");
+}
+
+#[test]
+fn a_solver_that_commits_random_weights_is_slashed() {
+    slashed("random-weights");
+}
+
+#[test]
+fn a_solver_that_withholds_its_checkpoints_is_slashed() {
+    slashed("withhold-checkpoints");
+}
+
+#[test]
+fn a_verifier_that_passes_without_checking_loses_its_stake_to_the_whistleblower() {
+    let s = devnet(&["--cheat", "learning-rate", "--lazy-verifier"]);
+    assert_eq!(task(&s)["status"], "slashed", "{s:#}");
+    let samples = task(&s)["samples"].as_array().expect("samples");
+    assert!(samples.iter().all(|x| x["attest"] == "pass"), "{s:#}");
+    let proven = games(&s)
+        .iter()
+        .find(|g| g["phase"] == "challenger won")
+        .expect("a won game");
+    let lazy_passes = samples
+        .iter()
+        .filter(|x| x["segment"] == proven["segment"])
+        .count() as f64;
+    assert!(
+        lazy_passes >= 1.0,
+        "the whistleblower proves a passed segment: {s:#}"
+    );
+    let v = &account(&s, "verifier-a")["verifierStake"];
+    assert!(
+        close(
+            v["free"].as_f64().expect("free") + v["locked"].as_f64().expect("locked"),
+            10.0 - lazy_passes * VERIFIER_STAKE
+        ),
+        "{s:#}"
+    );
+    assert!(
+        close(
+            credit(&s, "whistleblower"),
+            BOND + BOUNTY + lazy_passes * VERIFIER_STAKE
+        ),
+        "{s:#}"
+    );
+}
+
+#[test]
+fn a_false_alarm_loses_its_bond_to_the_solver() {
+    let s = devnet(&["--false-alarm"]);
+    assert_eq!(task(&s)["status"], "finalized", "{s:#}");
+    assert!(
+        games(&s).iter().all(|g| g["phase"] == "solver won"),
+        "{s:#}"
+    );
+    assert_eq!(games(&s).len(), 1, "{s:#}");
+    assert!(close(credit(&s, "whistleblower"), 0.0), "{s:#}");
+    assert!(
+        close(credit(&s, "solver"), PAYMENT - 2.0 * FEE + BOND),
+        "{s:#}"
+    );
+}
+
+#[test]
+fn a_solver_killed_mid_training_resumes_and_is_paid() {
+    let s = devnet(&[
+        "--restart-solver",
+        "--steps",
+        "4000",
+        "--interval",
+        "100",
+        "--hidden",
+        "64",
+    ]);
+    let restarted = s["restartedAfterCheckpoints"].as_u64();
+    assert!(
+        restarted.is_some_and(|n| n < 41),
+        "killed before the last checkpoint: {s:#}"
+    );
+    assert_eq!(task(&s)["status"], "finalized", "{s:#}");
+    assert!(games(&s).is_empty(), "{s:#}");
+    let log = std::fs::read_to_string(
+        std::path::Path::new(s["logs"].as_str().expect("logs")).join("solver.log"),
+    )
+    .expect("the solver's log");
+    assert!(log.contains("resuming training"), "{log}");
+}
