@@ -105,7 +105,7 @@ impl TaskSpec {
             return bounds(format!("{} classes", t.model.classes));
         }
         let s = &t.sgd;
-        if !(s.lr.is_finite() && s.lr > 0.0) || !(0.0..1.0).contains(&s.momentum) {
+        if !(s.lr.is_finite() && s.lr > 0.0 && (0.0..1.0).contains(&s.momentum)) {
             return bounds(format!("lr {} and momentum {}", s.lr, s.momentum));
         }
         if s.batch == 0 || s.batch > MAX_BATCH {

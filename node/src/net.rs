@@ -92,7 +92,7 @@ pub enum Error {
         peer: PeerId,
         kind: Kind,
         hash: HexHash,
-        why: blob::Error,
+        why: Box<blob::Error>,
     },
     #[error("request to {peer} failed: {reason}")]
     Failed { peer: PeerId, reason: String },
@@ -429,12 +429,10 @@ impl EventLoop {
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
-                num_established,
+                num_established: 0,
                 ..
             } => {
-                if num_established == 0 {
-                    self.connected.remove(&peer_id);
-                }
+                self.connected.remove(&peer_id);
             }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
                 peer_id,
@@ -497,7 +495,7 @@ impl EventLoop {
                                         peer,
                                         kind,
                                         hash,
-                                        why,
+                                        why: Box::new(why),
                                     }),
                                 }
                             }

@@ -326,7 +326,7 @@ impl Bar {
     }
 
     fn tick(&self, t: u64) {
-        if t % self.every == 0 || t == self.steps {
+        if t.is_multiple_of(self.every) || t == self.steps {
             let filled = (20 * t / self.steps) as usize;
             tracing::info!(
                 "training [{}{}] {t}/{}",

@@ -347,10 +347,16 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
+    let timeline = timeline(&provider, m).await?;
+    let dispute = dispute_cost(&timeline);
+    let settlement = settlement_time(&timeline);
     let summary = json!({
         "task": task,
         "submitted": submitted,
         "report": report,
+        "timeline": timeline,
+        "dispute": dispute,
+        "settlement": settlement,
         "restartedAfterCheckpoints": restarted,
         "seconds": started.elapsed().as_secs_f64(),
         "logs": dir.display().to_string(),
@@ -360,6 +366,16 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
     } else {
         println!();
         super::status::print(&report);
+        if !dispute.is_null() {
+            println!(
+                "dispute      challenge to slash in {} s (block time); challenger {} tx, {} gas; solver {} tx, {} gas",
+                dispute["seconds"],
+                dispute["challengerTxs"],
+                dispute["challengerGas"],
+                dispute["solverTxs"],
+                dispute["solverGas"]
+            );
+        }
         println!("settled in {:.1} s", started.elapsed().as_secs_f64());
     }
     drop(anvil);
@@ -415,4 +431,120 @@ fn events(r: &Value) -> Vec<String> {
         ));
     }
     out
+}
+
+/// Every market event of the run, in order: block time, event, transaction, sender, gas.
+async fn timeline<P: alloy::providers::Provider>(
+    provider: &P,
+    market: Address,
+) -> eyre::Result<Vec<Value>> {
+    use alloy::rpc::types::Filter;
+    use alloy::sol_types::SolEvent;
+    use poai_common::chain::bindings::market::Market as M;
+    let names = [
+        (M::TaskSubmitted::SIGNATURE_HASH, "TaskSubmitted"),
+        (M::TaskClaimed::SIGNATURE_HASH, "TaskClaimed"),
+        (M::ResultCommitted::SIGNATURE_HASH, "ResultCommitted"),
+        (M::SamplingDone::SIGNATURE_HASH, "SamplingDone"),
+        (M::Attested::SIGNATURE_HASH, "Attested"),
+        (M::Challenged::SIGNATURE_HASH, "Challenged"),
+        (M::StepsPosted::SIGNATURE_HASH, "StepsPosted"),
+        (M::StepPicked::SIGNATURE_HASH, "StepPicked"),
+        (M::TracePosted::SIGNATURE_HASH, "TracePosted"),
+        (M::FraudProven::SIGNATURE_HASH, "FraudProven"),
+        (M::GameTimedOut::SIGNATURE_HASH, "GameTimedOut"),
+        (M::GameEnded::SIGNATURE_HASH, "GameEnded"),
+        (M::Slashed::SIGNATURE_HASH, "Slashed"),
+        (M::TaskFinalized::SIGNATURE_HASH, "TaskFinalized"),
+    ];
+    let logs = provider
+        .get_logs(&Filter::new().address(market).from_block(0))
+        .await?;
+    let mut out = Vec::new();
+    for log in logs {
+        let Some(&(_, name)) = log
+            .topic0()
+            .and_then(|t| names.iter().find(|(h, _)| h == t))
+        else {
+            continue;
+        };
+        let tx = log.transaction_hash.unwrap_or_default();
+        let receipt = provider.get_transaction_receipt(tx).await?;
+        let block = provider
+            .get_block_by_number(log.block_number.unwrap_or_default().into())
+            .await?;
+        out.push(json!({
+            "event": name,
+            "time": block.map(|b| b.header.timestamp),
+            "block": log.block_number,
+            "tx": tx.to_string(),
+            "from": receipt.as_ref().map(|r| r.from.to_string()),
+            "gas": receipt.as_ref().map(|r| r.gas_used),
+            // The first indexed argument: the task or the game.
+            "id": log.topics().get(1).map(|t| alloy::primitives::U256::from_be_bytes(t.0).to::<u64>()),
+        }));
+    }
+    Ok(out)
+}
+
+/// The cost of the game that slashed the task: seconds from its challenge to the proof (block
+/// time) and each side's transactions and gas.
+fn dispute_cost(timeline: &[Value]) -> Value {
+    let Some(proven) = timeline.iter().find(|e| e["event"] == "FraudProven") else {
+        return Value::Null;
+    };
+    let game = &proven["id"];
+    let of_game: Vec<&Value> = timeline
+        .iter()
+        .filter(|e| {
+            e["id"] == *game
+                && matches!(
+                    e["event"].as_str(),
+                    Some(
+                        "Challenged"
+                            | "StepsPosted"
+                            | "StepPicked"
+                            | "TracePosted"
+                            | "FraudProven"
+                            | "GameTimedOut"
+                    )
+                )
+        })
+        .collect();
+    let challenged = of_game.iter().find(|e| e["event"] == "Challenged");
+    let challenger = challenged.map(|e| e["from"].clone()).unwrap_or_default();
+    let (mut ctx, mut cgas, mut stx, mut sgas) = (0, 0u64, 0, 0u64);
+    for e in &of_game {
+        let gas = e["gas"].as_u64().unwrap_or_default();
+        if e["from"] == challenger {
+            ctx += 1;
+            cgas += gas;
+        } else {
+            stx += 1;
+            sgas += gas;
+        }
+    }
+    json!({
+        "game": game,
+        "seconds": challenged.map(|c| proven["time"].as_u64().unwrap_or_default().saturating_sub(c["time"].as_u64().unwrap_or_default())),
+        "challengerTxs": ctx,
+        "challengerGas": cgas,
+        "solverTxs": stx,
+        "solverGas": sgas,
+    })
+}
+
+/// Seconds from the commit to the settlement (block time).
+fn settlement_time(timeline: &[Value]) -> Value {
+    let at = |name: &str| {
+        timeline
+            .iter()
+            .find(|e| e["event"] == name)
+            .and_then(|e| e["time"].as_u64())
+    };
+    let settled = at("TaskFinalized").or(at("Slashed"));
+    match (at("ResultCommitted"), settled) {
+        (Some(c), Some(s)) => json!({ "commitToSettlement": s.saturating_sub(c) }),
+        _ => Value::Null,
+    }
 }
