@@ -241,8 +241,43 @@ impl Node {
         Ok(loaded)
     }
 
+    /// Tops the account's free stake in `role` (`Stakes.Role`: 1 solver, 2 verifier) up to
+    /// `amount`.
+    pub async fn ensure_stake(&self, role: u8, amount: U256) -> eyre::Result<()> {
+        let m = &self.chain.market;
+        let free = m.stakeOf(self.chain.address, role).call().await?.free;
+        if free < amount {
+            let call = m.deposit(role).value(amount - free);
+            self.chain
+                .send(
+                    call.into_transaction_request(),
+                    format!("deposit stake (role {role})"),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
     pub fn set_status(&self, value: serde_json::Value) {
         *self.status.write().expect("not poisoned") = value;
+    }
+}
+
+/// A role's work: one reconciliation against the chain per tick.
+pub trait Role {
+    const NAME: &'static str;
+    fn node(&self) -> &Node;
+    /// Reads the state the role cares about and takes the next steps it calls for.
+    fn tick(&mut self) -> impl std::future::Future<Output = eyre::Result<()>>;
+}
+
+/// Runs a role until the process ends; a failed tick is logged and retried on the next one.
+pub async fn run<R: Role>(mut role: R) -> eyre::Result<()> {
+    loop {
+        if let Err(e) = role.tick().await {
+            tracing::warn!(role = R::NAME, error = %format!("{e:#}"), "tick failed");
+        }
+        tokio::time::sleep(role.node().poll).await;
     }
 }
 

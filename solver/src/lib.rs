@@ -84,31 +84,13 @@ impl Solver {
         })
     }
 
-    /// Runs until the process ends.
-    pub async fn run(mut self) -> eyre::Result<()> {
-        self.ensure_stake().await?;
-        loop {
-            if let Err(e) = self.tick().await {
-                tracing::warn!(error = %format!("{e:#}"), "solver tick failed");
-            }
-            tokio::time::sleep(self.node.poll).await;
-        }
+    /// Keeps the stake deposited, then runs until the process ends.
+    pub async fn run(self) -> eyre::Result<()> {
+        self.node.ensure_stake(1, self.opts.stake).await?;
+        poai_node::run(self).await
     }
 
-    async fn ensure_stake(&self) -> eyre::Result<()> {
-        let m = &self.node.chain.market;
-        let s = m.stakeOf(self.node.chain.address, 1).call().await?;
-        if s.free < self.opts.stake {
-            let call = m.deposit(1).value(self.opts.stake - s.free);
-            self.node
-                .chain
-                .send(call.into_transaction_request(), "deposit solver stake")
-                .await?;
-        }
-        Ok(())
-    }
-
-    async fn tick(&mut self) -> eyre::Result<()> {
+    async fn reconcile(&mut self) -> eyre::Result<()> {
         let node = self.node.clone();
         let m = &node.chain.market;
         let me = node.chain.address;
@@ -262,6 +244,18 @@ impl Solver {
             }
         }
         Ok(())
+    }
+}
+
+impl poai_node::Role for Solver {
+    const NAME: &'static str = "solver";
+
+    fn node(&self) -> &Node {
+        &self.node
+    }
+
+    async fn tick(&mut self) -> eyre::Result<()> {
+        self.reconcile().await
     }
 }
 

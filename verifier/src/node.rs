@@ -65,25 +65,15 @@ impl Verifier {
         }
     }
 
-    pub async fn run(mut self) -> eyre::Result<()> {
+    /// Keeps the stake deposited and the registration, then runs until the process ends.
+    pub async fn run(self) -> eyre::Result<()> {
         self.register().await?;
-        loop {
-            if let Err(e) = self.tick().await {
-                tracing::warn!(error = %format!("{e:#}"), "verifier tick failed");
-            }
-            tokio::time::sleep(self.node.poll).await;
-        }
+        poai_node::run(self).await
     }
 
     async fn register(&self) -> eyre::Result<()> {
         let (chain, m) = (&self.node.chain, &self.node.chain.market);
-        let s = m.stakeOf(chain.address, VERIFIER).call().await?;
-        if s.free < self.opts.stake {
-            let call = m.deposit(VERIFIER).value(self.opts.stake - s.free);
-            chain
-                .send(call.into_transaction_request(), "deposit verifier stake")
-                .await?;
-        }
+        self.node.ensure_stake(VERIFIER, self.opts.stake).await?;
         if !m.registered(chain.address).call().await? {
             chain
                 .send(m.registerVerifier().into_transaction_request(), "register")
@@ -92,7 +82,7 @@ impl Verifier {
         Ok(())
     }
 
-    async fn tick(&mut self) -> eyre::Result<()> {
+    async fn reconcile(&mut self) -> eyre::Result<()> {
         let node = self.node.clone();
         let m = &node.chain.market;
         let me = node.chain.address;
@@ -145,6 +135,18 @@ impl Verifier {
             serde_json::json!({ "samples": view, "games": games, "lazy": self.opts.lazy }),
         );
         Ok(())
+    }
+}
+
+impl poai_node::Role for Verifier {
+    const NAME: &'static str = "verifier";
+
+    fn node(&self) -> &Node {
+        &self.node
+    }
+
+    async fn tick(&mut self) -> eyre::Result<()> {
+        self.reconcile().await
     }
 }
 

@@ -63,16 +63,11 @@ impl Whistleblower {
         })
     }
 
-    pub async fn run(mut self) -> eyre::Result<()> {
-        loop {
-            if let Err(e) = self.tick().await {
-                tracing::warn!(error = %format!("{e:#}"), "whistleblower tick failed");
-            }
-            tokio::time::sleep(self.node.poll).await;
-        }
+    pub async fn run(self) -> eyre::Result<()> {
+        poai_node::run(self).await
     }
 
-    async fn tick(&mut self) -> eyre::Result<()> {
+    async fn reconcile(&mut self) -> eyre::Result<()> {
         let node = self.node.clone();
         let m = &node.chain.market;
         let now = node.chain.now().await?;
@@ -125,6 +120,18 @@ impl Whistleblower {
             "games": games,
         }));
         Ok(())
+    }
+}
+
+impl poai_node::Role for Whistleblower {
+    const NAME: &'static str = "whistleblower";
+
+    fn node(&self) -> &Node {
+        &self.node
+    }
+
+    async fn tick(&mut self) -> eyre::Result<()> {
+        self.reconcile().await
     }
 }
 
