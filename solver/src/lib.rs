@@ -33,6 +33,9 @@ pub struct Options {
     /// Solver stake to keep deposited (wei).
     pub stake: U256,
     pub cheat: Option<Cheat>,
+    /// Abort the process right after this many checkpoints are recorded (a crash, for the
+    /// restart test and `poai devnet --restart-solver`).
+    pub crash_after: Option<usize>,
 }
 
 /// What the solver has done, kept across restarts.
@@ -291,6 +294,10 @@ fn train(
             record(progress, task.id, &done)?;
             node.metrics
                 .inc("poai_checkpoints", "checkpoints written", 1.0);
+            if opts.crash_after == Some(done.len()) {
+                tracing::error!(checkpoints = done.len(), "crashing, as told");
+                std::process::abort();
+            }
         }
         node.metrics
             .inc("poai_steps_trained", "training steps run", 1.0);

@@ -6,7 +6,7 @@
 //! the task, the commit, the attestations, any dispute, the settlement and the balances.
 //!
 //! Flags make a participant misbehave, so a person can watch it caught: `--cheat` (the solver),
-//! `--lazy-verifier`, `--false-alarm` (the whistleblower), `--restart-solver` (killed in the
+//! `--lazy-verifier`, `--false-alarm` (the whistleblower), `--restart-solver` (crashed in the
 //! middle of training and started again).
 
 use std::path::{Path, PathBuf};
@@ -45,7 +45,8 @@ pub(crate) struct Args {
     /// The whistleblower challenges a segment that passes.
     #[arg(long)]
     false_alarm: bool,
-    /// Kill the solver in the middle of training and start it again.
+    /// Crash the solver in the middle of training (it aborts after its third checkpoint) and
+    /// start it again.
     #[arg(long)]
     restart_solver: bool,
     /// Seconds each party has for a move of the dispute game.
@@ -69,7 +70,6 @@ const WHISTLEBLOWER: usize = 4;
 
 struct Proc {
     name: &'static str,
-    args: Vec<String>,
     dir: PathBuf,
     child: Child,
 }
@@ -89,7 +89,6 @@ fn spawn(name: &'static str, args: Vec<String>, dir: &Path) -> eyre::Result<Proc
         .wrap_err_with(|| format!("starting the {name}"))?;
     Ok(Proc {
         name,
-        args,
         dir: dir.join(name),
         child,
     })
@@ -184,6 +183,11 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
     if let Some(c) = args.cheat {
         solver_args.extend(["--cheat".into(), c.name().into()]);
     }
+    let solver_base = solver_args.clone();
+    if args.restart_solver {
+        // A real crash of a real process: it aborts right after its third durable checkpoint.
+        solver_args.extend(["--crash-after-checkpoints".into(), "3".into()]);
+    }
     let mut solver = spawn("solver", solver_args, &dir)?;
     let solver_about = about(&mut solver).await?;
     let peer = solver_about["peer"]
@@ -220,8 +224,13 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
         w.push("--false-alarm".into());
     }
     others.push(spawn("whistleblower", with_peer(w), &dir)?);
+    let mut apis = vec![("solver".to_string(), solver_api.clone())];
     for p in &mut others {
-        about(p).await?;
+        let a = about(p).await?;
+        apis.push((
+            p.name.to_string(),
+            a["api"].as_str().unwrap_or_default().to_string(),
+        ));
     }
     // Sampling assigns registered verifiers only: wait until they are.
     let verifiers: Vec<Address> = if args.lazy_verifier {
@@ -307,26 +316,17 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
         if settled && !games_open {
             break r;
         }
-        if args.restart_solver && restarted.is_none() && t["status"] == "claimed" {
-            let status = reqwest::get(format!("{solver_api}/status")).await;
-            let done = match status {
-                Ok(s) => s
-                    .json::<Value>()
-                    .await
-                    .ok()
-                    .and_then(|v| v["state"]["tasks"][0]["checkpoints"].as_u64()),
-                Err(_) => None,
-            };
-            if let Some(n) = done.filter(|&n| n >= 2) {
-                solver.child.kill().await?;
-                say(
-                    json_out,
-                    format!("killed the solver after {n} checkpoints; restarting it"),
-                );
-                let args = solver.args.clone();
-                solver = spawn("solver", args, &dir)?;
-                restarted = Some(n);
-            }
+        if args.restart_solver
+            && restarted.is_none()
+            && let Some(status) = solver.child.try_wait()?
+        {
+            let n = recorded_checkpoints(&solver.dir, task);
+            say(
+                json_out,
+                format!("the solver crashed ({status}) after {n} checkpoints; restarting it"),
+            );
+            solver = spawn("solver", solver_base.clone(), &dir)?;
+            restarted = Some(n);
         }
         for p in others.iter_mut().chain(std::iter::once(&mut solver)) {
             if let Some(status) = p.child.try_wait()? {
@@ -347,6 +347,22 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
+    // What each node says of itself over HTTP, before they stop.
+    let mut nodes = serde_json::Map::new();
+    for (name, api) in &apis {
+        let get = async |path: &str| -> Option<String> {
+            reqwest::get(format!("{api}{path}"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()
+        };
+        nodes.insert(
+            name.clone(),
+            json!({ "health": get("/health").await, "metrics": get("/metrics").await }),
+        );
+    }
     let timeline = timeline(&provider, m).await?;
     let dispute = dispute_cost(&timeline);
     let settlement = settlement_time(&timeline);
@@ -355,6 +371,7 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
         "submitted": submitted,
         "report": report,
         "timeline": timeline,
+        "nodes": nodes,
         "dispute": dispute,
         "settlement": settlement,
         "restartedAfterCheckpoints": restarted,
@@ -380,6 +397,19 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
     }
     drop(anvil);
     Ok(())
+}
+
+/// How many checkpoints the solver recorded for `task` (its durable `solver.json`).
+fn recorded_checkpoints(solver_dir: &Path, task: u64) -> u64 {
+    std::fs::read(solver_dir.join("solver.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .and_then(|v| {
+            v["tasks"][task.to_string()]["checkpoints"]
+                .as_array()
+                .map(Vec::len)
+        })
+        .unwrap_or(0) as u64
 }
 
 fn say(json_out: bool, line: String) {

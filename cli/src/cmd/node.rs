@@ -68,6 +68,9 @@ pub(crate) struct SolverArgs {
     /// replay-checkpoint, random-weights, withhold-checkpoints.
     #[arg(long, env = "POAI_CHEAT")]
     cheat: Option<poai_solver::Cheat>,
+    /// Abort right after this many checkpoints (a crash, to test resuming).
+    #[arg(long, hide = true)]
+    crash_after_checkpoints: Option<usize>,
 }
 
 pub(crate) async fn solver(args: SolverArgs) -> eyre::Result<()> {
@@ -76,6 +79,7 @@ pub(crate) async fn solver(args: SolverArgs) -> eyre::Result<()> {
         backend: args.node.backend,
         stake: poai_node::chain::eth(args.stake),
         cheat: args.cheat,
+        crash_after: args.crash_after_checkpoints,
     };
     poai_solver::Solver::new(node, opts)?.run().await
 }
