@@ -423,6 +423,17 @@ fn say(json_out: bool, line: String) {
 /// One line per fact of the report, so the watch loop prints each once, as it happens.
 fn events(r: &Value) -> Vec<String> {
     let mut out = Vec::new();
+    // Accounts by name where the report knows them.
+    let who = |a: &Value| -> String {
+        let a = a.as_str().unwrap_or_default();
+        r["accounts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|x| x["address"] == a)
+            .and_then(|x| x["name"].as_str())
+            .map_or_else(|| a.to_string(), str::to_string)
+    };
     for t in r["tasks"].as_array().into_iter().flatten() {
         let id = &t["task"];
         let status = t["status"].as_str().unwrap_or_default();
@@ -431,14 +442,14 @@ fn events(r: &Value) -> Vec<String> {
         }
         for s in t["samples"].as_array().into_iter().flatten() {
             out.push(format!(
-                "task {id}: segment {} sampled for verifier {}",
+                "task {id}: segment {} sampled for {}",
                 s["segment"],
-                s["verifier"].as_str().unwrap_or_default()
+                who(&s["verifier"])
             ));
             if s["attest"] != "none" {
                 out.push(format!(
-                    "task {id}: verifier {} attests {} on segment {} (distance {:.2e})",
-                    s["verifier"].as_str().unwrap_or_default(),
+                    "task {id}: {} attests {} on segment {} (distance {:.2e})",
+                    who(&s["verifier"]),
                     s["attest"].as_str().unwrap_or_default(),
                     s["segment"],
                     s["distance"].as_f64().unwrap_or_default()
@@ -448,8 +459,9 @@ fn events(r: &Value) -> Vec<String> {
     }
     for g in r["games"].as_array().into_iter().flatten() {
         out.push(format!(
-            "game {} on task {} segment {}: {}{}",
+            "game {} ({} against task {}, segment {}): {}{}",
             g["game"],
+            who(&g["challenger"]),
             g["task"],
             g["segment"],
             g["phase"].as_str().unwrap_or_default(),
