@@ -217,13 +217,7 @@ impl Fault {
     /// The proof of this fault. `states` are the segment's posted per-step state hashes and
     /// `offset` the picked step's place among them.
     pub fn proof(&self, s: &Served<'_>, states: &[Hash], offset: u64) -> Result<Proof, Error> {
-        let trace = engine::Trace {
-            step: s.step,
-            slots: s.slots.to_vec(),
-            hashes: Vec::new(),
-            root: [0; 32],
-        };
-        let committed = Committed::new(s.program, &trace)?;
+        let committed = Committed::of_slots(s.program, s.slots)?;
         Ok(match *self {
             Fault::Op { op, row, col } => {
                 Proof::Op(prove::op_blob(&committed.op_proof(s.class, op, row, col)?))

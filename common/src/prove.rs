@@ -97,12 +97,17 @@ pub struct Committed<'a> {
 
 impl<'a> Committed<'a> {
     pub fn new(program: &'a Program, trace: &'a Trace) -> Result<Self, Error> {
-        let commitments: Vec<tensor::Commitment> = trace.slots.iter().map(Tensor::commit).collect();
+        Self::of_slots(program, &trace.slots)
+    }
+
+    /// A step's slots as served (a trace without its hashes), committed.
+    pub fn of_slots(program: &'a Program, slots: &'a [Tensor]) -> Result<Self, Error> {
+        let commitments: Vec<tensor::Commitment> = slots.iter().map(Tensor::commit).collect();
         let hashes: Vec<Hash> = commitments.iter().map(|c| c.hash).collect();
         let tree = merkle::Tree::from_payloads(&hashes)?;
         Ok(Self {
             program,
-            slots: &trace.slots,
+            slots,
             commitments,
             tree,
         })

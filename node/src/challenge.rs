@@ -239,6 +239,23 @@ impl Challenger {
     }
 }
 
+/// The solver's checkpoint list of a task (the `hashes` blob named by `resultRoot`), or `None`
+/// (logged) when nobody serves it or it does not have `T/k + 1` entries.
+pub async fn checkpoints(
+    node: &Node,
+    task: &Loaded,
+    result_root: poai_common::Hash,
+) -> eyre::Result<Option<Vec<poai_common::Hash>>> {
+    let list = match node.blob(Kind::Hashes, result_root).await {
+        Ok(bytes) => blob::decode_hashes(&bytes)?,
+        Err(e) => {
+            tracing::warn!(task = task.id, error = %e, "the solver's checkpoint list is unavailable");
+            return Ok(None);
+        }
+    };
+    Ok((list.len() as u64 == task.segments() + 1).then_some(list))
+}
+
 /// Tier 1 on one segment: re-runs it from the solver's checkpoint `j` on `backend` and compares
 /// with checkpoint `j + 1`. Returns the worst distance (infinite if a checkpoint cannot be
 /// fetched or is malformed) and whether it passes `tau`.

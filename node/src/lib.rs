@@ -190,7 +190,7 @@ impl Node {
             return Ok(bytes);
         }
         let bytes = self.net.fetch(kind, hash).await?;
-        self.store.put(kind, &bytes)?;
+        self.store.put_fetched(kind, &hash, &bytes)?;
         self.metrics
             .inc("poai_blobs_fetched", "blobs fetched from peers", 1.0);
         Ok(bytes)

@@ -65,9 +65,19 @@ impl Store {
     /// Stores a blob after computing its name; returns the name.
     pub fn put(&self, kind: Kind, bytes: &[u8]) -> Result<Hash, Error> {
         let hash = blob::name(kind, bytes)?;
-        let path = self.path(kind, &hash);
+        self.write(kind, &hash, bytes)?;
+        Ok(hash)
+    }
+
+    /// Stores a blob fetched by `net::Client::fetch`, which checked it against `hash` already.
+    pub fn put_fetched(&self, kind: Kind, hash: &Hash, bytes: &[u8]) -> Result<(), Error> {
+        self.write(kind, hash, bytes)
+    }
+
+    fn write(&self, kind: Kind, hash: &Hash, bytes: &[u8]) -> Result<(), Error> {
+        let path = self.path(kind, hash);
         if path.exists() {
-            return Ok(hash);
+            return Ok(());
         }
         let tmp = path.with_extension("tmp");
         let io = |path: &Path| {
@@ -75,8 +85,7 @@ impl Store {
             move |source| Error::Io { path, source }
         };
         std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
-        Ok(hash)
+        std::fs::rename(&tmp, &path).map_err(io(&path))
     }
 
     /// The blob, if stored (whether or not this node serves it).

@@ -51,11 +51,16 @@ struct TaskProgress {
     committed: bool,
 }
 
-fn unhex(s: &str) -> eyre::Result<Hash> {
-    let bytes = hex::decode(s.trim_start_matches("0x"))?;
-    bytes
-        .try_into()
-        .map_err(|_| eyre::eyre!("a hash is 32 bytes"))
+/// The checkpoints recorded for task `id` so far (none if it was never started).
+fn recorded(progress: &Durable<Progress>, id: u64) -> eyre::Result<Vec<Hash>> {
+    let unhex = |s: &String| -> eyre::Result<Hash> {
+        hex::decode(s.trim_start_matches("0x"))?
+            .try_into()
+            .map_err(|_| eyre::eyre!("a hash is 32 bytes"))
+    };
+    progress.get().tasks.get(&id).map_or(Ok(Vec::new()), |p| {
+        p.checkpoints.iter().map(unhex).collect()
+    })
 }
 
 pub struct Solver {
@@ -184,14 +189,7 @@ impl Solver {
             return Ok(());
         }
         let task = node.task(id).await?;
-        let done: Vec<Hash> = self
-            .progress
-            .get()
-            .tasks
-            .get(&id)
-            .map(|p| p.checkpoints.iter().map(|h| unhex(h)).collect())
-            .transpose()?
-            .unwrap_or_default();
+        let done = recorded(&self.progress, id)?;
         if !done.is_empty() {
             tracing::info!(task = id, checkpoints = done.len(), "resuming training");
         }
@@ -350,15 +348,10 @@ async fn answer(
     g: poai_common::chain::bindings::market::Games::Game,
 ) -> eyre::Result<()> {
     let task = node.task(task_id).await?;
-    let checkpoints: Vec<Hash> = progress
-        .get()
-        .tasks
-        .get(&task_id)
-        .ok_or_else(|| eyre::eyre!("no record of task {task_id}"))?
-        .checkpoints
-        .iter()
-        .map(|h| unhex(h))
-        .collect::<Result<_, _>>()?;
+    let checkpoints = recorded(progress, task_id)?;
+    if checkpoints.is_empty() {
+        eyre::bail!("no record of task {task_id}");
+    }
     let (node2, opts2, t) = (node.clone(), opts.clone(), task.clone());
     let segment = g.segment;
     let k = task.commitments.interval;

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use alloy::primitives::U256;
-use poai_common::blob::{self, Kind};
 use poai_common::engine::Backend;
 use poai_node::challenge::{self, Challenger};
 use poai_node::{Node, status};
@@ -164,18 +163,11 @@ async fn verify(
         (0.0, true)
     } else {
         let task = node.task(id).await?;
-        let checkpoints = match node.blob(Kind::Hashes, result_root).await {
-            Ok(bytes) => blob::decode_hashes(&bytes)?,
-            Err(e) => {
-                tracing::warn!(task = id, error = %e, "the solver's checkpoint list is unavailable");
-                Vec::new()
+        match challenge::checkpoints(node, &task, result_root).await? {
+            Some(cps) => {
+                challenge::check_segment(node, &task, &cps, segment, opts.backend, opts.tau).await?
             }
-        };
-        if checkpoints.len() as u64 == task.segments() + 1 {
-            challenge::check_segment(node, &task, &checkpoints, segment, opts.backend, opts.tau)
-                .await?
-        } else {
-            (f64::INFINITY, false)
+            None => (f64::INFINITY, false),
         }
     };
     let call = m.attest(U256::from(id), U256::from(index), pass, fixed(distance));

@@ -12,7 +12,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use alloy::primitives::U256;
-use poai_common::blob::{self, Kind};
 use poai_common::engine::Backend;
 use poai_node::challenge::{self, Challenger};
 use poai_node::durable::Durable;
@@ -145,20 +144,12 @@ async fn check_task(
     order: &[u64],
 ) -> eyre::Result<()> {
     let task = node.task(id).await?;
-    let checkpoints = match node.blob(Kind::Hashes, result_root).await {
-        Ok(bytes) => blob::decode_hashes(&bytes)?,
-        Err(e) => {
-            tracing::warn!(task = id, error = %e, "the checkpoint list is unavailable");
-            Vec::new()
-        }
-    };
-    let whole = checkpoints.len() as u64 == task.segments() + 1;
+    let checkpoints = challenge::checkpoints(node, &task, result_root).await?;
     for &segment in order {
         let (distance, pass) = if opts.false_alarm {
             (0.0, false)
-        } else if whole {
-            challenge::check_segment(node, &task, &checkpoints, segment, opts.backend, opts.tau)
-                .await?
+        } else if let Some(cps) = &checkpoints {
+            challenge::check_segment(node, &task, cps, segment, opts.backend, opts.tau).await?
         } else {
             (f64::INFINITY, false)
         };
