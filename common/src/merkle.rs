@@ -107,15 +107,32 @@ pub fn root(leaves: &[Hash]) -> Result<Hash, Error> {
     root_in_place(&mut level)
 }
 
+/// `out[i] = leaf_hash(payloads[i])` for 32-byte payloads, hashed several at a time.
+///
+/// # Panics
+/// If `out` and `payloads` differ in length.
+pub fn leaf_hashes(payloads: &[Hash], out: &mut [Hash]) {
+    sha::leaves(LEAF_PREFIX, payloads, out);
+}
+
+/// Nodes hashed in one call of [`root_in_place`]: enough to keep every lane of the interleaved
+/// SHA-256 busy, few enough that their inputs are copied on the stack.
+const NODES_PER_CALL: usize = 64;
+
 /// The root over the leaves in `level`, which it uses as scratch space: the hot path of tensor
-/// commitments, reusing one buffer across rows.
+/// commitments, reusing one buffer across rows. Each level is hashed several nodes at a time.
 pub fn root_in_place(level: &mut Vec<Hash>) -> Result<Hash, Error> {
     check_count(level.len() as u64)?;
     level.resize(level.len().next_power_of_two(), ZERO);
+    let mut pairs = [ZERO; 2 * NODES_PER_CALL];
     while level.len() > 1 {
         let half = level.len() / 2;
-        for i in 0..half {
-            level[i] = node_hash(&level[2 * i], &level[2 * i + 1]);
+        // Node `i` reads `2i` and `2i + 1`, so writing nodes `start..` never overwrites a child a
+        // later call still needs; its own children are copied out first.
+        for start in (0..half).step_by(NODES_PER_CALL) {
+            let n = NODES_PER_CALL.min(half - start);
+            pairs[..2 * n].copy_from_slice(&level[2 * start..2 * (start + n)]);
+            sha::nodes(&pairs[..2 * n], &mut level[start..start + n]);
         }
         level.truncate(half);
     }

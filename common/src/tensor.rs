@@ -182,10 +182,14 @@ impl Tensor {
                 .zip(self.data.chunks(per_thread * cols))
             {
                 scope.spawn(move || {
-                    let mut leaves = Vec::with_capacity(cols.div_ceil(VALUES_PER_CHUNK));
+                    let per_row = cols.div_ceil(VALUES_PER_CHUNK);
+                    let mut chunks = Vec::with_capacity(per_row);
+                    let mut leaves = Vec::with_capacity(per_row.next_power_of_two());
                     for (root, row) in roots.iter_mut().zip(values.chunks_exact(cols)) {
-                        leaves.clear();
-                        leaves.extend(row.chunks(VALUES_PER_CHUNK).map(chunk_leaf));
+                        chunks.clear();
+                        chunks.extend(row.chunks(VALUES_PER_CHUNK).map(chunk_bytes));
+                        leaves.resize(per_row, merkle::ZERO);
+                        merkle::leaf_hashes(&chunks, &mut leaves);
                         *root = merkle::root_in_place(&mut leaves)
                             .expect("a row has at least one chunk");
                     }
@@ -236,12 +240,14 @@ impl Tensor {
     }
 }
 
-/// The leaf of a chunk of up to 8 values.
 /// The leaves of `rowsRoot`: each row root leaf-hashed like any 32-byte payload (DESIGN §3).
 fn row_leaves(row_roots: &[Hash]) -> Vec<Hash> {
-    row_roots.iter().map(|r| merkle::leaf_hash(r)).collect()
+    let mut leaves = vec![merkle::ZERO; row_roots.len()];
+    merkle::leaf_hashes(row_roots, &mut leaves);
+    leaves
 }
 
+/// The leaf of a chunk of up to 8 values.
 fn chunk_leaf(values: &[f32]) -> Hash {
     merkle::leaf_hash(&chunk_bytes(values))
 }
@@ -260,15 +266,17 @@ pub fn row_root(row: &[u8]) -> Result<Hash, Error> {
     if row.is_empty() || !row.len().is_multiple_of(4) {
         return Err(Error::RowBytes { len: row.len() });
     }
-    let leaves: Vec<Hash> = row
+    let chunks: Vec<Hash> = row
         .chunks(CHUNK_BYTES)
         .map(|chunk| {
             let mut padded = [0u8; CHUNK_BYTES];
             padded[..chunk.len()].copy_from_slice(chunk);
-            merkle::leaf_hash(&padded)
+            padded
         })
         .collect();
-    Ok(merkle::root(&leaves)?)
+    let mut leaves = vec![merkle::ZERO; chunks.len()];
+    merkle::leaf_hashes(&chunks, &mut leaves);
+    Ok(merkle::root_in_place(&mut leaves)?)
 }
 
 /// Everything `tensorHash` commits to.
