@@ -103,8 +103,7 @@ fn check_count(leaf_count: u64) -> Result<(), Error> {
 
 /// The root over already-hashed leaves, without keeping the tree.
 pub fn root(leaves: &[Hash]) -> Result<Hash, Error> {
-    let mut level = leaves.to_vec();
-    root_in_place(&mut level)
+    Ok(roots(leaves, leaves.len())?[0])
 }
 
 /// `out[i] = leaf_hash(payloads[i])` for 32-byte payloads, hashed several at a time.
@@ -115,28 +114,46 @@ pub fn leaf_hashes(payloads: &[Hash], out: &mut [Hash]) {
     sha::leaves(LEAF_PREFIX, payloads, out);
 }
 
-/// Nodes hashed in one call of [`root_in_place`]: enough to keep every lane of the interleaved
-/// SHA-256 busy, few enough that their inputs are copied on the stack.
-const NODES_PER_CALL: usize = 64;
-
-/// The root over the leaves in `level`, which it uses as scratch space: the hot path of tensor
-/// commitments, reusing one buffer across rows. Each level is hashed several nodes at a time.
-pub fn root_in_place(level: &mut Vec<Hash>) -> Result<Hash, Error> {
-    check_count(level.len() as u64)?;
-    level.resize(level.len().next_power_of_two(), ZERO);
-    let mut pairs = [ZERO; 2 * NODES_PER_CALL];
-    while level.len() > 1 {
-        let half = level.len() / 2;
-        // Node `i` reads `2i` and `2i + 1`, so writing nodes `start..` never overwrites a child a
-        // later call still needs; its own children are copied out first.
-        for start in (0..half).step_by(NODES_PER_CALL) {
-            let n = NODES_PER_CALL.min(half - start);
-            pairs[..2 * n].copy_from_slice(&level[2 * start..2 * (start + n)]);
-            sha::nodes(&pairs[..2 * n], &mut level[start..start + n]);
+/// The roots of trees of `per_tree` leaves each, whose already-hashed leaves lie one tree after
+/// another in `leaves`: the hot path of tensor commitments, where every row of a tensor is such
+/// a tree.
+///
+/// All trees are built together, a level at a time, so that each level of all of them is one
+/// batch of independent nodes for [`sha::nodes`]. Padding is never stored: past the last real
+/// entry, a level of any tree holds only roots of all-padding subtrees, which are equal, so a
+/// tree whose level has an odd count is given one such root to pair with, and nodes over
+/// padding alone are never hashed (a row of 98 chunks pads to 128 leaves, a quarter of its
+/// nodes).
+///
+/// # Panics
+/// If `leaves` does not hold a whole number of trees.
+pub fn roots(leaves: &[Hash], per_tree: usize) -> Result<Vec<Hash>, Error> {
+    check_count(per_tree as u64)?;
+    assert!(
+        leaves.len().is_multiple_of(per_tree),
+        "{} leaves are not trees of {per_tree}",
+        leaves.len()
+    );
+    let mut level = leaves.to_vec();
+    let mut next = Vec::with_capacity(level.len() / 2 + 1);
+    // Entries of each tree on this level, and the root of an all-padding subtree on it.
+    let mut real = per_tree;
+    let mut padding = ZERO;
+    for _ in 0..depth(per_tree as u64)? {
+        if real % 2 == 1 {
+            level = level
+                .chunks_exact(real)
+                .flat_map(|tree| tree.iter().copied().chain([padding]))
+                .collect();
+            real += 1;
         }
-        level.truncate(half);
+        next.resize(level.len() / 2, ZERO);
+        sha::nodes(&level, &mut next);
+        std::mem::swap(&mut level, &mut next);
+        real /= 2;
+        padding = node_hash(&padding, &padding);
     }
-    Ok(level[0])
+    Ok(level)
 }
 
 /// The root of the tree over `payloads`, each leaf-hashed.
@@ -323,7 +340,9 @@ mod tests {
 
     #[test]
     fn rs_merkle_tree_and_fast_root_agree_and_every_proof_verifies() {
-        for n in [1usize, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 33, 100] {
+        for n in [
+            1usize, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 33, 65, 98, 100, 129, 257,
+        ] {
             let p = payloads(n);
             let tree = Tree::from_payloads(&p).expect("non-empty");
             assert_eq!(

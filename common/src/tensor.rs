@@ -182,16 +182,25 @@ impl Tensor {
                 .zip(self.data.chunks(per_thread * cols))
             {
                 scope.spawn(move || {
+                    // Rows are hashed a block at a time: each level of a block's row trees is
+                    // one batch for the vector SHA-256, and the block stays in cache.
                     let per_row = cols.div_ceil(VALUES_PER_CHUNK);
-                    let mut chunks = Vec::with_capacity(per_row);
-                    let mut leaves = Vec::with_capacity(per_row.next_power_of_two());
-                    for (root, row) in roots.iter_mut().zip(values.chunks_exact(cols)) {
+                    let rows_per_block = (LEAVES_PER_BLOCK / per_row).max(1);
+                    let mut chunks = Vec::with_capacity(rows_per_block * per_row);
+                    let mut leaves = Vec::with_capacity(rows_per_block * per_row);
+                    for (roots, rows) in roots
+                        .chunks_mut(rows_per_block)
+                        .zip(values.chunks(rows_per_block * cols))
+                    {
                         chunks.clear();
-                        chunks.extend(row.chunks(VALUES_PER_CHUNK).map(chunk_bytes));
-                        leaves.resize(per_row, merkle::ZERO);
+                        for row in rows.chunks_exact(cols) {
+                            chunks.extend(row.chunks(VALUES_PER_CHUNK).map(chunk_bytes));
+                        }
+                        leaves.resize(chunks.len(), merkle::ZERO);
                         merkle::leaf_hashes(&chunks, &mut leaves);
-                        *root = merkle::root_in_place(&mut leaves)
-                            .expect("a row has at least one chunk");
+                        roots.copy_from_slice(
+                            &merkle::roots(&leaves, per_row).expect("a row has at least one chunk"),
+                        );
                     }
                 });
             }
@@ -240,6 +249,9 @@ impl Tensor {
     }
 }
 
+/// Chunks hashed together when committing to a tensor (64 KiB of leaf hashes).
+const LEAVES_PER_BLOCK: usize = 2048;
+
 /// The leaves of `rowsRoot`: each row root leaf-hashed like any 32-byte payload (DESIGN §3).
 fn row_leaves(row_roots: &[Hash]) -> Vec<Hash> {
     let mut leaves = vec![merkle::ZERO; row_roots.len()];
@@ -276,7 +288,7 @@ pub fn row_root(row: &[u8]) -> Result<Hash, Error> {
         .collect();
     let mut leaves = vec![merkle::ZERO; chunks.len()];
     merkle::leaf_hashes(&chunks, &mut leaves);
-    Ok(merkle::root_in_place(&mut leaves)?)
+    Ok(merkle::root(&leaves)?)
 }
 
 /// Everything `tensorHash` commits to.
