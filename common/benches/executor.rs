@@ -241,6 +241,7 @@ fn main() {
     let _ = std::fs::remove_dir_all(&store_dir);
     let store = Checkpoints::open(&store_dir).expect("store");
     let (mut hash, mut write, mut sync) = (f64::MAX, f64::MAX, f64::MAX);
+    let mut buffer = run::WriteBuffer::default();
     for i in 0..RUNS {
         // A new state each time, so that every write is a real one.
         let mut s = state.clone();
@@ -251,7 +252,7 @@ fn main() {
         black_box(poai_common::engine::state_hash(&s));
         hash = hash.min(start.elapsed().as_secs_f64());
         let start = Instant::now();
-        let h = store.put_unsynced(&s).expect("written");
+        let h = store.put_unsynced_with(&s, &mut buffer).expect("written");
         write = write.min(start.elapsed().as_secs_f64() - hash);
         let start = Instant::now();
         store.sync(&[h]).expect("synced");

@@ -85,24 +85,44 @@ pub enum Error {
 
 /// Tensors in the blob format.
 pub fn encode_tensors(tensors: &[Tensor]) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(
-        12 + tensors
+    let mut bytes = vec![0; encoded_len(tensors)];
+    encode_tensors_into(tensors, &mut bytes);
+    bytes
+}
+
+/// The length of `tensors` in the blob format.
+pub fn encoded_len(tensors: &[Tensor]) -> usize {
+    MAGIC.len()
+        + 4
+        + tensors
             .iter()
             .map(|t| 8 + 4 * t.data().len())
-            .sum::<usize>(),
-    );
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&(tensors.len() as u32).to_le_bytes());
+            .sum::<usize>()
+}
+
+/// Writes `tensors` in the blob format into `out`, which is [`encoded_len`] bytes long: the one
+/// copy a checkpoint writer makes.
+///
+/// # Panics
+/// If `out` has another length.
+pub fn encode_tensors_into(tensors: &[Tensor], out: &mut [u8]) {
+    assert_eq!(out.len(), encoded_len(tensors), "room for exactly the blob");
+    fn next<'a>(rest: &mut &'a mut [u8], n: usize) -> &'a mut [u8] {
+        let (head, tail) = std::mem::take(rest).split_at_mut(n);
+        *rest = tail;
+        head
+    }
+    let mut rest = out;
+    next(&mut rest, MAGIC.len()).copy_from_slice(MAGIC);
+    next(&mut rest, 4).copy_from_slice(&(tensors.len() as u32).to_le_bytes());
     for t in tensors {
-        bytes.extend_from_slice(&t.rows().to_le_bytes());
-        bytes.extend_from_slice(&t.cols().to_le_bytes());
-        let start = bytes.len();
-        bytes.resize(start + 4 * t.data().len(), 0);
-        for (out, v) in bytes[start..].chunks_exact_mut(4).zip(t.data()) {
-            out.copy_from_slice(&v.to_le_bytes());
+        next(&mut rest, 4).copy_from_slice(&t.rows().to_le_bytes());
+        next(&mut rest, 4).copy_from_slice(&t.cols().to_le_bytes());
+        let values = next(&mut rest, 4 * t.data().len());
+        for (out, v) in values.as_chunks_mut::<4>().0.iter_mut().zip(t.data()) {
+            *out = v.to_le_bytes();
         }
     }
-    bytes
 }
 
 /// Tensors from the blob format; every byte must belong to them.

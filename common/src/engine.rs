@@ -209,7 +209,7 @@ impl Engine {
 
     /// Reads a state back from the device.
     pub fn download(&self, state: Vec<DeviceTensor>) -> Result<Vec<Tensor>, Error> {
-        state.into_iter().map(download).collect()
+        download_state(state)
     }
 
     /// Runs step `step` (counting from 0 over the whole task) on the device and returns the next
@@ -359,6 +359,12 @@ pub fn upload(device: &Device, t: &Tensor) -> DeviceTensor {
         TensorData::new(t.data().to_vec(), [t.rows() as usize, t.cols() as usize]),
         device,
     )
+}
+
+/// A state on the host, bit for bit; any thread may read a state back, not only the one that
+/// computed it.
+pub fn download_state(state: Vec<DeviceTensor>) -> Result<Vec<Tensor>, Error> {
+    state.into_iter().map(download).collect()
 }
 
 /// A device tensor on the host, bit for bit.

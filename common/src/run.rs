@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::blob;
-use crate::engine::{self, Engine};
+use crate::engine::{self, DeviceTensor, Engine};
 use crate::merkle::{Hash, HexHash};
 use crate::program::mlp;
 use crate::state;
@@ -131,16 +131,32 @@ impl Checkpoints {
     /// [`Checkpoints::sync`] returns, a crash may leave the file empty or short; [`Checkpoints::get`]
     /// then reports it as corrupt instead of returning a wrong state.
     pub fn put_unsynced(&self, state: &[Tensor]) -> Result<Hash, Error> {
+        self.put_unsynced_with(state, &mut WriteBuffer::default())
+    }
+
+    /// [`Checkpoints::put_unsynced`], encoding into `buffer`, which a writer keeps from one state
+    /// to the next.
+    ///
+    /// Where the file system allows it (Linux) the file is written with `O_DIRECT`,
+    /// straight from the buffer to the disk: the page cache would cost a copy and fresh pages
+    /// for every checkpoint, more CPU than everything else a checkpoint takes but hashing
+    /// (docs/BENCHMARKS.md), and a checkpoint is not read again soon.
+    pub fn put_unsynced_with(
+        &self,
+        state: &[Tensor],
+        buffer: &mut WriteBuffer,
+    ) -> Result<Hash, Error> {
         let hash = engine::state_hash(state);
         let path = self.path(&hash);
         if path.exists() {
             return Ok(hash);
         }
-        let bytes = blob::encode_tensors(state);
+        let len = blob::encoded_len(state);
+        let pages = buffer.pages(len);
+        blob::encode_tensors_into(state, &mut pages[..len]);
         // Write then rename, so a running solver never reads a half-written checkpoint.
         let tmp = path.with_extension("tmp");
-        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
-        f.write_all(&bytes).map_err(io(&tmp))?;
+        write_pages(&tmp, pages, len).map_err(io(&tmp))?;
         std::fs::rename(&tmp, &path).map_err(io(&path))?;
         Ok(hash)
     }
@@ -197,6 +213,55 @@ impl Checkpoints {
     }
 }
 
+/// The unit of direct I/O: buffers, offsets and lengths are multiples of it.
+const PAGE: usize = 4096;
+
+/// A page-aligned buffer that a checkpoint writer reuses.
+#[derive(Debug, Default)]
+pub struct WriteBuffer(Vec<u8>);
+
+impl WriteBuffer {
+    /// Whole pages, starting at a page boundary, to hold `len` bytes; past `len` they are zero.
+    fn pages(&mut self, len: usize) -> &mut [u8] {
+        let padded = len.next_multiple_of(PAGE);
+        if self.0.len() < padded + PAGE {
+            self.0.resize(padded + PAGE, 0);
+        }
+        let start = self.0.as_ptr().align_offset(PAGE);
+        let pages = &mut self.0[start..start + padded];
+        pages[len..].fill(0);
+        pages
+    }
+}
+
+/// Writes the first `len` bytes of `pages` to a new file at `path`, with `O_DIRECT` where the
+/// file system takes it and through the page cache where it does not.
+fn write_pages(path: &Path, pages: &[u8], len: usize) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let direct = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32)
+            .open(path);
+        // A file system without direct I/O refuses it when opening or when writing, with
+        // EINVAL either way; the page cache then takes over.
+        let refused =
+            |e: &std::io::Error| e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error());
+        match direct.and_then(|mut f| {
+            f.write_all(pages)?;
+            f.set_len(len as u64)
+        }) {
+            Ok(()) => return Ok(()),
+            Err(e) if refused(&e) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    std::fs::write(path, &pages[..len])
+}
+
 /// The most memory that checkpoints waiting to be written may hold.
 pub const QUEUE_BYTES: usize = 256 << 20;
 
@@ -213,11 +278,11 @@ pub struct Run {
 /// Runs `schedule.steps` steps from `init`, storing a checkpoint every `k` steps (and the
 /// initial state). `on_step(t)` is called after each step.
 ///
-/// Checkpoints are hashed and written on a thread of their own while training goes on, so the
-/// step loop only pays for reading the state back. The queue between them holds at most
-/// [`QUEUE_BYTES`] of states (and 1 to 16 of them), enough to ride out a slow disk. Every
-/// checkpoint is on disk when `train` returns (one [`Checkpoints::sync`] at the end), so a
-/// solver may commit to the result root at once.
+/// Checkpoints are read back, hashed and written on a thread of their own while training goes
+/// on, so the step loop only pays for handing over the state's tensors. The queue between them
+/// holds at most [`QUEUE_BYTES`] of states (and 1 to 16 of them), enough to ride out a slow
+/// disk. Every checkpoint is on disk when `train` returns (one [`Checkpoints::sync`] at the
+/// end), so a solver may commit to the result root at once.
 pub fn train(
     engine: &Engine,
     init: &[Tensor],
@@ -227,13 +292,17 @@ pub fn train(
 ) -> Result<Run, Error> {
     let state_bytes: usize = init.iter().map(|t| 4 * t.data().len()).sum();
     let depth = (QUEUE_BYTES / state_bytes.max(1)).clamp(1, 16);
-    let (to_writer, queue) = std::sync::mpsc::sync_channel::<Vec<Tensor>>(depth);
+    let (to_writer, queue) = std::sync::mpsc::sync_channel::<Vec<DeviceTensor>>(depth);
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<Vec<Hash>, Error> {
             yield_to_training();
+            let mut buffer = WriteBuffer::default();
             let hashes = queue
                 .iter()
-                .map(|state| store.put_unsynced(&state))
+                .map(|state| {
+                    let state = engine::download_state(state)?;
+                    store.put_unsynced_with(&state, &mut buffer)
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             store.sync(&hashes)?;
             Ok(hashes)
@@ -241,11 +310,11 @@ pub fn train(
         let trained = (|| -> Result<Vec<Tensor>, Error> {
             let mut state = engine.upload(init)?;
             // A closed queue means the writer failed; its error is reported below.
-            let _ = to_writer.send(init.to_vec());
+            let _ = to_writer.send(state.clone());
             for t in 0..schedule.steps {
                 state = engine.step(state, t).0;
                 if (t + 1) % schedule.interval == 0 {
-                    let _ = to_writer.send(engine.download(state.clone())?);
+                    let _ = to_writer.send(state.clone());
                 }
                 on_step(t + 1);
             }

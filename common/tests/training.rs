@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use poai_common::blob;
 use poai_common::dataset::Dataset;
 use poai_common::engine::{self, Backend, Engine};
 use poai_common::program::mlp;
@@ -178,4 +179,31 @@ fn bad_input_is_refused_before_any_work() {
         Schedule::new(10, 3),
         Err(run::Error::Schedule { .. })
     ));
+}
+
+/// A checkpoint is written from whole pages of a reused buffer, straight to the disk where the
+/// file system takes direct I/O (and through the page cache where it refuses it): on ext4 and on
+/// tmpfs alike the file is exactly the state's blob, not the pages the write used.
+#[test]
+fn a_checkpoint_is_exactly_its_blob_with_and_without_direct_io() {
+    let state = task(10, 10).initial_state();
+    let mut dirs = vec![tempdir("direct")];
+    if cfg!(target_os = "linux") {
+        dirs.push(PathBuf::from("/dev/shm").join(format!("poai-test-shm-{}", std::process::id())));
+    }
+    for dir in dirs {
+        let store = Checkpoints::open(&dir).expect("store");
+        let mut buffer = run::WriteBuffer::default();
+        // Two states through one buffer, the second shorter, so that reuse is covered.
+        let shorter = state[..2].to_vec();
+        for state in [&state, &shorter] {
+            let hash = store.put_unsynced_with(state, &mut buffer).expect("stored");
+            store.sync(&[hash]).expect("synced");
+            let path = store.dir().join(format!("{}.state", hex::encode(hash)));
+            let bytes = std::fs::read(&path).expect("written");
+            assert_eq!(bytes, blob::encode_tensors(state), "{}", dir.display());
+            assert_eq!(&store.get(&hash).expect("loads"), state);
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
