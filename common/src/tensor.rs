@@ -164,46 +164,35 @@ impl Tensor {
         Ok(self.row(r)?.iter().flat_map(|v| v.to_le_bytes()).collect())
     }
 
-    /// The commitment, hashing rows on every available core.
+    /// The commitment, hashing rows on every available core, as many as the tensor is worth:
+    /// starting a thread costs about as much as hashing a few thousand values, and a small
+    /// tensor (a bias, a small model's checkpoint) is hashed where it is.
     pub fn commit(&self) -> Commitment {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let worth = self.data.len() / VALUES_PER_THREAD;
+        // Asking for the cores reads cgroup files: only a tensor that could use them asks.
+        let threads = match worth {
+            0 | 1 => 1,
+            _ => worth.min(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        };
         self.commit_with_threads(threads)
     }
 
-    /// The commitment, hashing rows on `threads` threads (at least one).
+    /// The commitment, hashing rows on `threads` threads (at least one; one is the calling
+    /// thread).
     pub fn commit_with_threads(&self, threads: usize) -> Commitment {
         let cols = self.cols as usize;
         let mut row_roots = vec![merkle::ZERO; self.rows as usize];
         let threads = threads.clamp(1, row_roots.len());
         let per_thread = row_roots.len().div_ceil(threads);
         std::thread::scope(|scope| {
-            for (roots, values) in row_roots
+            let mut blocks = row_roots
                 .chunks_mut(per_thread)
-                .zip(self.data.chunks(per_thread * cols))
-            {
-                scope.spawn(move || {
-                    // Rows are hashed a block at a time: each level of a block's row trees is
-                    // one batch for the vector SHA-256, and the block stays in cache.
-                    let per_row = cols.div_ceil(VALUES_PER_CHUNK);
-                    let rows_per_block = (LEAVES_PER_BLOCK / per_row).max(1);
-                    let mut chunks = Vec::with_capacity(rows_per_block * per_row);
-                    let mut leaves = Vec::with_capacity(rows_per_block * per_row);
-                    for (roots, rows) in roots
-                        .chunks_mut(rows_per_block)
-                        .zip(values.chunks(rows_per_block * cols))
-                    {
-                        chunks.clear();
-                        for row in rows.chunks_exact(cols) {
-                            chunks.extend(row.chunks(VALUES_PER_CHUNK).map(chunk_bytes));
-                        }
-                        leaves.resize(chunks.len(), merkle::ZERO);
-                        merkle::leaf_hashes(&chunks, &mut leaves);
-                        roots.copy_from_slice(
-                            &merkle::roots(&leaves, per_row).expect("a row has at least one chunk"),
-                        );
-                    }
-                });
+                .zip(self.data.chunks(per_thread * cols));
+            let here = blocks.next().expect("a tensor has at least one row");
+            for (roots, values) in blocks {
+                scope.spawn(move || row_roots_of(roots, values, cols));
             }
+            row_roots_of(here.0, here.1, cols);
         });
         let rows_root =
             merkle::root(&row_leaves(&row_roots)).expect("a tensor has at least one row");
@@ -251,6 +240,31 @@ impl Tensor {
 
 /// Chunks hashed together when committing to a tensor (64 KiB of leaf hashes).
 const LEAVES_PER_BLOCK: usize = 2048;
+
+/// Values worth a thread of their own when committing (256 KiB).
+const VALUES_PER_THREAD: usize = 1 << 16;
+
+/// The roots of the rows in `values`, `cols` values each, into `roots`. Rows are hashed a block
+/// at a time: each level of a block's row trees is one batch for the vector SHA-256, and the
+/// block stays in cache.
+fn row_roots_of(roots: &mut [Hash], values: &[f32], cols: usize) {
+    let per_row = cols.div_ceil(VALUES_PER_CHUNK);
+    let rows_per_block = (LEAVES_PER_BLOCK / per_row).max(1);
+    let mut chunks = Vec::with_capacity(rows_per_block * per_row);
+    let mut leaves = Vec::with_capacity(rows_per_block * per_row);
+    for (roots, rows) in roots
+        .chunks_mut(rows_per_block)
+        .zip(values.chunks(rows_per_block * cols))
+    {
+        chunks.clear();
+        for row in rows.chunks_exact(cols) {
+            chunks.extend(row.chunks(VALUES_PER_CHUNK).map(chunk_bytes));
+        }
+        leaves.resize(chunks.len(), merkle::ZERO);
+        merkle::leaf_hashes(&chunks, &mut leaves);
+        roots.copy_from_slice(&merkle::roots(&leaves, per_row).expect("a row has a chunk"));
+    }
+}
 
 /// The leaves of `rowsRoot`: each row root leaf-hashed like any 32-byte payload (DESIGN §3).
 fn row_leaves(row_roots: &[Hash]) -> Vec<Hash> {
