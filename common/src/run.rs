@@ -234,11 +234,16 @@ impl WriteBuffer {
     }
 }
 
-/// Writes the first `len` bytes of `pages` to a new file at `path`, with `O_DIRECT` where the
-/// file system takes it and through the page cache where it does not.
+/// The smallest checkpoint written with direct I/O. A direct write is a round trip to the disk
+/// (on a VM, an exit to the host and an interrupt back) for every file; below about a megabyte
+/// that costs more than the page cache it saves.
+const DIRECT_MIN: usize = 1 << 20;
+
+/// Writes the first `len` bytes of `pages` to a new file at `path`: with `O_DIRECT` if it is
+/// [`DIRECT_MIN`] or more and the file system takes it, and through the page cache otherwise.
 fn write_pages(path: &Path, pages: &[u8], len: usize) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
-    {
+    if len >= DIRECT_MIN {
         use std::os::unix::fs::OpenOptionsExt;
         let direct = std::fs::OpenOptions::new()
             .write(true)
@@ -335,13 +340,23 @@ pub fn train(
     })
 }
 
-/// Lowers the calling thread's priority (Linux `nice` 19), so that the checkpoint writer runs
-/// in the gaps training leaves rather than stalling one of the backend's worker threads, which
-/// would stall the whole parallel op. A backlog is bounded by the queue, and a thread that
-/// cannot lower its priority just runs at the normal one.
+/// Puts the calling thread in Linux's `SCHED_IDLE` class, so that the checkpoint writer runs
+/// only where a core would otherwise idle and gives way at once when a backend worker wakes:
+/// stalling one worker would stall its whole parallel op. A backlog is bounded by the queue
+/// (when it is full, training waits and the writer catches up). Where the class is refused the
+/// thread asks for `nice` 19, and failing that runs at the normal priority.
 fn yield_to_training() {
     #[cfg(target_os = "linux")]
-    let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19);
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: `sched_setscheduler` reads the one `sched_param` passed, which lives across
+        // the call; pid 0 is the calling thread.
+        #[allow(unsafe_code)]
+        let refused = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } != 0;
+        if refused {
+            let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 19);
+        }
+    }
 }
 
 /// The `k + 1` per-step state hashes of segment `j` (`s_{jk}, …, s_{(j+1)k}`), recomputed from
