@@ -3,7 +3,7 @@
 //! `resultRoot` over the checkpoint state hashes, and per-step state hashes of any segment on
 //! demand by re-running it from its checkpoint.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -154,10 +154,7 @@ impl Checkpoints {
         let len = blob::encoded_len(state);
         let pages = buffer.pages(len);
         blob::encode_tensors_into(state, &mut pages[..len]);
-        // Write then rename, so a running solver never reads a half-written checkpoint.
-        let tmp = path.with_extension("tmp");
-        write_pages(&tmp, pages, len).map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        create_whole(&path, pages, len).map_err(io(&path))?;
         Ok(hash)
     }
 
@@ -239,32 +236,83 @@ impl WriteBuffer {
 /// that costs more than the page cache it saves.
 const DIRECT_MIN: usize = 1 << 20;
 
-/// Writes the first `len` bytes of `pages` to a new file at `path`: with `O_DIRECT` if it is
-/// [`DIRECT_MIN`] or more and the file system takes it, and through the page cache otherwise.
-fn write_pages(path: &Path, pages: &[u8], len: usize) -> std::io::Result<()> {
+/// Creates the file `path` holding the first `len` bytes of `pages`, whole: its name appears only
+/// once all of it is written, so nobody (a running solver, a node serving it) ever reads half a
+/// checkpoint under its name.
+///
+/// On Linux the file is written unnamed (`O_TMPFILE`) and then linked in: one directory update
+/// where a temporary name and a rename take three, and on ext4 those journal updates cost a
+/// small model's checkpoint more than writing it (docs/BENCHMARKS.md). A big one is written with
+/// `O_DIRECT`, straight from the buffer. Elsewhere, or where the file system refuses either, it
+/// is written through the page cache under a temporary name that is then renamed.
+fn create_whole(path: &Path, pages: &[u8], len: usize) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
-    if len >= DIRECT_MIN {
-        use std::os::unix::fs::OpenOptionsExt;
-        let direct = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .custom_flags(rustix::fs::OFlags::DIRECT.bits() as i32)
-            .open(path);
-        // A file system without direct I/O refuses it when opening or when writing, with
-        // EINVAL either way; the page cache then takes over.
-        let refused =
-            |e: &std::io::Error| e.raw_os_error() == Some(rustix::io::Errno::INVAL.raw_os_error());
-        match direct.and_then(|mut f| {
-            f.write_all(pages)?;
-            f.set_len(len as u64)
-        }) {
-            Ok(()) => return Ok(()),
-            Err(e) if refused(&e) => {}
-            Err(e) => return Err(e),
+    {
+        if len >= DIRECT_MIN && unnamed::create(path, pages, len, true)? {
+            return Ok(());
+        }
+        if unnamed::create(path, &pages[..len], len, false)? {
+            return Ok(());
         }
     }
-    std::fs::write(path, &pages[..len])
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, &pages[..len])?;
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use std::io::Write;
+    use std::os::fd::AsRawFd;
+    use std::path::Path;
+
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    use rustix::io::Errno;
+
+    /// Writes `bytes` to a new unnamed file in `path`'s directory (with `O_DIRECT` if `direct`:
+    /// then `bytes` are whole pages of which the first `len` count), cuts it to `len` and links
+    /// it in as `path`. `Ok(false)` when the file system refuses an unnamed or a direct file, or
+    /// `/proc` is missing to link it by: the caller then writes it another way.
+    pub(super) fn create(
+        path: &Path,
+        bytes: &[u8],
+        len: usize,
+        direct: bool,
+    ) -> std::io::Result<bool> {
+        let refused = |e: Errno| {
+            matches!(
+                e,
+                Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL | Errno::NOENT
+            )
+        };
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
+        if direct {
+            flags |= OFlags::DIRECT;
+        }
+        let mut file = match rustix::fs::open(dir, flags, Mode::from_raw_mode(0o644)) {
+            Ok(fd) => std::fs::File::from(fd),
+            Err(e) if refused(e) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        match file.write_all(bytes) {
+            Err(e)
+                if e.raw_os_error()
+                    .is_some_and(|c| refused(Errno::from_raw_os_error(c))) =>
+            {
+                return Ok(false);
+            }
+            r => r?,
+        }
+        file.set_len(len as u64)?;
+        let proc = format!("/proc/self/fd/{}", file.as_raw_fd());
+        match rustix::fs::linkat(CWD, proc.as_str(), CWD, path, AtFlags::SYMLINK_FOLLOW) {
+            // Another writer stored the same state (same hash, same bytes) first.
+            Ok(()) | Err(Errno::EXIST) => Ok(true),
+            Err(e) if refused(e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// The most memory that checkpoints waiting to be written may hold.
