@@ -240,8 +240,8 @@ const DIRECT_MIN: usize = 1 << 20;
 /// once all of it is written, so nobody (a running solver, a node serving it) ever reads half a
 /// checkpoint under its name.
 ///
-/// On Linux the file is written unnamed (`O_TMPFILE`) and then linked in: one directory update
-/// where a temporary name and a rename take three, and on ext4 those journal updates cost a
+/// On Linux the file is written unnamed (`O_TMPFILE`) and then linked in: one new directory
+/// entry where a temporary name and a rename take two directory changes, which on ext4 cost a
 /// small model's checkpoint more than writing it (docs/BENCHMARKS.md). A big one is written with
 /// `O_DIRECT`, straight from the buffer. Elsewhere, or where the file system refuses either, it
 /// is written through the page cache under a temporary name that is then renamed.
@@ -304,7 +304,9 @@ mod unnamed {
             }
             r => r?,
         }
-        file.set_len(len as u64)?;
+        if bytes.len() != len {
+            file.set_len(len as u64)?;
+        }
         let proc = format!("/proc/self/fd/{}", file.as_raw_fd());
         match rustix::fs::linkat(CWD, proc.as_str(), CWD, path, AtFlags::SYMLINK_FOLLOW) {
             // Another writer stored the same state (same hash, same bytes) first.
