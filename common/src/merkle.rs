@@ -128,32 +128,51 @@ pub fn leaf_hashes(payloads: &[Hash], out: &mut [Hash]) {
 /// # Panics
 /// If `leaves` does not hold a whole number of trees.
 pub fn roots(leaves: &[Hash], per_tree: usize) -> Result<Vec<Hash>, Error> {
+    let mut level = leaves.to_vec();
+    roots_in_place(&mut level, per_tree)?;
+    Ok(level)
+}
+
+/// [`roots`], with the leaves in `level`, which is left holding the roots: the caller's buffer is
+/// the first level, not a copy of it.
+///
+/// # Panics
+/// If `level` does not hold a whole number of trees.
+pub fn roots_in_place(level: &mut Vec<Hash>, per_tree: usize) -> Result<(), Error> {
     check_count(per_tree as u64)?;
     assert!(
-        leaves.len().is_multiple_of(per_tree),
+        level.len().is_multiple_of(per_tree),
         "{} leaves are not trees of {per_tree}",
-        leaves.len()
+        level.len()
     );
-    let mut level = leaves.to_vec();
     let mut next = Vec::with_capacity(level.len() / 2 + 1);
     // Entries of each tree on this level, and the root of an all-padding subtree on it.
     let mut real = per_tree;
     let mut padding = ZERO;
     for _ in 0..depth(per_tree as u64)? {
         if real % 2 == 1 {
-            level = level
+            *level = level
                 .chunks_exact(real)
                 .flat_map(|tree| tree.iter().copied().chain([padding]))
                 .collect();
             real += 1;
         }
         next.resize(level.len() / 2, ZERO);
-        sha::nodes(&level, &mut next);
-        std::mem::swap(&mut level, &mut next);
+        sha::nodes(level, &mut next);
+        std::mem::swap(level, &mut next);
         real /= 2;
         padding = node_hash(&padding, &padding);
     }
-    Ok(level)
+    Ok(())
+}
+
+/// `out[i]` is the leaf hash of the 32-byte chunk `values[8i..8i + 8]` in little-endian bytes:
+/// tensor chunks hashed straight from the values, with no copy into bytes.
+///
+/// # Panics
+/// If `values` is not eight times as long as `out`.
+pub(crate) fn value_leaf_hashes(values: &[f32], out: &mut [Hash]) {
+    sha::value_leaves(LEAF_PREFIX, values, out);
 }
 
 /// The root of the tree over `payloads`, each leaf-hashed.

@@ -55,7 +55,7 @@ pub(crate) fn leaves(prefix: u8, payloads: &[Hash], out: &mut [Hash]) {
     let done = if x16::available() {
         let (groups, _) = payloads.as_chunks::<LANES>();
         for (group, digests) in groups.iter().zip(out.as_chunks_mut::<LANES>().0) {
-            *digests = x16::prefixed::<8>(prefix, group.as_flattened());
+            *digests = x16::prefixed(prefix, &lanes::<8>(group.as_flattened()));
         }
         groups.len() * LANES
     } else {
@@ -64,6 +64,56 @@ pub(crate) fn leaves(prefix: u8, payloads: &[Hash], out: &mut [Hash]) {
     for (payload, digest) in payloads[done..].iter().zip(&mut out[done..]) {
         *digest = finish(&[prefixed_block(prefix, payload)]);
     }
+}
+
+/// `out[i] = sha256(prefix ‖ le_bytes(values[8i..8i + 8]))` for every `i`: the leaves of 32-byte
+/// chunks of f32 values.
+///
+/// # Panics
+/// If `values` is not eight times as long as `out`.
+pub(crate) fn value_leaves(prefix: u8, values: &[f32], out: &mut [Hash]) {
+    assert_eq!(values.len(), 8 * out.len(), "one digest per eight values");
+    let done = if x16::available() {
+        let (groups, _) = values.as_chunks::<{ 8 * LANES }>();
+        for (group, digests) in groups.iter().zip(out.as_chunks_mut::<LANES>().0) {
+            // The big-endian word of a value's little-endian bytes is its bits byte-swapped.
+            let mut words = [[0u32; LANES]; 8];
+            for (lane, chunk) in group.as_chunks::<8>().0.iter().enumerate() {
+                for (j, v) in chunk.iter().enumerate() {
+                    words[j][lane] = v.to_bits().swap_bytes();
+                }
+            }
+            *digests = x16::prefixed(prefix, &words);
+        }
+        groups.len() * LANES
+    } else {
+        0
+    };
+    for (chunk, digest) in values[8 * done..]
+        .as_chunks::<8>()
+        .0
+        .iter()
+        .zip(&mut out[done..])
+    {
+        let mut bytes = [0u8; 32];
+        for (v, b) in chunk.iter().zip(bytes.as_chunks_mut::<4>().0) {
+            *b = v.to_le_bytes();
+        }
+        *digest = finish(&[prefixed_block(prefix, &bytes)]);
+    }
+}
+
+/// Lane `l` of `words[j]` is big-endian word `j` of `data[4·WORDS·l..4·WORDS·(l+1)]`: sixteen
+/// messages' data as [`x16`] takes it.
+fn lanes<const WORDS: usize>(data: &[u8]) -> [[u32; LANES]; WORDS] {
+    assert_eq!(data.len(), LANES * 4 * WORDS, "one message per lane");
+    let mut words = [[0u32; LANES]; WORDS];
+    for (lane, message) in data.chunks_exact(4 * WORDS).enumerate() {
+        for (j, word) in message.as_chunks::<4>().0.iter().enumerate() {
+            words[j][lane] = u32::from_be_bytes(*word);
+        }
+    }
+    words
 }
 
 /// `out[i] = sha256(0x01 ‖ pairs[2i] ‖ pairs[2i+1])` for every `i`: one level of a tree.
@@ -75,7 +125,7 @@ pub(crate) fn nodes(pairs: &[Hash], out: &mut [Hash]) {
     let done = if x16::available() {
         let (groups, _) = pairs.as_chunks::<{ 2 * LANES }>();
         for (group, digests) in groups.iter().zip(out.as_chunks_mut::<LANES>().0) {
-            *digests = x16::prefixed::<16>(0x01, group.as_flattened());
+            *digests = x16::prefixed(0x01, &lanes::<16>(group.as_flattened()));
         }
         groups.len() * LANES
     } else {
@@ -143,27 +193,21 @@ mod x16 {
         is_x86_feature_detected!("avx512f")
     }
 
-    /// The digests of the [`LANES`] messages `prefix ‖ data[4·WORDS·l..4·WORDS·(l+1)]`: leaves
-    /// (`WORDS` = 8) and inner nodes (16).
+    /// The digests of the [`LANES`] messages `prefix ‖ data`, where lane `l` of `words[j]` is
+    /// big-endian word `j` of message `l`'s data: leaves (`WORDS` = 8) and inner nodes (16).
     ///
     /// # Panics
-    /// If the CPU lacks AVX-512 (callers check [`available`] first), or `data` is not
-    /// `LANES · 4 · WORDS` bytes.
-    pub(super) fn prefixed<const WORDS: usize>(prefix: u8, data: &[u8]) -> [Hash; LANES] {
+    /// If the CPU lacks AVX-512: callers check [`available`] first.
+    pub(super) fn prefixed<const WORDS: usize>(
+        prefix: u8,
+        words: &[[u32; LANES]; WORDS],
+    ) -> [Hash; LANES] {
         assert!(available(), "AVX-512 checked by the caller");
-        assert_eq!(data.len(), LANES * 4 * WORDS, "one message per lane");
-        // Lane `l` of `words[j]` is big-endian word `j` of message `l`'s data.
-        let mut words = [[0u32; LANES]; WORDS];
-        for (lane, message) in data.chunks_exact(4 * WORDS).enumerate() {
-            for (j, word) in message.as_chunks::<4>().0.iter().enumerate() {
-                words[j][lane] = u32::from_be_bytes(*word);
-            }
-        }
         // SAFETY: `compress` needs exactly the feature just checked, and has no other
         // precondition.
         #[allow(unsafe_code)]
         unsafe {
-            compress(prefix, &words)
+            compress(prefix, words)
         }
     }
 
@@ -292,7 +336,7 @@ mod x16 {
         false
     }
 
-    pub(super) fn prefixed<const WORDS: usize>(_: u8, _: &[u8]) -> [Hash; LANES] {
+    pub(super) fn prefixed<const WORDS: usize>(_: u8, _: &[[u32; LANES]; WORDS]) -> [Hash; LANES] {
         unreachable!("never available")
     }
 }

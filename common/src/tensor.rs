@@ -256,13 +256,19 @@ fn row_roots_of(roots: &mut [Hash], values: &[f32], cols: usize) {
         .chunks_mut(rows_per_block)
         .zip(values.chunks(rows_per_block * cols))
     {
-        chunks.clear();
-        for row in rows.chunks_exact(cols) {
-            chunks.extend(row.chunks(VALUES_PER_CHUNK).map(chunk_bytes));
+        leaves.resize(rows.len() / cols * per_row, merkle::ZERO);
+        if cols.is_multiple_of(VALUES_PER_CHUNK) {
+            // Whole chunks only: rows lie back to back and no chunk straddles two.
+            merkle::value_leaf_hashes(rows, &mut leaves);
+        } else {
+            chunks.clear();
+            for row in rows.chunks_exact(cols) {
+                chunks.extend(row.chunks(VALUES_PER_CHUNK).map(chunk_bytes));
+            }
+            merkle::leaf_hashes(&chunks, &mut leaves);
         }
-        leaves.resize(chunks.len(), merkle::ZERO);
-        merkle::leaf_hashes(&chunks, &mut leaves);
-        roots.copy_from_slice(&merkle::roots(&leaves, per_row).expect("a row has a chunk"));
+        merkle::roots_in_place(&mut leaves, per_row).expect("a row has a chunk");
+        roots.copy_from_slice(&leaves);
     }
 }
 
