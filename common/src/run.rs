@@ -248,15 +248,21 @@ const DIRECT_MIN: usize = 1 << 20;
 fn create_whole(path: &Path, pages: &[u8], len: usize) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     {
-        if len >= DIRECT_MIN && unnamed::create(path, pages, len, true)? {
+        if len >= DIRECT_MIN && unnamed::create(path, pages, len, true) {
             return Ok(());
         }
-        if unnamed::create(path, &pages[..len], len, false)? {
+        if unnamed::create(path, &pages[..len], len, false) {
             return Ok(());
         }
     }
+    create_renamed(path, &pages[..len])
+}
+
+/// Creates `path` holding `bytes` by writing a temporary name and renaming it: the way every
+/// file system can.
+fn create_renamed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, &pages[..len])?;
+    std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
 }
 
@@ -271,49 +277,30 @@ mod unnamed {
 
     /// Writes `bytes` to a new unnamed file in `path`'s directory (with `O_DIRECT` if `direct`:
     /// then `bytes` are whole pages of which the first `len` count), cuts it to `len` and links
-    /// it in as `path`. `Ok(false)` when the file system refuses an unnamed or a direct file, or
-    /// `/proc` is missing to link it by: the caller then writes it another way.
-    pub(super) fn create(
-        path: &Path,
-        bytes: &[u8],
-        len: usize,
-        direct: bool,
-    ) -> std::io::Result<bool> {
-        let refused = |e: Errno| {
-            matches!(
-                e,
-                Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL | Errno::NOENT
-            )
-        };
+    /// it in as `path`. Whether it did: on any failure — a file system without unnamed or
+    /// direct files, no `/proc` to link by, a container that forbids the link, a full disk —
+    /// the caller writes the file another way, which reports a failure that is real.
+    pub(super) fn create(path: &Path, bytes: &[u8], len: usize, direct: bool) -> bool {
         let dir = path.parent().unwrap_or(Path::new("."));
         let mut flags = OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC;
         if direct {
             flags |= OFlags::DIRECT;
         }
-        let mut file = match rustix::fs::open(dir, flags, Mode::from_raw_mode(0o644)) {
-            Ok(fd) => std::fs::File::from(fd),
-            Err(e) if refused(e) => return Ok(false),
-            Err(e) => return Err(e.into()),
+        let Ok(fd) = rustix::fs::open(dir, flags, Mode::from_raw_mode(0o644)) else {
+            return false;
         };
-        match file.write_all(bytes) {
-            Err(e)
-                if e.raw_os_error()
-                    .is_some_and(|c| refused(Errno::from_raw_os_error(c))) =>
-            {
-                return Ok(false);
-            }
-            r => r?,
-        }
-        if bytes.len() != len {
-            file.set_len(len as u64)?;
+        let mut file = std::fs::File::from(fd);
+        if file.write_all(bytes).is_err()
+            || (bytes.len() != len && file.set_len(len as u64).is_err())
+        {
+            return false;
         }
         let proc = format!("/proc/self/fd/{}", file.as_raw_fd());
-        match rustix::fs::linkat(CWD, proc.as_str(), CWD, path, AtFlags::SYMLINK_FOLLOW) {
-            // Another writer stored the same state (same hash, same bytes) first.
-            Ok(()) | Err(Errno::EXIST) => Ok(true),
-            Err(e) if refused(e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        // `EEXIST`: another writer stored the same state (same hash, same bytes) first.
+        matches!(
+            rustix::fs::linkat(CWD, proc.as_str(), CWD, path, AtFlags::SYMLINK_FOLLOW),
+            Ok(()) | Err(Errno::EXIST)
+        )
     }
 }
 
@@ -446,4 +433,27 @@ pub fn state_at(
         state = engine.step(state, t).0;
     }
     Ok(engine.download(state)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The way a checkpoint is written where unnamed files are refused: whole under its name,
+    /// with no temporary file left behind. (The tests in `tests/training.rs` take the unnamed
+    /// ways, direct and through the page cache.)
+    #[test]
+    fn a_file_created_by_rename_is_whole_and_leaves_no_temporary() {
+        let dir = std::env::temp_dir().join(format!("poai-renamed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let path = dir.join("x.state");
+        create_renamed(&path, b"whole").expect("written");
+        assert_eq!(std::fs::read(&path).expect("read"), b"whole");
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .expect("listed")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["x.state"]);
+        std::fs::remove_dir_all(&dir).expect("removed");
+    }
 }
