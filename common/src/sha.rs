@@ -380,6 +380,12 @@ mod tests {
             for (pair, d) in payloads.chunks_exact(2).zip(&out) {
                 assert_eq!(*d, digest(&[&[1u8][..], &pair[0], &pair[1]].concat()));
             }
+            let values: Vec<f32> = (0..8 * n).map(|i| (i as f32 * 0.731).sin() * 1e3).collect();
+            value_leaves(0x00, &values, &mut out);
+            for (chunk, d) in values.chunks_exact(8).zip(&out) {
+                let bytes: Vec<u8> = chunk.iter().flat_map(|v| v.to_le_bytes()).collect();
+                assert_eq!(*d, digest(&[&[0u8][..], &bytes].concat()));
+            }
         }
     }
 }
