@@ -51,19 +51,12 @@ pub(crate) fn node(left: &Hash, right: &Hash) -> Hash {
 /// # Panics
 /// If `out` and `payloads` differ in length.
 pub(crate) fn leaves(prefix: u8, payloads: &[Hash], out: &mut [Hash]) {
-    assert_eq!(payloads.len(), out.len(), "one digest per payload");
-    let done = if x16::available() {
-        let (groups, _) = payloads.as_chunks::<LANES>();
-        for (group, digests) in groups.iter().zip(out.as_chunks_mut::<LANES>().0) {
-            *digests = x16::prefixed(prefix, &lanes::<8>(group.as_flattened()));
-        }
-        groups.len() * LANES
-    } else {
-        0
-    };
-    for (payload, digest) in payloads[done..].iter().zip(&mut out[done..]) {
-        *digest = finish(&[prefixed_block(prefix, payload)]);
-    }
+    batch::<_, LANES>(
+        payloads,
+        out,
+        |group| x16::prefixed(prefix, &lanes::<8>(group.as_flattened())),
+        |payload| finish(&[prefixed_block(prefix, &payload[0])]),
+    );
 }
 
 /// `out[i] = sha256(prefix ‖ le_bytes(values[8i..8i + 8]))` for every `i`: the leaves of 32-byte
@@ -72,10 +65,10 @@ pub(crate) fn leaves(prefix: u8, payloads: &[Hash], out: &mut [Hash]) {
 /// # Panics
 /// If `values` is not eight times as long as `out`.
 pub(crate) fn value_leaves(prefix: u8, values: &[f32], out: &mut [Hash]) {
-    assert_eq!(values.len(), 8 * out.len(), "one digest per eight values");
-    let done = if x16::available() {
-        let (groups, _) = values.as_chunks::<{ 8 * LANES }>();
-        for (group, digests) in groups.iter().zip(out.as_chunks_mut::<LANES>().0) {
+    batch::<_, { 8 * LANES }>(
+        values,
+        out,
+        |group| {
             // The big-endian word of a value's little-endian bytes is its bits byte-swapped.
             let mut words = [[0u32; LANES]; 8];
             for (lane, chunk) in group.as_chunks::<8>().0.iter().enumerate() {
@@ -83,23 +76,61 @@ pub(crate) fn value_leaves(prefix: u8, values: &[f32], out: &mut [Hash]) {
                     words[j][lane] = v.to_bits().swap_bytes();
                 }
             }
-            *digests = x16::prefixed(prefix, &words);
+            x16::prefixed(prefix, &words)
+        },
+        |chunk| {
+            let mut bytes = [0u8; 32];
+            for (v, b) in chunk.iter().zip(bytes.as_chunks_mut::<4>().0) {
+                *b = v.to_le_bytes();
+            }
+            finish(&[prefixed_block(prefix, &bytes)])
+        },
+    );
+}
+
+/// `out[i] = sha256(0x01 ‖ pairs[2i] ‖ pairs[2i+1])` for every `i`: one level of a tree.
+///
+/// # Panics
+/// If `pairs` is not twice as long as `out`.
+pub(crate) fn nodes(pairs: &[Hash], out: &mut [Hash]) {
+    batch::<_, { 2 * LANES }>(
+        pairs,
+        out,
+        |group| x16::prefixed(0x01, &lanes::<16>(group.as_flattened())),
+        |pair| node(&pair[0], &pair[1]),
+    );
+}
+
+/// One digest per `GROUP / LANES` inputs: [`LANES`] digests at a time by `vector` where the CPU
+/// has [`x16`], and one at a time by `single` elsewhere and for the remainder.
+///
+/// # Panics
+/// If `inputs` is not `GROUP / LANES` times as long as `out`.
+fn batch<T, const GROUP: usize>(
+    inputs: &[T],
+    out: &mut [Hash],
+    vector: impl Fn(&[T; GROUP]) -> [Hash; LANES],
+    single: impl Fn(&[T]) -> Hash,
+) {
+    let per_digest = GROUP / LANES;
+    assert_eq!(
+        inputs.len(),
+        per_digest * out.len(),
+        "one digest per {per_digest} inputs"
+    );
+    let mut done = 0;
+    if x16::available() {
+        let (groups, _) = inputs.as_chunks::<GROUP>();
+        for (group, digests) in groups.iter().zip(out.as_chunks_mut::<LANES>().0) {
+            *digests = vector(group);
         }
-        groups.len() * LANES
-    } else {
-        0
-    };
-    for (chunk, digest) in values[8 * done..]
-        .as_chunks::<8>()
-        .0
-        .iter()
+        done = groups.len() * LANES;
+    }
+    for (input, digest) in inputs[per_digest * done..]
+        .chunks_exact(per_digest)
         .zip(&mut out[done..])
     {
-        let mut bytes = [0u8; 32];
-        for (v, b) in chunk.iter().zip(bytes.as_chunks_mut::<4>().0) {
-            *b = v.to_le_bytes();
-        }
-        *digest = finish(&[prefixed_block(prefix, &bytes)]);
+        *digest = single(input);
     }
 }
 
@@ -114,26 +145,6 @@ fn lanes<const WORDS: usize>(data: &[u8]) -> [[u32; LANES]; WORDS] {
         }
     }
     words
-}
-
-/// `out[i] = sha256(0x01 ‖ pairs[2i] ‖ pairs[2i+1])` for every `i`: one level of a tree.
-///
-/// # Panics
-/// If `pairs` is not twice as long as `out`.
-pub(crate) fn nodes(pairs: &[Hash], out: &mut [Hash]) {
-    assert_eq!(pairs.len(), 2 * out.len(), "one digest per pair");
-    let done = if x16::available() {
-        let (groups, _) = pairs.as_chunks::<{ 2 * LANES }>();
-        for (group, digests) in groups.iter().zip(out.as_chunks_mut::<LANES>().0) {
-            *digests = x16::prefixed(0x01, &lanes::<16>(group.as_flattened()));
-        }
-        groups.len() * LANES
-    } else {
-        0
-    };
-    for (pair, digest) in pairs[2 * done..].chunks_exact(2).zip(&mut out[done..]) {
-        *digest = node(&pair[0], &pair[1]);
-    }
 }
 
 fn prefixed_block(prefix: u8, data: &Hash) -> Block {

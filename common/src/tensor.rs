@@ -250,7 +250,8 @@ const VALUES_PER_THREAD: usize = 1 << 16;
 fn row_roots_of(roots: &mut [Hash], values: &[f32], cols: usize) {
     let per_row = cols.div_ceil(VALUES_PER_CHUNK);
     let rows_per_block = (LEAVES_PER_BLOCK / per_row).max(1);
-    let mut chunks = Vec::with_capacity(rows_per_block * per_row);
+    // Only a row with a partial last chunk pads its chunks into bytes here.
+    let mut chunks = Vec::new();
     let mut leaves = Vec::with_capacity(rows_per_block * per_row);
     for (roots, rows) in roots
         .chunks_mut(rows_per_block)
