@@ -265,9 +265,11 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
     );
 
     let submit_args = submit::Args {
-        rpc: rpc.clone(),
-        key: keys[SUBMITTER].clone(),
-        market: m,
+        chain: super::ChainArgs {
+            rpc: rpc.clone(),
+            key: keys[SUBMITTER].clone(),
+            market: m,
+        },
         node: solver_api.clone(),
         task: args.task.clone(),
         terms: args.terms.clone(),

@@ -1,3 +1,5 @@
+use alloy::primitives::Address;
+
 pub(crate) mod calibrate;
 pub(crate) mod dataset;
 pub(crate) mod demo;
@@ -7,6 +9,20 @@ pub(crate) mod node;
 pub(crate) mod status;
 pub(crate) mod submit;
 pub(crate) mod train;
+
+/// Who signs and where: the options every command that sends transactions shares.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ChainArgs {
+    /// The chain's JSON-RPC endpoint.
+    #[arg(long, env = "POAI_RPC", default_value = "http://127.0.0.1:8545")]
+    pub rpc: String,
+    /// The account's private key (hex).
+    #[arg(long, env = "POAI_KEY")]
+    pub key: String,
+    /// The market contract.
+    #[arg(long, env = "POAI_MARKET")]
+    pub market: Address,
+}
 
 /// Log format on stderr.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

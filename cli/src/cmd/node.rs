@@ -5,21 +5,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use alloy::primitives::Address;
 use poai_common::engine::Backend;
 use poai_node::{Config, Node};
 
+use super::ChainArgs;
+
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct NodeArgs {
-    /// The chain's JSON-RPC endpoint.
-    #[arg(long, env = "POAI_RPC", default_value = "http://127.0.0.1:8545")]
-    pub rpc: String,
-    /// The node's private key (hex).
-    #[arg(long, env = "POAI_KEY")]
-    pub key: String,
-    /// The market contract.
-    #[arg(long, env = "POAI_MARKET")]
-    pub market: Address,
+    #[command(flatten)]
+    pub chain: ChainArgs,
     /// Where the node keeps its identity, blobs and state (reused on restart).
     #[arg(long, env = "POAI_DATA_DIR")]
     pub data_dir: PathBuf,
@@ -44,9 +38,9 @@ impl NodeArgs {
     async fn start(&self, role: &'static str) -> eyre::Result<std::sync::Arc<Node>> {
         Node::start(Config {
             role,
-            rpc: self.rpc.clone(),
-            key: self.key.clone(),
-            market: self.market,
+            rpc: self.chain.rpc.clone(),
+            key: self.chain.key.clone(),
+            market: self.chain.market,
             data_dir: self.data_dir.clone(),
             listen: self.listen.clone(),
             peers: self.peers.clone(),

@@ -3,7 +3,6 @@
 //! the commitments derived from them.
 
 use alloy::network::EthereumWallet;
-use alloy::primitives::Address;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use eyre::{WrapErr, bail};
@@ -14,6 +13,7 @@ use poai_common::spec::TaskSpec;
 use poai_node::chain::eth;
 use serde_json::json;
 
+use super::ChainArgs;
 use super::digits::TaskArgs;
 use super::hex0x;
 
@@ -47,13 +47,8 @@ pub(crate) struct Terms {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    #[arg(long, env = "POAI_RPC", default_value = "http://127.0.0.1:8545")]
-    pub rpc: String,
-    /// The submitter's private key (hex).
-    #[arg(long, env = "POAI_KEY")]
-    pub key: String,
-    #[arg(long, env = "POAI_MARKET")]
-    pub market: Address,
+    #[command(flatten)]
+    pub chain: ChainArgs,
     /// A node's HTTP API to hand the spec and data set to.
     #[arg(long, env = "POAI_NODE", default_value = "http://127.0.0.1:7000")]
     pub node: String,
@@ -95,11 +90,11 @@ pub(crate) async fn submit(args: &Args) -> eyre::Result<(u64, serde_json::Value)
     let spec_hash = post(&args.node, Kind::Spec, bytes).await?;
     let c = spec.commitments(spec_hash, &train.tensor)?;
 
-    let signer: PrivateKeySigner = args.key.parse().wrap_err("the submitter's key")?;
+    let signer: PrivateKeySigner = args.chain.key.parse().wrap_err("the submitter's key")?;
     let provider = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))
-        .connect_http(args.rpc.parse()?);
-    let market = Market::new(args.market, &provider);
+        .connect_http(args.chain.rpc.parse()?);
+    let market = Market::new(args.chain.market, &provider);
     let now = provider
         .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
         .await?
