@@ -144,9 +144,8 @@ fn executor(task: &TrainingTask, data: &Tensor, steps: u64) -> Cost {
 
 fn with_checkpoints(task: &TrainingTask, data: &Tensor, dir: &Path) -> Cost {
     let engine = task.engine(Backend::Flex, data).expect("valid");
-    let _ = std::fs::remove_dir_all(dir);
     let store = Checkpoints::open(dir).expect("store");
-    measure(|| {
+    let cost = measure(|| {
         black_box(
             run::train(
                 &engine,
@@ -157,7 +156,14 @@ fn with_checkpoints(task: &TrainingTask, data: &Tensor, dir: &Path) -> Cost {
             )
             .expect("trains"),
         );
-    })
+    });
+    // Delete the run's checkpoints so that the next run writes them again, and wait until the
+    // file system has done so: deleting files costs it work in the background (freeing blocks,
+    // committing the journal) that must not land in the next measured run.
+    std::fs::remove_dir_all(dir).expect("deleted");
+    let parent = std::fs::File::open(dir.parent().expect("a temporary dir")).expect("parent");
+    rustix::fs::syncfs(parent).expect("synced");
+    cost
 }
 
 const RUNS: usize = 9;
@@ -181,6 +187,8 @@ fn compare(label: &str, task: &TrainingTask, data: &Tensor, dir: &Path) {
     let (mut plain_best, mut again_best, mut checkpointed_best) = (f64::MAX, f64::MAX, f64::MAX);
     let mut theirs = 0.0f64;
     let (mut wall, mut cpu, mut noise) = (Vec::new(), Vec::new(), Vec::new());
+    // What an earlier bench left behind; every run after writes all its checkpoints.
+    let _ = std::fs::remove_dir_all(dir);
     for _ in 0..RUNS {
         let plain = executor(task, data, steps);
         let checkpointed = with_checkpoints(task, data, dir);
