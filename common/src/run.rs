@@ -5,6 +5,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -327,63 +328,172 @@ pub struct Run {
 }
 
 /// Runs `schedule.steps` steps from `init`, storing a checkpoint every `k` steps (and the
-/// initial state). `on_step(t)` is called after each step.
-///
-/// Checkpoints are read back, hashed and written on a thread of their own while training goes
-/// on, so the step loop only pays for handing over the state's tensors. The queue between them
-/// holds at most [`QUEUE_BYTES`] of states (and 1 to 16 of them), enough to ride out a slow
-/// disk. Every checkpoint is on disk when `train` returns (one [`Checkpoints::sync`] at the
-/// end), so a solver may commit to the result root at once.
+/// initial state). `on_step(t)` is called after each step. Every checkpoint is on disk when
+/// `train` returns, so a solver may commit to the result root at once. This is [`train_from`]
+/// for a new run of the honest program that reports nothing on the way.
 pub fn train(
     engine: &Engine,
     init: &[Tensor],
     schedule: Schedule,
     store: &Checkpoints,
-    mut on_step: impl FnMut(u64),
+    on_step: impl FnMut(u64),
 ) -> Result<Run, Error> {
-    let state_bytes: usize = init.iter().map(|t| 4 * t.data().len()).sum();
+    let start = Start {
+        done: Vec::new(),
+        state: engine.upload(init)?,
+    };
+    let progress = Progress {
+        every: Duration::MAX,
+        report: |_: &[Hash]| Ok::<(), Error>(()),
+    };
+    let (checkpoints, state) = train_from(
+        schedule,
+        store,
+        start,
+        |state, t| Ok(engine.step(state, t).0),
+        on_step,
+        progress,
+    )?;
+    let final_state = engine.download(state)?;
+    let result_root = state::result_root(&checkpoints).expect("a run has at least one checkpoint");
+    Ok(Run {
+        checkpoints,
+        result_root,
+        final_state,
+    })
+}
+
+/// Where a run starts.
+#[derive(Debug)]
+pub struct Start {
+    /// The checkpoints already durable, `s_0, s_k, …, s_jk`, when a run resumes after a crash;
+    /// empty for a new run.
+    pub done: Vec<Hash>,
+    /// The state at step `jk` (a new run: the initial state, which becomes `s_0`), on the device
+    /// it trains on.
+    pub state: Vec<DeviceTensor>,
+}
+
+/// How a run reports checkpoints as they become durable, so that a caller can record how far it
+/// got and resume from there after a crash.
+#[derive(Debug)]
+pub struct Progress<F> {
+    /// The longest a written checkpoint waits before it is made durable and reported:
+    /// [`Duration::ZERO`] makes each one durable and reports it before the next is written;
+    /// [`REPORT_EVERY`] costs a solver one `syncfs` a second.
+    pub every: Duration,
+    /// Called on the writer thread with the hashes of every checkpoint durable so far
+    /// (`s_0, s_k, …`), in order. An error stops the run and is returned.
+    pub report: F,
+}
+
+/// How often a solver makes its checkpoints durable and records its progress: a crash loses at
+/// most the last second of checkpoints (and the steps since them).
+pub const REPORT_EVERY: Duration = Duration::from_secs(1);
+
+/// Runs the steps `jk .. T` of `schedule` from `start` with `step` (the program's step function,
+/// or a cheat's), storing a checkpoint every `k` steps, and returns every checkpoint hash
+/// (`s_0, …, s_T`) and the final state. `on_step(t)` is called after each step.
+///
+/// Checkpoints are read back, hashed and written on a thread of their own while training goes
+/// on, so the step loop only pays for handing over the state's tensors. The queue between them
+/// holds at most [`QUEUE_BYTES`] of states (and 1 to 16 of them), enough to ride out a slow
+/// disk. The writer makes them durable and reports them as `progress` asks, and makes all of
+/// them durable before this returns.
+pub fn train_from<E>(
+    schedule: Schedule,
+    store: &Checkpoints,
+    start: Start,
+    mut step: impl FnMut(Vec<DeviceTensor>, u64) -> Result<Vec<DeviceTensor>, E>,
+    mut on_step: impl FnMut(u64),
+    progress: Progress<impl FnMut(&[Hash]) -> Result<(), E> + Send>,
+) -> Result<(Vec<Hash>, Vec<DeviceTensor>), E>
+where
+    E: From<Error> + Send,
+{
+    let Start { done, mut state } = start;
+    let segments = schedule.segments();
+    let resumed = done.len() as u64;
+    if resumed > segments + 1 {
+        return Err(Error::NoSegment {
+            segment: resumed - 1,
+            segments,
+        }
+        .into());
+    }
+    let state_bytes: usize = state.iter().map(|t| 4 * t.shape().num_elements()).sum();
     let depth = (QUEUE_BYTES / state_bytes.max(1)).clamp(1, 16);
     let (to_writer, queue) = std::sync::mpsc::sync_channel::<Vec<DeviceTensor>>(depth);
     std::thread::scope(|scope| {
-        let writer = scope.spawn(move || -> Result<Vec<Hash>, Error> {
-            yield_to_training();
-            let mut buffer = WriteBuffer::default();
-            let hashes = queue
-                .iter()
-                .map(|state| {
-                    let state = engine::download_state(state)?;
-                    store.put_unsynced_with(&state, &mut buffer)
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            store.sync(&hashes)?;
-            Ok(hashes)
-        });
-        let trained = (|| -> Result<Vec<Tensor>, Error> {
-            let mut state = engine.upload(init)?;
-            // A closed queue means the writer failed; its error is reported below.
-            let _ = to_writer.send(state.clone());
-            for t in 0..schedule.steps {
-                state = engine.step(state, t).0;
-                if (t + 1) % schedule.interval == 0 {
-                    let _ = to_writer.send(state.clone());
+        let writer = scope.spawn(move || write_checkpoints(store, done, queue, progress));
+        let trained = (|| -> Result<Vec<DeviceTensor>, E> {
+            if resumed == 0 {
+                // A closed queue means the writer failed; its error is reported below.
+                let _ = to_writer.send(state.clone());
+            }
+            let first = resumed.saturating_sub(1) * schedule.interval;
+            for t in first..schedule.steps {
+                state = step(state, t)?;
+                if (t + 1) % schedule.interval == 0 && to_writer.send(state.clone()).is_err() {
+                    break;
                 }
                 on_step(t + 1);
             }
-            Ok(engine.download(state)?)
+            Ok(state)
         })();
         drop(to_writer);
         let checkpoints = writer
             .join()
             .expect("the checkpoint writer does not panic")?;
-        let final_state = trained?;
-        let result_root =
-            state::result_root(&checkpoints).expect("a run has at least one checkpoint");
-        Ok(Run {
-            checkpoints,
-            result_root,
-            final_state,
-        })
+        Ok((checkpoints, trained?))
     })
+}
+
+/// The writer thread of [`train_from`]: stores each state it is handed, after the checkpoints
+/// `done` already stored, and makes them durable and reports them as `progress` asks.
+fn write_checkpoints<E: From<Error>>(
+    store: &Checkpoints,
+    done: Vec<Hash>,
+    queue: std::sync::mpsc::Receiver<Vec<DeviceTensor>>,
+    mut progress: Progress<impl FnMut(&[Hash]) -> Result<(), E>>,
+) -> Result<Vec<Hash>, E> {
+    use std::sync::mpsc::RecvTimeoutError;
+    yield_to_training();
+    let mut buffer = WriteBuffer::default();
+    let mut hashes = done;
+    let mut durable = hashes.len();
+    let mut since = Instant::now();
+    let mut report = |hashes: &[Hash], durable: &mut usize, since: &mut Instant| {
+        store.sync(&hashes[*durable..])?;
+        (progress.report)(hashes)?;
+        *durable = hashes.len();
+        *since = Instant::now();
+        Ok::<_, E>(())
+    };
+    loop {
+        let next = if hashes.len() > durable {
+            match queue.recv_timeout(progress.every.saturating_sub(since.elapsed())) {
+                Ok(state) => Some(state),
+                Err(RecvTimeoutError::Timeout) => {
+                    report(&hashes, &mut durable, &mut since)?;
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => None,
+            }
+        } else {
+            queue.recv().ok()
+        };
+        let Some(state) = next else { break };
+        let state = engine::download_state(state).map_err(Error::from)?;
+        hashes.push(store.put_unsynced_with(&state, &mut buffer)?);
+        if since.elapsed() >= progress.every {
+            report(&hashes, &mut durable, &mut since)?;
+        }
+    }
+    if hashes.len() > durable {
+        report(&hashes, &mut durable, &mut since)?;
+    }
+    Ok(hashes)
 }
 
 /// Puts the calling thread in Linux's `SCHED_IDLE` class, so that the checkpoint writer runs

@@ -130,6 +130,178 @@ fn checkpoints_result_root_and_per_step_states_agree() {
     assert_eq!(trace.root, state::trace_root(&trace.hashes).expect("slots"));
 }
 
+/// A run that resumes from its last durable checkpoint (after a crash) continues the same
+/// computation: the same checkpoints, the same result root, the same final state.
+#[test]
+fn a_run_resumed_from_a_checkpoint_ends_where_an_unbroken_run_ends() {
+    let (train, _) = digits();
+    let task = task(60, 10);
+    let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
+    let first = Checkpoints::open(tempdir("unbroken")).expect("store");
+    let unbroken = run::train(
+        &engine,
+        &task.initial_state(),
+        task.schedule,
+        &first,
+        |_| {},
+    )
+    .expect("trains");
+
+    let store = Checkpoints::open(tempdir("resumed")).expect("store");
+    // The first three checkpoints survived the crash.
+    let mut done = Vec::new();
+    for h in &unbroken.checkpoints[..3] {
+        done.push(store.put(&first.get(h).expect("stored")).expect("put"));
+    }
+    let mut steps = Vec::new();
+    let start = run::Start {
+        state: engine
+            .upload(&store.get(&done[2]).expect("s_20"))
+            .expect("fits"),
+        done,
+    };
+    let progress = run::Progress {
+        every: run::REPORT_EVERY,
+        report: |_: &[_]| Ok::<(), run::Error>(()),
+    };
+    let (checkpoints, state) = run::train_from(
+        task.schedule,
+        &store,
+        start,
+        |s, t| Ok(engine.step(s, t).0),
+        |t| steps.push(t),
+        progress,
+    )
+    .expect("resumes");
+    assert_eq!(steps, (21..=60).collect::<Vec<_>>(), "steps 20..60 only");
+    assert_eq!(checkpoints, unbroken.checkpoints);
+    assert_eq!(
+        engine.download(state).expect("readback"),
+        unbroken.final_state
+    );
+}
+
+/// Progress reports name only durable checkpoints, in order, each report extending the last;
+/// with no wait allowed, every checkpoint is reported before the next is written, and the
+/// last report holds the whole run.
+#[test]
+fn progress_reports_every_durable_checkpoint_in_order() {
+    let (train, _) = digits();
+    let task = task(50, 10);
+    let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
+    let store = Checkpoints::open(tempdir("progress")).expect("store");
+    let mut reports: Vec<Vec<_>> = Vec::new();
+    let progress = run::Progress {
+        every: std::time::Duration::ZERO,
+        report: |hashes: &[_]| {
+            for h in hashes {
+                store.get(h)?;
+            }
+            reports.push(hashes.to_vec());
+            Ok::<(), run::Error>(())
+        },
+    };
+    let start = run::Start {
+        done: Vec::new(),
+        state: engine.upload(&task.initial_state()).expect("fits"),
+    };
+    let (checkpoints, _) = run::train_from(
+        task.schedule,
+        &store,
+        start,
+        |s, t| Ok(engine.step(s, t).0),
+        |_| {},
+        progress,
+    )
+    .expect("trains");
+    assert_eq!(reports.len(), 6, "s_0 … s_50, one report each");
+    for (i, r) in reports.iter().enumerate() {
+        assert_eq!(r[..], checkpoints[..=i]);
+    }
+}
+
+/// A report that fails (the caller could not record its progress) stops the run with that
+/// error; training does not go on unrecorded.
+#[test]
+fn a_failed_progress_report_stops_the_run() {
+    let (train, _) = digits();
+    let task = task(1000, 10);
+    let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
+    let store = Checkpoints::open(tempdir("report-fails")).expect("store");
+    /// The caller's error: its own, or the run's.
+    #[derive(Debug)]
+    enum Failed {
+        Recording(usize),
+        Run(#[allow(dead_code)] run::Error),
+    }
+    impl From<run::Error> for Failed {
+        fn from(e: run::Error) -> Self {
+            Failed::Run(e)
+        }
+    }
+    let mut last = 0;
+    let progress = run::Progress {
+        every: std::time::Duration::ZERO,
+        report: |hashes: &[_]| {
+            if hashes.len() == 3 {
+                return Err(Failed::Recording(hashes.len()));
+            }
+            Ok(())
+        },
+    };
+    let start = run::Start {
+        done: Vec::new(),
+        state: engine.upload(&task.initial_state()).expect("fits"),
+    };
+    let err = run::train_from(
+        task.schedule,
+        &store,
+        start,
+        |s, t| Ok(engine.step(s, t).0),
+        |t| last = t,
+        progress,
+    )
+    .expect_err("stops");
+    assert!(matches!(err, Failed::Recording(3)), "{err:?}");
+    assert!(last < 1000, "training stopped early (at step {last})");
+}
+
+/// A resumed run cannot claim more checkpoints than its schedule has.
+#[test]
+fn a_run_resumed_past_its_end_is_refused() {
+    let (train, _) = digits();
+    let task = task(20, 10);
+    let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
+    let store = Checkpoints::open(tempdir("past-end")).expect("store");
+    let start = run::Start {
+        done: vec![[1; 32]; 4],
+        state: engine.upload(&task.initial_state()).expect("fits"),
+    };
+    let progress = run::Progress {
+        every: run::REPORT_EVERY,
+        report: |_: &[_]| Ok::<(), run::Error>(()),
+    };
+    let err = run::train_from(
+        task.schedule,
+        &store,
+        start,
+        |s, t| Ok(engine.step(s, t).0),
+        |_| {},
+        progress,
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            run::Error::NoSegment {
+                segment: 3,
+                segments: 2
+            }
+        ),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_corrupt_checkpoint_is_refused() {
     let store = Checkpoints::open(tempdir("corrupt")).expect("store");
