@@ -12,13 +12,14 @@ pub mod behaviour;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::time::Duration;
 
 use alloy::primitives::{B256, U256};
 use eyre::WrapErr;
 use poai_common::blob::{self, Kind};
 use poai_common::engine::{self, Backend};
 use poai_common::merkle::Hash;
-use poai_common::{prove, state};
+use poai_common::{prove, run, state};
 use poai_node::challenge::phase;
 use poai_node::durable::Durable;
 use poai_node::{Loaded, Node, hex0x, status};
@@ -261,47 +262,66 @@ impl poai_node::Role for Solver {
 }
 
 /// Trains task `task` from its last durable checkpoint; returns every checkpoint hash.
+///
+/// Checkpoints are hashed and written by `run::train_from`'s writer thread while training goes
+/// on; every [`run::REPORT_EVERY`] the ones written are made durable and recorded in the
+/// solver's progress, so a restarted solver resumes from the last recorded one. (With
+/// `crash_after` set, each is recorded as soon as it is written, so the crash test stops at an
+/// exact checkpoint.)
 fn train(
     node: &Node,
     task: &Loaded,
     opts: &Options,
     progress: &Durable<Progress>,
-    mut done: Vec<Hash>,
+    done: Vec<Hash>,
 ) -> eyre::Result<Vec<Hash>> {
     let store = node.store.checkpoints()?;
     let behaviour = Behaviour::new(task, opts.backend, opts.cheat)?;
-    let k = task.commitments.interval;
     let steps = task.commitments.steps;
     let start = match done.last() {
         Some(h) => store.get(h).wrap_err("the last recorded checkpoint")?,
-        None => {
-            let init = task.spec.training.initial_state();
-            done.push(store.put(&init)?);
-            record(progress, task.id, &done)?;
-            init
-        }
+        None => task.spec.training.initial_state(),
     };
-    let first = (done.len() as u64 - 1) * k;
-    let mut state = behaviour.upload(&start)?;
-    let bar = Bar::new(steps);
-    for t in first..steps {
-        state = behaviour.step(state, t)?;
-        if (t + 1) % k == 0 {
-            let host = behaviour.download(state.clone())?;
-            done.push(store.put(&host)?);
-            record(progress, task.id, &done)?;
-            node.metrics
-                .inc("poai_checkpoints", "checkpoints written", 1.0);
-            if opts.crash_after == Some(done.len()) {
-                tracing::error!(checkpoints = done.len(), "crashing, as told");
+    let start = run::Start {
+        state: behaviour.upload(&start)?,
+        done,
+    };
+    let mut recorded = start.done.len();
+    let progress = run::Progress {
+        every: match opts.crash_after {
+            Some(_) => Duration::ZERO,
+            None => run::REPORT_EVERY,
+        },
+        report: |hashes: &[Hash]| -> eyre::Result<()> {
+            record(progress, task.id, hashes)?;
+            node.metrics.inc(
+                "poai_checkpoints",
+                "checkpoints written",
+                (hashes.len() - recorded) as f64,
+            );
+            recorded = hashes.len();
+            if opts.crash_after.is_some_and(|n| hashes.len() >= n) {
+                tracing::error!(checkpoints = hashes.len(), "crashing, as told");
                 std::process::abort();
             }
-        }
-        node.metrics
-            .inc("poai_steps_trained", "training steps run", 1.0);
-        bar.tick(t + 1);
-    }
-    Ok(done)
+            Ok(())
+        },
+    };
+    let bar = Bar::new(steps);
+    let schedule = run::Schedule::new(steps, task.commitments.interval)?;
+    let (checkpoints, _) = run::train_from(
+        schedule,
+        &store,
+        start,
+        |state, t| behaviour.step(state, t),
+        |t| {
+            node.metrics
+                .inc("poai_steps_trained", "training steps run", 1.0);
+            bar.tick(t);
+        },
+        progress,
+    )?;
+    Ok(checkpoints)
 }
 
 fn record(progress: &Durable<Progress>, id: u64, done: &[Hash]) -> eyre::Result<()> {
