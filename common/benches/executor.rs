@@ -3,6 +3,7 @@
 //! MLP for the record (docs/BENCHMARKS.md): `cargo bench -p poai-common --bench executor`.
 
 use std::hint::black_box;
+use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
@@ -142,20 +143,41 @@ fn executor(task: &TrainingTask, data: &Tensor, steps: u64) -> Cost {
     })
 }
 
+/// Training with checkpoints as a solver keeps them: `run::train_from` with the solver's
+/// progress reports, each making the checkpoints so far durable and recording their hashes
+/// in a progress file (written whole: temporary file, `fsync`, rename), as the solver does.
 fn with_checkpoints(task: &TrainingTask, data: &Tensor, dir: &Path) -> Cost {
     let engine = task.engine(Backend::Flex, data).expect("valid");
     let store = Checkpoints::open(dir).expect("store");
+    let record = |hashes: &[[u8; 32]]| -> Result<(), run::Error> {
+        let list: Vec<String> = hashes.iter().map(hex::encode).collect();
+        let tmp = dir.join("progress.tmp");
+        let mut f = std::fs::File::create(&tmp).expect("progress");
+        f.write_all(&serde_json::to_vec(&list).expect("json"))
+            .expect("written");
+        f.sync_all().expect("synced");
+        std::fs::rename(&tmp, dir.join("progress.json")).expect("renamed");
+        Ok(())
+    };
     let cost = measure(|| {
-        black_box(
-            run::train(
-                &engine,
-                &task.initial_state(),
-                task.schedule,
-                &store,
-                |_| {},
-            )
-            .expect("trains"),
-        );
+        let start = run::Start {
+            done: Vec::new(),
+            state: engine.upload(&task.initial_state()).expect("fits"),
+        };
+        let progress = run::Progress {
+            every: run::REPORT_EVERY,
+            report: record,
+        };
+        let (checkpoints, state) = run::train_from(
+            task.schedule,
+            &store,
+            start,
+            |state, t| Ok::<_, run::Error>(engine.step(state, t).0),
+            |_| {},
+            progress,
+        )
+        .expect("trains");
+        black_box((checkpoints, engine.download(state).expect("readback")));
     });
     // Delete the run's checkpoints so that the next run writes them again, and wait until the
     // file system has done so: deleting files costs it work in the background (freeing blocks,
