@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use poai_common::blob;
 use poai_common::dataset::Dataset;
-use poai_common::engine::{self, Backend, Engine};
+use poai_common::engine::{self, Backend, DeviceTensor, Engine};
+use poai_common::merkle::Hash;
 use poai_common::program::mlp;
 use poai_common::run::{self, Checkpoints, Schedule, TrainingTask};
 use poai_common::state;
@@ -130,6 +131,27 @@ fn checkpoints_result_root_and_per_step_states_agree() {
     assert_eq!(trace.root, state::trace_root(&trace.hashes).expect("slots"));
 }
 
+/// `run::train_from` with the honest program (the loop a solver trains with).
+fn train_from<E: From<run::Error> + Send>(
+    engine: &Engine,
+    task: &TrainingTask,
+    store: &Checkpoints,
+    start: run::Start,
+    on_step: impl FnMut(u64),
+    progress: run::Progress<impl FnMut(&[Hash]) -> Result<(), E> + Send>,
+) -> Result<(Vec<Hash>, Vec<DeviceTensor>), E> {
+    let step = |s, t| Ok(engine.step(s, t).0);
+    run::train_from(task.schedule, store, start, step, on_step, progress)
+}
+
+/// A new run from the task's initial state.
+fn new_run(engine: &Engine, task: &TrainingTask) -> run::Start {
+    run::Start {
+        done: Vec::new(),
+        state: engine.upload(&task.initial_state()).expect("fits"),
+    }
+}
+
 /// A run that resumes from its last durable checkpoint (after a crash) continues the same
 /// computation: the same checkpoints, the same result root, the same final state.
 #[test]
@@ -164,15 +186,8 @@ fn a_run_resumed_from_a_checkpoint_ends_where_an_unbroken_run_ends() {
         every: run::REPORT_EVERY,
         report: |_: &[_]| Ok::<(), run::Error>(()),
     };
-    let (checkpoints, state) = run::train_from(
-        task.schedule,
-        &store,
-        start,
-        |s, t| Ok(engine.step(s, t).0),
-        |t| steps.push(t),
-        progress,
-    )
-    .expect("resumes");
+    let (checkpoints, state) =
+        train_from(&engine, &task, &store, start, |t| steps.push(t), progress).expect("resumes");
     assert_eq!(steps, (21..=60).collect::<Vec<_>>(), "steps 20..60 only");
     assert_eq!(checkpoints, unbroken.checkpoints);
     assert_eq!(
@@ -181,9 +196,9 @@ fn a_run_resumed_from_a_checkpoint_ends_where_an_unbroken_run_ends() {
     );
 }
 
-/// Progress reports name only durable checkpoints, in order, each report extending the last;
-/// with no wait allowed, every checkpoint is reported before the next is written, and the
-/// last report holds the whole run.
+/// Progress reports name only stored checkpoints, in order, each report extending the last;
+/// with no wait allowed, each checkpoint is reported on its own, and the last report holds the
+/// whole run.
 #[test]
 fn progress_reports_every_durable_checkpoint_in_order() {
     let (train, _) = digits();
@@ -201,19 +216,9 @@ fn progress_reports_every_durable_checkpoint_in_order() {
             Ok::<(), run::Error>(())
         },
     };
-    let start = run::Start {
-        done: Vec::new(),
-        state: engine.upload(&task.initial_state()).expect("fits"),
-    };
-    let (checkpoints, _) = run::train_from(
-        task.schedule,
-        &store,
-        start,
-        |s, t| Ok(engine.step(s, t).0),
-        |_| {},
-        progress,
-    )
-    .expect("trains");
+    let start = new_run(&engine, &task);
+    let (checkpoints, _) =
+        train_from(&engine, &task, &store, start, |_| {}, progress).expect("trains");
     assert_eq!(reports.len(), 6, "s_0 … s_50, one report each");
     for (i, r) in reports.iter().enumerate() {
         assert_eq!(r[..], checkpoints[..=i]);
@@ -249,19 +254,8 @@ fn a_failed_progress_report_stops_the_run() {
             Ok(())
         },
     };
-    let start = run::Start {
-        done: Vec::new(),
-        state: engine.upload(&task.initial_state()).expect("fits"),
-    };
-    let err = run::train_from(
-        task.schedule,
-        &store,
-        start,
-        |s, t| Ok(engine.step(s, t).0),
-        |t| last = t,
-        progress,
-    )
-    .expect_err("stops");
+    let start = new_run(&engine, &task);
+    let err = train_from(&engine, &task, &store, start, |t| last = t, progress).expect_err("stops");
     assert!(matches!(err, Failed::Recording(3)), "{err:?}");
     assert!(last < 1000, "training stopped early (at step {last})");
 }
@@ -281,15 +275,7 @@ fn a_run_resumed_past_its_end_is_refused() {
         every: run::REPORT_EVERY,
         report: |_: &[_]| Ok::<(), run::Error>(()),
     };
-    let err = run::train_from(
-        task.schedule,
-        &store,
-        start,
-        |s, t| Ok(engine.step(s, t).0),
-        |_| {},
-        progress,
-    )
-    .expect_err("refused");
+    let err = train_from(&engine, &task, &store, start, |_| {}, progress).expect_err("refused");
     assert!(
         matches!(
             err,
