@@ -1,10 +1,10 @@
 //! The content-addressed blob store on disk: `<root>/<kind>/<name>`, states as
 //! `<root>/state/<state hash>.state` — the same files `run::Checkpoints` writes, so a solver's
 //! checkpoints are served as they land. Every blob is checked against its name when it is put;
-//! files are written to a temporary name and renamed.
+//! files are written to a temporary name of their own and renamed.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use poai_common::blob::{self, Kind};
 use poai_common::merkle::Hash;
@@ -79,7 +79,15 @@ impl Store {
         if path.exists() {
             return Ok(());
         }
-        let tmp = path.with_extension("tmp");
+        // A temporary name of this write's own: two tasks of a node that fetch the same blob at
+        // once (a verifier checking two segments) must not share one, or one rename finds it
+        // gone. Renaming over the blob the other wrote is harmless: the bytes are the same.
+        static WRITES: AtomicU64 = AtomicU64::new(0);
+        let tmp = path.with_extension(format!(
+            "{}.{}.tmp",
+            std::process::id(),
+            WRITES.fetch_add(1, Ordering::Relaxed)
+        ));
         let io = |path: &Path| {
             let path = path.to_owned();
             move |source| Error::Io { path, source }

@@ -53,6 +53,43 @@ fn the_store_names_blobs_by_their_commitment_and_serves_them_unless_withholding(
     );
 }
 
+/// Two tasks of one node fetch the same blob at once (a verifier checking two segments
+/// fetches the checkpoint list twice): every put succeeds, the blob is whole, and no temporary
+/// file is left. With one temporary name per blob the second rename found it gone.
+#[test]
+fn the_same_blob_put_from_many_threads_at_once_is_stored_once_whole() {
+    let store = Store::open(dir("racing")).expect("opens");
+    let bytes = blob::encode_hashes(&[[7; 32]; 1000]);
+    let hash = blob::name(Kind::Hashes, &bytes).expect("a hash list");
+    for _ in 0..20 {
+        let _ = std::fs::remove_dir_all(store.root().join(Kind::Hashes.name()));
+        std::fs::create_dir_all(store.root().join(Kind::Hashes.name())).expect("dir");
+        let barrier = std::sync::Barrier::new(8);
+        let results: Vec<_> = std::thread::scope(|s| {
+            let puts: Vec<_> = (0..8)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        store.put_fetched(Kind::Hashes, &hash, &bytes)
+                    })
+                })
+                .collect();
+            puts.into_iter()
+                .map(|p| p.join().expect("no panic"))
+                .collect()
+        });
+        for r in results {
+            r.expect("every put succeeds");
+        }
+        assert_eq!(store.read(Kind::Hashes, &hash), Some(bytes.clone()));
+        let names: Vec<_> = std::fs::read_dir(store.root().join(Kind::Hashes.name()))
+            .expect("listed")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "only the blob: {names:?}");
+    }
+}
+
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, PartialEq)]
 struct Counter {
     n: u64,
