@@ -190,7 +190,11 @@ impl Node {
             return Ok(bytes);
         }
         let bytes = self.net.fetch(kind, hash).await?;
-        self.store.put_fetched(kind, &hash, &bytes)?;
+        // The bytes are fetched and checked against their name: a failure to keep them (a full
+        // disk) is this node's, not the peer's, and must not read as the blob being unavailable.
+        if let Err(e) = self.store.put_fetched(kind, &hash, &bytes) {
+            tracing::warn!(error = %e, "a fetched blob could not be stored");
+        }
         self.metrics
             .inc("poai_blobs_fetched", "blobs fetched from peers", 1.0);
         Ok(bytes)
