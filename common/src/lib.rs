@@ -19,6 +19,7 @@ pub mod dataset;
 pub mod dispute;
 pub mod engine;
 pub mod merkle;
+pub mod pack;
 pub mod program;
 pub mod prove;
 pub mod rng;

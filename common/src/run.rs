@@ -5,6 +5,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::blob;
 use crate::engine::{self, DeviceTensor, Engine};
 use crate::merkle::{Hash, HexHash};
+use crate::pack;
 use crate::program::mlp;
 use crate::state;
 use crate::tensor::Tensor;
@@ -101,16 +103,23 @@ impl TrainingTask {
 }
 
 /// A content-addressed store of states on disk: `<dir>/<state hash>.state`.
+///
+/// A run keeps its small checkpoints in packs beside them (`<dir>/*.pack`, see [`pack`]); a
+/// state is found in either, and clones of a store share what they know of the packs.
 #[derive(Debug, Clone)]
 pub struct Checkpoints {
     dir: PathBuf,
+    packs: Arc<Mutex<pack::Index>>,
 }
 
 impl Checkpoints {
     pub fn open(dir: impl Into<PathBuf>) -> Result<Self, Error> {
         let dir = dir.into();
         std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-        Ok(Self { dir })
+        Ok(Self {
+            dir,
+            packs: Arc::default(),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -148,15 +157,25 @@ impl Checkpoints {
         buffer: &mut WriteBuffer,
     ) -> Result<Hash, Error> {
         let hash = engine::state_hash(state);
-        let path = self.path(&hash);
+        self.write_file(&hash, state, buffer)?;
+        Ok(hash)
+    }
+
+    /// Writes `state`, whose hash is `hash`, as a file of its own (unless there is one).
+    fn write_file(
+        &self,
+        hash: &Hash,
+        state: &[Tensor],
+        buffer: &mut WriteBuffer,
+    ) -> Result<(), Error> {
+        let path = self.path(hash);
         if path.exists() {
-            return Ok(hash);
+            return Ok(());
         }
         let len = blob::encoded_len(state);
         let pages = buffer.pages(len);
         blob::encode_tensors_into(state, &mut pages[..len]);
-        create_whole(&path, pages, len).map_err(io(&path))?;
-        Ok(hash)
+        create_whole(&path, pages, len).map_err(io(&path))
     }
 
     /// Waits until the states with these hashes, and their names, are on disk. One call for a
@@ -171,8 +190,13 @@ impl Checkpoints {
         }
         #[cfg(not(target_os = "linux"))]
         {
-            for hash in hashes {
-                let path = self.path(hash);
+            // Each state's own file, if it has one, and every pack.
+            let packs = std::fs::read_dir(&self.dir)
+                .map_err(io(&self.dir))?
+                .filter_map(|e| Some(e.ok()?.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == pack::EXTENSION));
+            let files = hashes.iter().map(|h| self.path(h)).filter(|p| p.exists());
+            for path in files.chain(packs) {
                 std::fs::File::open(&path)
                     .and_then(|f| f.sync_all())
                     .map_err(io(&path))?;
@@ -181,14 +205,37 @@ impl Checkpoints {
         }
     }
 
-    /// Loads the state with this hash, checking that it still hashes to it.
+    /// Loads the state with this hash, from its own file or a pack, checking that it still
+    /// hashes to it.
     pub fn get(&self, hash: &Hash) -> Result<Vec<Tensor>, Error> {
-        let path = self.path(hash);
+        Ok(self.load(hash)?.1)
+    }
+
+    /// The state file's bytes of the state with this hash, checked against it, if this store
+    /// holds it whole (what a node serves).
+    pub fn bytes(&self, hash: &Hash) -> Option<Vec<u8>> {
+        self.load(hash).ok().map(|(bytes, _)| bytes)
+    }
+
+    /// The bytes and the state with this hash, checked.
+    fn load(&self, hash: &Hash) -> Result<(Vec<u8>, Vec<Tensor>), Error> {
+        let mut path = self.path(hash);
         let mut bytes = Vec::new();
         match std::fs::File::open(&path) {
-            Ok(mut f) => f.read_to_end(&mut bytes).map_err(io(&path))?,
+            Ok(mut f) => {
+                f.read_to_end(&mut bytes).map_err(io(&path))?;
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::Missing(HexHash(*hash)));
+                let found = self
+                    .packs
+                    .lock()
+                    .expect("not poisoned")
+                    .find(&self.dir, hash);
+                let Some(at) = found else {
+                    return Err(Error::Missing(HexHash(*hash)));
+                };
+                path = at.pack.as_ref().clone();
+                bytes = pack::read(&at).map_err(io(&path))?;
             }
             Err(e) => return Err(io(&path)(e)),
         };
@@ -200,7 +247,7 @@ impl Checkpoints {
         if engine::state_hash(&state) != *hash {
             return Err(corrupt("its contents do not hash to its name"));
         }
-        Ok(state)
+        Ok((bytes, state))
     }
 
     /// Saves the task beside the checkpoints (`task.json`).
@@ -460,10 +507,17 @@ fn write_checkpoints<E: From<Error>>(
     use std::sync::mpsc::RecvTimeoutError;
     yield_to_training();
     let mut buffer = WriteBuffer::default();
+    let mut packed: Option<pack::Writer> = None;
     let mut hashes = done;
     let mut durable = hashes.len();
     let mut since = Instant::now();
-    let mut report = |hashes: &[Hash], durable: &mut usize, since: &mut Instant| {
+    let mut report = |hashes: &[Hash],
+                      packed: &mut Option<pack::Writer>,
+                      durable: &mut usize,
+                      since: &mut Instant| {
+        if let Some(p) = packed {
+            p.flush().map_err(io(p.path()))?;
+        }
         store.sync(&hashes[*durable..])?;
         (progress.report)(hashes)?;
         *durable = hashes.len();
@@ -475,7 +529,7 @@ fn write_checkpoints<E: From<Error>>(
             match queue.recv_timeout(progress.every.saturating_sub(since.elapsed())) {
                 Ok(state) => Some(state),
                 Err(RecvTimeoutError::Timeout) => {
-                    report(&hashes, &mut durable, &mut since)?;
+                    report(&hashes, &mut packed, &mut durable, &mut since)?;
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => None,
@@ -485,13 +539,23 @@ fn write_checkpoints<E: From<Error>>(
         };
         let Some(state) = next else { break };
         let state = engine::download_state(state).map_err(Error::from)?;
-        hashes.push(store.put_unsynced_with(&state, &mut buffer)?);
+        let hash = engine::state_hash(&state);
+        if pack::Writer::takes(blob::encoded_len(&state)) {
+            let p = match &mut packed {
+                Some(p) => p,
+                None => packed.insert(pack::Writer::create(&store.dir).map_err(io(&store.dir))?),
+            };
+            p.append(&hash, &state).map_err(io(p.path()))?;
+        } else {
+            store.write_file(&hash, &state, &mut buffer)?;
+        }
+        hashes.push(hash);
         if since.elapsed() >= progress.every {
-            report(&hashes, &mut durable, &mut since)?;
+            report(&hashes, &mut packed, &mut durable, &mut since)?;
         }
     }
     if hashes.len() > durable {
-        report(&hashes, &mut durable, &mut since)?;
+        report(&hashes, &mut packed, &mut durable, &mut since)?;
     }
     Ok(hashes)
 }

@@ -288,6 +288,134 @@ fn a_run_resumed_past_its_end_is_refused() {
     );
 }
 
+/// A run keeps its small checkpoints in one pack, not a file each, and every one of them loads
+/// by its hash.
+#[test]
+fn a_run_packs_its_small_checkpoints_into_one_file() {
+    let (train, _) = digits();
+    let task = task(200, 10);
+    let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
+    let dir = tempdir("packed");
+    let store = Checkpoints::open(&dir).expect("store");
+    let run = run::train(
+        &engine,
+        &task.initial_state(),
+        task.schedule,
+        &store,
+        |_| {},
+    )
+    .expect("trains");
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("listed")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].ends_with(".pack"), "{names:?}");
+    // A store opened afresh (another process: a node serving them) finds them too.
+    let other = Checkpoints::open(&dir).expect("store");
+    for h in &run.checkpoints {
+        assert_eq!(engine::state_hash(&other.get(h).expect("packed")), *h);
+        assert_eq!(
+            other
+                .bytes(h)
+                .map(|b| blob::name(blob::Kind::State, &b).ok()),
+            Some(Some(*h))
+        );
+    }
+}
+
+/// A pack cut short (a crash while it was written) still yields every state written whole
+/// before the cut, and never a wrong one: past the cut a state is missing or reported corrupt.
+#[test]
+fn a_pack_cut_short_yields_the_states_before_the_cut_and_no_wrong_one() {
+    let (train, _) = digits();
+    let task = task(100, 10);
+    let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
+    let dir = tempdir("cut");
+    let store = Checkpoints::open(&dir).expect("store");
+    let run = run::train(
+        &engine,
+        &task.initial_state(),
+        task.schedule,
+        &store,
+        |_| {},
+    )
+    .expect("trains");
+    let pack = std::fs::read_dir(&dir)
+        .expect("listed")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .expect("a pack");
+    let bytes = std::fs::read(&pack).expect("pack");
+    let record = poai_common::pack::HEADER + blob::encode_tensors(&task.initial_state()).len();
+    for cut in [
+        0,
+        1,
+        47,
+        48,
+        49,
+        record - 1,
+        record,
+        record + 5000,
+        5 * record + 17,
+        bytes.len(),
+    ] {
+        let cut_dir = tempdir(&format!("cut-{cut}"));
+        std::fs::create_dir_all(&cut_dir).expect("dir");
+        std::fs::write(cut_dir.join("run.pack"), &bytes[..cut.min(bytes.len())]).expect("cut");
+        let cut_store = Checkpoints::open(&cut_dir).expect("store");
+        for (i, h) in run.checkpoints.iter().enumerate() {
+            let whole = (i + 1) * record <= cut;
+            match cut_store.get(h) {
+                Ok(state) => {
+                    assert!(whole, "record {i} loads from a cut at {cut}");
+                    assert_eq!(engine::state_hash(&state), *h);
+                }
+                Err(e) => assert!(!whole, "record {i} is whole before {cut}: {e}"),
+            }
+        }
+        let _ = std::fs::remove_dir_all(&cut_dir);
+    }
+}
+
+/// A damaged record is reported, not returned.
+#[test]
+fn a_damaged_record_in_a_pack_is_refused() {
+    let (train, _) = digits();
+    let task = task(20, 10);
+    let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
+    let dir = tempdir("damaged");
+    let store = Checkpoints::open(&dir).expect("store");
+    let run = run::train(
+        &engine,
+        &task.initial_state(),
+        task.schedule,
+        &store,
+        |_| {},
+    )
+    .expect("trains");
+    let pack = std::fs::read_dir(&dir)
+        .expect("listed")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .expect("a pack");
+    let mut bytes = std::fs::read(&pack).expect("pack");
+    // One value of the first state, well inside its tensors.
+    bytes[poai_common::pack::HEADER + 1000] ^= 0x40;
+    std::fs::write(&pack, &bytes).expect("damaged");
+    let err = Checkpoints::open(&dir)
+        .expect("store")
+        .get(&run.checkpoints[0])
+        .expect_err("refused");
+    assert!(matches!(err, run::Error::Corrupt { .. }), "{err}");
+    assert!(
+        Checkpoints::open(&dir)
+            .expect("store")
+            .get(&run.checkpoints[1])
+            .is_ok()
+    );
+}
+
 #[test]
 fn a_corrupt_checkpoint_is_refused() {
     let store = Checkpoints::open(tempdir("corrupt")).expect("store");
