@@ -1,6 +1,6 @@
 //! The content-addressed blob store on disk: `<root>/<kind>/<name>`, states as
-//! `<root>/state/<state hash>.state` — the same files `run::Checkpoints` writes, so a solver's
-//! checkpoints are served as they land. Every blob is checked against its name when it is put;
+//! `<root>/state/<state hash>.state` or in packs beside them — the same files `run::Checkpoints`
+//! writes, so a solver's checkpoints are served as they land. Every blob is checked against its name when it is put;
 //! files are written to a temporary name of their own and renamed.
 
 use std::path::{Path, PathBuf};
@@ -28,6 +28,8 @@ pub enum Error {
 #[derive(Debug)]
 pub struct Store {
     root: PathBuf,
+    /// The states, shared with training (which packs small ones, see `poai_common::pack`).
+    states: Checkpoints,
     /// Serve nothing of a task's computation (a solver that withholds its data).
     withhold: AtomicBool,
 }
@@ -40,6 +42,7 @@ impl Store {
             std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir, source })?;
         }
         Ok(Self {
+            states: Checkpoints::open(root.join(Kind::State.name()))?,
             root,
             withhold: AtomicBool::new(false),
         })
@@ -51,7 +54,7 @@ impl Store {
 
     /// The states, as training writes and reads them.
     pub fn checkpoints(&self) -> Result<Checkpoints, Error> {
-        Ok(Checkpoints::open(self.root.join(Kind::State.name()))?)
+        Ok(self.states.clone())
     }
 
     fn path(&self, kind: Kind, hash: &Hash) -> PathBuf {
@@ -98,11 +101,16 @@ impl Store {
 
     /// The blob, if stored (whether or not this node serves it).
     pub fn read(&self, kind: Kind, hash: &Hash) -> Option<Vec<u8>> {
-        std::fs::read(self.path(kind, hash)).ok()
+        match std::fs::read(self.path(kind, hash)) {
+            Ok(bytes) => Some(bytes),
+            // A state training packed with others.
+            Err(_) if kind == Kind::State => self.states.bytes(hash),
+            Err(_) => None,
+        }
     }
 
     pub fn has(&self, kind: Kind, hash: &Hash) -> bool {
-        self.path(kind, hash).exists()
+        self.path(kind, hash).exists() || (kind == Kind::State && self.states.bytes(hash).is_some())
     }
 
     /// Stop serving states, per-step lists and traces.
