@@ -90,6 +90,40 @@ fn the_same_blob_put_from_many_threads_at_once_is_stored_once_whole() {
     }
 }
 
+/// States that training packed into one file are served like states in files of their own,
+/// and withheld like them.
+#[test]
+fn the_store_serves_states_from_a_pack() {
+    let store = Store::open(dir("packed")).expect("opens");
+    let states: Vec<Vec<Tensor>> = (0..5)
+        .map(|i| vec![Tensor::new(3, 2, vec![i as f32; 6]).expect("3×2")])
+        .collect();
+    let state_dir = store.root().join(Kind::State.name());
+    let mut pack = poai_common::pack::Writer::create(&state_dir).expect("a pack");
+    for s in &states {
+        pack.append(&poai_common::engine::state_hash(s), s)
+            .expect("appended");
+    }
+    pack.flush().expect("written");
+    for s in &states {
+        let hash = poai_common::engine::state_hash(s);
+        assert!(store.has(Kind::State, &hash));
+        assert_eq!(store.get(Kind::State, &hash), Some(blob::encode_tensors(s)));
+        assert_eq!(
+            &store
+                .checkpoints()
+                .expect("states")
+                .get(&hash)
+                .expect("loads"),
+            s
+        );
+    }
+    assert_eq!(store.get(Kind::State, &[9; 32]), None, "nothing else");
+    store.withhold();
+    let first = poai_common::engine::state_hash(&states[0]);
+    assert_eq!(store.get(Kind::State, &first), None, "withheld");
+}
+
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize, PartialEq)]
 struct Counter {
     n: u64,
