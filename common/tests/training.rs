@@ -292,27 +292,15 @@ fn a_run_resumed_past_its_end_is_refused() {
 /// by its hash.
 #[test]
 fn a_run_packs_its_small_checkpoints_into_one_file() {
-    let (train, _) = digits();
-    let task = task(200, 10);
-    let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
-    let dir = tempdir("packed");
-    let store = Checkpoints::open(&dir).expect("store");
-    let run = run::train(
-        &engine,
-        &task.initial_state(),
-        task.schedule,
-        &store,
-        |_| {},
-    )
-    .expect("trains");
-    let names: Vec<String> = std::fs::read_dir(&dir)
+    let (_, run, pack) = packed_run(200, "packed");
+    let dir = pack.parent().expect("the store");
+    let names: Vec<String> = std::fs::read_dir(dir)
         .expect("listed")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(names.len(), 1, "{names:?}");
-    assert!(names[0].ends_with(".pack"), "{names:?}");
+    assert_eq!(names.len(), 1, "only the pack: {names:?}");
     // A store opened afresh (another process: a node serving them) finds them too.
-    let other = Checkpoints::open(&dir).expect("store");
+    let other = Checkpoints::open(dir).expect("store");
     for h in &run.checkpoints {
         assert_eq!(engine::state_hash(&other.get(h).expect("packed")), *h);
         assert_eq!(
@@ -324,14 +312,13 @@ fn a_run_packs_its_small_checkpoints_into_one_file() {
     }
 }
 
-/// A pack cut short (a crash while it was written) still yields every state written whole
-/// before the cut, and never a wrong one: past the cut a state is missing or reported corrupt.
-#[test]
-fn a_pack_cut_short_yields_the_states_before_the_cut_and_no_wrong_one() {
+/// A run of `steps` steps (k = 10) of the digits MLP into a new store named `name`, and the
+/// pack its checkpoints went into.
+fn packed_run(steps: u64, name: &str) -> (TrainingTask, run::Run, PathBuf) {
     let (train, _) = digits();
-    let task = task(100, 10);
+    let task = task(steps, 10);
     let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
-    let dir = tempdir("cut");
+    let dir = tempdir(name);
     let store = Checkpoints::open(&dir).expect("store");
     let run = run::train(
         &engine,
@@ -346,6 +333,14 @@ fn a_pack_cut_short_yields_the_states_before_the_cut_and_no_wrong_one() {
         .map(|e| e.expect("entry").path())
         .find(|p| p.extension().is_some_and(|e| e == "pack"))
         .expect("a pack");
+    (task, run, pack)
+}
+
+/// A pack cut short (a crash while it was written) still yields every state written whole
+/// before the cut, and never a wrong one: past the cut a state is missing or reported corrupt.
+#[test]
+fn a_pack_cut_short_yields_the_states_before_the_cut_and_no_wrong_one() {
+    let (task, run, pack) = packed_run(100, "cut");
     let bytes = std::fs::read(&pack).expect("pack");
     let record = poai_common::pack::HEADER + blob::encode_tensors(&task.initial_state()).len();
     for cut in [
@@ -381,35 +376,19 @@ fn a_pack_cut_short_yields_the_states_before_the_cut_and_no_wrong_one() {
 /// A damaged record is reported, not returned.
 #[test]
 fn a_damaged_record_in_a_pack_is_refused() {
-    let (train, _) = digits();
-    let task = task(20, 10);
-    let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
-    let dir = tempdir("damaged");
-    let store = Checkpoints::open(&dir).expect("store");
-    let run = run::train(
-        &engine,
-        &task.initial_state(),
-        task.schedule,
-        &store,
-        |_| {},
-    )
-    .expect("trains");
-    let pack = std::fs::read_dir(&dir)
-        .expect("listed")
-        .map(|e| e.expect("entry").path())
-        .find(|p| p.extension().is_some_and(|e| e == "pack"))
-        .expect("a pack");
+    let (_, run, pack) = packed_run(20, "damaged");
+    let dir = pack.parent().expect("the store");
     let mut bytes = std::fs::read(&pack).expect("pack");
     // One value of the first state, well inside its tensors.
     bytes[poai_common::pack::HEADER + 1000] ^= 0x40;
     std::fs::write(&pack, &bytes).expect("damaged");
-    let err = Checkpoints::open(&dir)
+    let err = Checkpoints::open(dir)
         .expect("store")
         .get(&run.checkpoints[0])
         .expect_err("refused");
     assert!(matches!(err, run::Error::Corrupt { .. }), "{err}");
     assert!(
-        Checkpoints::open(&dir)
+        Checkpoints::open(dir)
             .expect("store")
             .get(&run.checkpoints[1])
             .is_ok()
