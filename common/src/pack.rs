@@ -2,11 +2,13 @@
 //! one file, not one per checkpoint (for a 64-64-10 model, creating a file per checkpoint was
 //! most of what checkpointing still cost; docs/BENCHMARKS.md).
 //!
-//! A pack is a sequence of records `MAGIC ‖ state hash ‖ length: u64 LE ‖ blob` (the blob is the
-//! state file's bytes, `blob::encode_tensors`). It describes itself: readers index it by reading
-//! the record headers, and a pack cut short by a crash still yields every record written whole
-//! before the cut. A record's bytes are never rewritten once whole, and readers check every state
-//! against its hash, as for loose files, so a torn or damaged record is never a wrong state.
+//! A pack is a sequence of records `MAGIC ‖ state hash ‖ length: u64 LE ‖ check ‖ blob` (the
+//! blob is the state file's bytes, `blob::encode_tensors`; `check` is the first 8 bytes of
+//! `sha256(state hash ‖ length)`). It describes itself: readers index it by reading the record
+//! headers, and a pack cut short by a crash still yields every record written whole before the
+//! cut. A header that does not check (the zeros past the last record, or a page read while it
+//! was being written) ends a reader's look; it looks again later. Readers check every state
+//! against its hash, as for state files, so a torn or damaged record is never a wrong state.
 //!
 //! The writer appends records to a page-aligned buffer and writes it out a megabyte at a time
 //! with `O_DIRECT` where the file system allows (the page cache would cost fresh pages for data
@@ -26,8 +28,8 @@ use crate::tensor::Tensor;
 
 /// The first bytes of every record.
 pub const MAGIC: [u8; 8] = *b"poaipck1";
-/// Magic, hash and length.
-pub const HEADER: usize = 8 + 32 + 8;
+/// Magic, hash, length and check.
+pub const HEADER: usize = 8 + 32 + 8 + 8;
 /// The file name extension of a pack.
 pub const EXTENSION: &str = "pack";
 
@@ -92,7 +94,8 @@ impl Writer {
         let record = &mut self.buf[self.start + self.len..][..HEADER + len];
         record[..8].copy_from_slice(&MAGIC);
         record[8..40].copy_from_slice(hash);
-        record[40..HEADER].copy_from_slice(&(len as u64).to_le_bytes());
+        record[40..48].copy_from_slice(&(len as u64).to_le_bytes());
+        record[48..HEADER].copy_from_slice(&check(hash, len as u64));
         blob::encode_tensors_into(state, &mut record[HEADER..]);
         self.len += HEADER + len;
         if self.len >= CHUNK {
@@ -174,6 +177,15 @@ pub struct Index {
 }
 
 impl Index {
+    /// Forgets where the state `hash` is, and how far its pack was read, so that the next look
+    /// reads the pack again from its start (after a read of it did not check: a page read while
+    /// the writer rewrote it).
+    pub fn forget(&mut self, hash: &Hash) {
+        if let Some(at) = self.states.remove(hash) {
+            self.read.remove(at.pack.as_ref());
+        }
+    }
+
     /// Where the state `hash` is, reading any packs (and parts of packs) written since the last
     /// look if it is not known yet.
     pub fn find(&mut self, dir: &Path, hash: &Hash) -> Option<Location> {
@@ -211,12 +223,12 @@ impl Index {
             && file.read_exact_at(&mut header, at).is_ok()
             && header[..8] == MAGIC
         {
-            let len = u64::from_le_bytes(header[40..].try_into().expect("8 bytes"));
+            let hash: Hash = header[8..40].try_into().expect("32 bytes");
+            let len = u64::from_le_bytes(header[40..48].try_into().expect("8 bytes"));
             let offset = at + HEADER as u64;
-            if len > size || offset + len > size {
+            if header[48..] != check(&hash, len) || len > size || offset + len > size {
                 break;
             }
-            let hash: Hash = header[8..40].try_into().expect("32 bytes");
             self.states.entry(hash).or_insert(Location {
                 pack: pack.clone(),
                 offset,
@@ -226,6 +238,16 @@ impl Index {
         }
         self.read.insert(pack.as_ref().clone(), at);
     }
+}
+
+/// What a record header holds to show it was read whole: the first 8 bytes of
+/// `sha256(hash ‖ len)`.
+fn check(hash: &Hash, len: u64) -> [u8; 8] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(hash);
+    h.update(len.to_le_bytes());
+    h.finalize()[..8].try_into().expect("8 bytes")
 }
 
 /// The blob at `at`.

@@ -220,6 +220,7 @@ impl Checkpoints {
     /// The bytes and the state with this hash, checked.
     fn load(&self, hash: &Hash) -> Result<(Vec<u8>, Vec<Tensor>), Error> {
         let mut path = self.path(hash);
+        let mut packed = false;
         let mut bytes = Vec::new();
         match std::fs::File::open(&path) {
             Ok(mut f) => {
@@ -235,13 +236,20 @@ impl Checkpoints {
                     return Err(Error::Missing(HexHash(*hash)));
                 };
                 path = at.pack.as_ref().clone();
+                packed = true;
                 bytes = pack::read(&at).map_err(io(&path))?;
             }
             Err(e) => return Err(io(&path)(e)),
         };
-        let corrupt = |why: &str| Error::Corrupt {
-            path: path.clone(),
-            why: why.into(),
+        let corrupt = |why: &str| {
+            if packed {
+                // Read again next time: a damaged record stays damaged, a torn read does not.
+                self.packs.lock().expect("not poisoned").forget(hash);
+            }
+            Error::Corrupt {
+                path: path.clone(),
+                why: why.into(),
+            }
         };
         let state = blob::decode_tensors(&bytes).map_err(|e| corrupt(&e.to_string()))?;
         if engine::state_hash(&state) != *hash {

@@ -346,9 +346,9 @@ fn a_pack_cut_short_yields_the_states_before_the_cut_and_no_wrong_one() {
     for cut in [
         0,
         1,
-        47,
-        48,
-        49,
+        poai_common::pack::HEADER - 1,
+        poai_common::pack::HEADER,
+        poai_common::pack::HEADER + 1,
         record - 1,
         record,
         record + 5000,
@@ -393,6 +393,26 @@ fn a_damaged_record_in_a_pack_is_refused() {
             .get(&run.checkpoints[1])
             .is_ok()
     );
+}
+
+/// A record header that does not check (a length torn or damaged) ends the look into a pack:
+/// the records before it load, the ones from it on are missing, none is misread.
+#[test]
+fn a_pack_is_read_up_to_a_header_that_does_not_check() {
+    let (task, run, pack) = packed_run(30, "torn-header");
+    let record = poai_common::pack::HEADER + blob::encode_tensors(&task.initial_state()).len();
+    let mut bytes = std::fs::read(&pack).expect("pack");
+    // The low byte of record 1's length: 8 magic and 32 hash bytes into it.
+    bytes[record + 40] ^= 0x08;
+    std::fs::write(&pack, &bytes).expect("damaged");
+    let store = Checkpoints::open(pack.parent().expect("the store")).expect("store");
+    assert!(store.get(&run.checkpoints[0]).is_ok());
+    for h in &run.checkpoints[1..] {
+        assert!(
+            matches!(store.get(h), Err(run::Error::Missing(_))),
+            "past the torn header"
+        );
+    }
 }
 
 #[test]
