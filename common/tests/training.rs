@@ -336,6 +336,31 @@ fn packed_run(steps: u64, name: &str) -> (TrainingTask, run::Run, PathBuf) {
     (task, run, pack)
 }
 
+/// On tmpfs (which may refuse direct I/O) a run packs its checkpoints as well.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_packs_its_checkpoints_on_tmpfs_too() {
+    let (train, _) = digits();
+    let task = task(100, 10);
+    let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
+    let dir = PathBuf::from("/dev/shm").join(format!("poai-test-pack-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = Checkpoints::open(&dir).expect("store");
+    let run = run::train(
+        &engine,
+        &task.initial_state(),
+        task.schedule,
+        &store,
+        |_| {},
+    )
+    .expect("trains");
+    let other = Checkpoints::open(&dir).expect("store");
+    for h in &run.checkpoints {
+        assert_eq!(engine::state_hash(&other.get(h).expect("packed")), *h);
+    }
+    std::fs::remove_dir_all(&dir).expect("removed");
+}
+
 /// A pack cut short (a crash while it was written) still yields every state written whole
 /// before the cut, and never a wrong one: past the cut a state is missing or reported corrupt.
 #[test]
