@@ -54,6 +54,10 @@ enum Command {
     Whistleblower(cmd::node::WhistleblowerArgs),
     /// Show the market's tasks, games and accounts.
     Status(cmd::status::Args),
+    /// Ask for free stake back; it can be withdrawn after the market's unbonding delay.
+    Unbond(cmd::withdraw::UnbondArgs),
+    /// Credit every stake whose unbonding delay has passed, and send the account its credit.
+    Withdraw(cmd::withdraw::WithdrawArgs),
 }
 
 #[tokio::main]
@@ -71,5 +75,7 @@ async fn main() -> eyre::Result<()> {
         Command::Verifier(args) => cmd::node::verifier(args).await,
         Command::Whistleblower(args) => cmd::node::whistleblower(args).await,
         Command::Status(args) => cmd::status::run(args, cli.json).await,
+        Command::Unbond(args) => cmd::withdraw::unbond(args, cli.json).await,
+        Command::Withdraw(args) => cmd::withdraw::withdraw(args, cli.json).await,
     }
 }

@@ -9,6 +9,7 @@ pub(crate) mod node;
 pub(crate) mod status;
 pub(crate) mod submit;
 pub(crate) mod train;
+pub(crate) mod withdraw;
 
 /// Who signs and where: the options every command that sends transactions shares.
 #[derive(Debug, Clone, clap::Args)]
