@@ -1,5 +1,5 @@
 //! A node's local state, kept in one JSON file and rewritten whole (temporary file, `fsync`,
-//! rename) on every change, so a node killed at any moment restarts from its last decision.
+//! rename, `fsync` of the directory) on every change, so a node killed at any moment restarts from its last decision.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -46,6 +46,15 @@ impl<T: Serialize + DeserializeOwned + Default + Clone> Durable<T> {
             f.sync_all()?;
         }
         std::fs::rename(&tmp, &self.path)?;
+        // The rename is durable once the directory is.
+        if let Some(dir) = self.path.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                dir
+            };
+            std::fs::File::open(dir)?.sync_all()?;
+        }
         Ok(out)
     }
 }
