@@ -1,5 +1,6 @@
 //! A node's local state, kept in one JSON file and rewritten whole (temporary file, `fsync`,
-//! rename, `fsync` of the directory) on every change, so a node killed at any moment restarts from its last decision.
+//! rename, `fsync` of the directory) on every change, so a node killed at any moment restarts
+//! from its last decision.
 
 use std::path::PathBuf;
 use std::sync::Mutex;
