@@ -148,3 +148,9 @@ impl Chain {
 pub fn eth(x: f64) -> U256 {
     U256::from((x * 1e9).round() as u128) * U256::from(1_000_000_000u64)
 }
+
+/// Wei as ether, to the gwei (for display).
+pub fn ether(wei: U256) -> f64 {
+    let gwei: u128 = (wei / U256::from(1_000_000_000u64)).to();
+    gwei as f64 / 1e9
+}

@@ -4,6 +4,7 @@
 use alloy::primitives::{Address, U256};
 use alloy::providers::{Provider, ProviderBuilder};
 use poai_common::chain::bindings::market::Market::{self, MarketInstance};
+use poai_node::chain::ether;
 use poai_node::challenge::phase;
 use poai_node::status;
 use serde_json::{Value, json};
@@ -19,11 +20,6 @@ pub(crate) struct Args {
     /// Accounts whose credits and stakes to show (repeatable).
     #[arg(long = "account", value_delimiter = ',')]
     accounts: Vec<Address>,
-}
-
-fn ether(wei: U256) -> f64 {
-    let gwei: u128 = (wei / U256::from(1_000_000_000u64)).to();
-    gwei as f64 / 1e9
 }
 
 /// The market's tasks and games, and the named accounts' money.

@@ -3,8 +3,7 @@
 //! passed and sends the account its whole credit — payments, fees, refunds, bounties and
 //! unbonded stake.
 
-use alloy::primitives::U256;
-use poai_node::chain::{Chain, eth};
+use poai_node::chain::{Chain, eth, ether};
 use serde_json::{Value, json};
 
 use super::ChainArgs;
@@ -45,11 +44,6 @@ pub(crate) struct UnbondArgs {
 pub(crate) struct WithdrawArgs {
     #[command(flatten)]
     chain: ChainArgs,
-}
-
-fn ether(wei: U256) -> f64 {
-    let gwei: u128 = (wei / U256::from(1_000_000_000u64)).to();
-    gwei as f64 / 1e9
 }
 
 fn print(out: &Value, json_out: bool) {
