@@ -217,6 +217,18 @@ impl Checkpoints {
         self.load(hash).ok().map(|(bytes, _)| bytes)
     }
 
+    /// Whether this store holds the state with this hash, in its own file or in a pack (not
+    /// checked: [`Checkpoints::get`] checks).
+    pub fn contains(&self, hash: &Hash) -> bool {
+        self.path(hash).exists()
+            || self
+                .packs
+                .lock()
+                .expect("not poisoned")
+                .find(&self.dir, hash)
+                .is_some()
+    }
+
     /// The bytes and the state with this hash, checked.
     fn load(&self, hash: &Hash) -> Result<(Vec<u8>, Vec<Tensor>), Error> {
         let mut path = self.path(hash);

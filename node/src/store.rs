@@ -1,7 +1,7 @@
 //! The content-addressed blob store on disk: `<root>/<kind>/<name>`, states as
 //! `<root>/state/<state hash>.state` or in packs beside them — the same files `run::Checkpoints`
-//! writes, so a solver's checkpoints are served as they land. Every blob is checked against its name when it is put;
-//! files are written to a temporary name of their own and renamed.
+//! writes, so a solver's checkpoints are served as they land. Every blob is checked against its
+//! name when it is put; files are written to a temporary name of their own and renamed.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -110,7 +110,10 @@ impl Store {
     }
 
     pub fn has(&self, kind: Kind, hash: &Hash) -> bool {
-        self.path(kind, hash).exists() || (kind == Kind::State && self.states.bytes(hash).is_some())
+        match kind {
+            Kind::State => self.states.contains(hash),
+            _ => self.path(kind, hash).exists(),
+        }
     }
 
     /// Stop serving states, per-step lists and traces.
