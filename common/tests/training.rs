@@ -315,10 +315,15 @@ fn a_run_packs_its_small_checkpoints_into_one_file() {
 /// A run of `steps` steps (k = 10) of the digits MLP into a new store named `name`, and the
 /// pack its checkpoints went into.
 fn packed_run(steps: u64, name: &str) -> (TrainingTask, run::Run, PathBuf) {
+    packed_run_in(steps, tempdir(name))
+}
+
+/// [`packed_run`] into the new store `dir`.
+fn packed_run_in(steps: u64, dir: PathBuf) -> (TrainingTask, run::Run, PathBuf) {
     let (train, _) = digits();
     let task = task(steps, 10);
     let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
-    let dir = tempdir(name);
+    let _ = std::fs::remove_dir_all(&dir);
     let store = Checkpoints::open(&dir).expect("store");
     let run = run::train(
         &engine,
@@ -340,20 +345,8 @@ fn packed_run(steps: u64, name: &str) -> (TrainingTask, run::Run, PathBuf) {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_run_packs_its_checkpoints_on_tmpfs_too() {
-    let (train, _) = digits();
-    let task = task(100, 10);
-    let engine = task.engine(Backend::Flex, &train.tensor).expect("program");
     let dir = PathBuf::from("/dev/shm").join(format!("poai-test-pack-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let store = Checkpoints::open(&dir).expect("store");
-    let run = run::train(
-        &engine,
-        &task.initial_state(),
-        task.schedule,
-        &store,
-        |_| {},
-    )
-    .expect("trains");
+    let (_, run, _) = packed_run_in(100, dir.clone());
     let other = Checkpoints::open(&dir).expect("store");
     for h in &run.checkpoints {
         assert_eq!(engine::state_hash(&other.get(h).expect("packed")), *h);
