@@ -522,34 +522,26 @@ fn write_checkpoints<E: From<Error>>(
     store: &Checkpoints,
     done: Vec<Hash>,
     queue: std::sync::mpsc::Receiver<Vec<DeviceTensor>>,
-    mut progress: Progress<impl FnMut(&[Hash]) -> Result<(), E>>,
+    progress: Progress<impl FnMut(&[Hash]) -> Result<(), E>>,
 ) -> Result<Vec<Hash>, E> {
     use std::sync::mpsc::RecvTimeoutError;
     yield_to_training();
-    let mut buffer = WriteBuffer::default();
-    let mut packed: Option<pack::Writer> = None;
-    let mut hashes = done;
-    let mut durable = hashes.len();
-    let mut since = Instant::now();
-    let mut report = |hashes: &[Hash],
-                      packed: &mut Option<pack::Writer>,
-                      durable: &mut usize,
-                      since: &mut Instant| {
-        if let Some(p) = packed {
-            p.flush().map_err(io(p.path()))?;
-        }
-        store.sync(&hashes[*durable..])?;
-        (progress.report)(hashes)?;
-        *durable = hashes.len();
-        *since = Instant::now();
-        Ok::<_, E>(())
+    let mut w = Writer {
+        store,
+        buffer: WriteBuffer::default(),
+        packed: None,
+        durable: done.len(),
+        hashes: done,
+        since: Instant::now(),
+        progress,
     };
     loop {
-        let next = if hashes.len() > durable {
-            match queue.recv_timeout(progress.every.saturating_sub(since.elapsed())) {
+        let next = if w.hashes.len() > w.durable {
+            let wait = w.progress.every.saturating_sub(w.since.elapsed());
+            match queue.recv_timeout(wait) {
                 Ok(state) => Some(state),
                 Err(RecvTimeoutError::Timeout) => {
-                    report(&hashes, &mut packed, &mut durable, &mut since)?;
+                    w.report()?;
                     continue;
                 }
                 Err(RecvTimeoutError::Disconnected) => None,
@@ -558,26 +550,66 @@ fn write_checkpoints<E: From<Error>>(
             queue.recv().ok()
         };
         let Some(state) = next else { break };
-        let state = engine::download_state(state).map_err(Error::from)?;
+        w.put(state)?;
+        if w.since.elapsed() >= w.progress.every {
+            w.report()?;
+        }
+    }
+    if w.hashes.len() > w.durable {
+        w.report()?;
+    }
+    Ok(w.hashes)
+}
+
+/// What the writer thread keeps from one checkpoint to the next.
+struct Writer<'a, F> {
+    store: &'a Checkpoints,
+    buffer: WriteBuffer,
+    /// This run's pack, once it has a small state.
+    packed: Option<pack::Writer>,
+    hashes: Vec<Hash>,
+    /// How many of `hashes` are durable and reported.
+    durable: usize,
+    /// When they were.
+    since: Instant,
+    progress: Progress<F>,
+}
+
+impl<F> Writer<'_, F> {
+    /// Stores one state: in the run's pack if it is small, as a file of its own if not.
+    fn put(&mut self, state: Vec<DeviceTensor>) -> Result<(), Error> {
+        let state = engine::download_state(state)?;
         let hash = engine::state_hash(&state);
         if pack::Writer::takes(blob::encoded_len(&state)) {
-            let p = match &mut packed {
+            let dir = &self.store.dir;
+            let p = match &mut self.packed {
                 Some(p) => p,
-                None => packed.insert(pack::Writer::create(&store.dir).map_err(io(&store.dir))?),
+                None => self
+                    .packed
+                    .insert(pack::Writer::create(dir).map_err(io(dir))?),
             };
             p.append(&hash, &state).map_err(io(p.path()))?;
         } else {
-            store.write_file(&hash, &state, &mut buffer)?;
+            self.store.write_file(&hash, &state, &mut self.buffer)?;
         }
-        hashes.push(hash);
-        if since.elapsed() >= progress.every {
-            report(&hashes, &mut packed, &mut durable, &mut since)?;
+        self.hashes.push(hash);
+        Ok(())
+    }
+
+    /// Makes every state stored so far durable and reports them.
+    fn report<E: From<Error>>(&mut self) -> Result<(), E>
+    where
+        F: FnMut(&[Hash]) -> Result<(), E>,
+    {
+        if let Some(p) = &mut self.packed {
+            p.flush().map_err(io(p.path()))?;
         }
+        self.store.sync(&self.hashes[self.durable..])?;
+        (self.progress.report)(&self.hashes)?;
+        self.durable = self.hashes.len();
+        self.since = Instant::now();
+        Ok(())
     }
-    if hashes.len() > durable {
-        report(&hashes, &mut packed, &mut durable, &mut since)?;
-    }
-    Ok(hashes)
 }
 
 /// Puts the calling thread in Linux's `SCHED_IDLE` class, so that the checkpoint writer runs
