@@ -9,8 +9,10 @@ use alloy::providers::{Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::SolCall;
-use poai_common::chain::bindings::market::{Market, Tasks};
-use poai_common::chain::bindings::op_prover::OpProver::{self, judgeOpCall};
+use poai_common::chain::bindings::dispute::Dispute;
+use poai_common::chain::bindings::market::Market;
+use poai_common::chain::bindings::market::Market::{self as Tasks};
+use poai_common::chain::bindings::op_prover::OpProver::judgeOpCall;
 use poai_common::chain::{self};
 use poai_common::merkle;
 use poai_common::prove;
@@ -27,12 +29,22 @@ async fn a_cheating_solver_is_slashed_through_the_whole_game_on_anvil() {
             .connect_http(anvil.endpoint_url())
     };
     let (submitter, solver, challenger) = (connect(0), connect(1), connect(2));
-    let prover = OpProver::deploy(&submitter).await.expect("prover");
-    let market = Market::deploy(&submitter, 3600, 600, *prover.address())
-        .await
-        .expect("market");
-    let as_solver = Market::new(*market.address(), &solver);
-    let as_challenger = Market::new(*market.address(), &challenger);
+    let deployed = poai_node::chain::deploy(
+        &submitter,
+        &poai_node::chain::Settings {
+            unbonding: 3600,
+            move_window: 600,
+            clock: 1200,
+            min_bond: U256::ZERO,
+            min_verifier_stake: U256::ZERO,
+        },
+    )
+    .await
+    .expect("deployed");
+    let market = Market::new(deployed.market, &submitter);
+    let as_solver = Market::new(deployed.market, &solver);
+    let solver_moves = Dispute::new(deployed.dispute, &solver);
+    let as_challenger = Dispute::new(deployed.dispute, &challenger);
 
     let eth = |x: u64| U256::from(x) * U256::from(10u64).pow(U256::from(18));
     let now = std::time::SystemTime::now()
@@ -91,13 +103,19 @@ async fn a_cheating_solver_is_slashed_through_the_whole_game_on_anvil() {
     )
     .await;
     let id = U256::from(1);
-    let (steps_root, ends) =
-        prove::ends(&g.cheat.checkpoints, g.segment, &g.cheat.segment_states).expect("ends");
+    let (first, last) = prove::ends(&g.cheat.checkpoints, g.segment).expect("ends");
+    let hashes = |xs: &[merkle::Hash]| xs.iter().map(|h| B256::from(*h)).collect::<Vec<_>>();
     let moves = [
         (
             &solver,
-            as_solver
-                .postSteps(id, B256::from(steps_root), ends)
+            solver_moves
+                .postSteps(
+                    task,
+                    g.segment,
+                    hashes(&g.cheat.segment_states),
+                    first,
+                    last,
+                )
                 .into_transaction_request(),
         ),
         (
@@ -108,8 +126,8 @@ async fn a_cheating_solver_is_slashed_through_the_whole_game_on_anvil() {
         ),
         (
             &solver,
-            as_solver
-                .postTrace(id, B256::from(g.cheat.trace_root))
+            solver_moves
+                .postTrace(task, g.segment, g.step, hashes(&g.cheat.trace_slots))
                 .into_transaction_request(),
         ),
     ];
@@ -127,6 +145,23 @@ async fn a_cheating_solver_is_slashed_through_the_whole_game_on_anvil() {
 
     let t = market.task(task).call().await.expect("task");
     assert_eq!(t.status, 6, "Status.Slashed");
+    let bond_back = market
+        .balanceOf(anvil.addresses()[2])
+        .call()
+        .await
+        .expect("balance");
+    assert_eq!(bond_back, eth(1), "the bond back at once");
+    // The stake is split once the challenge window has closed: the bounty to the prover.
+    submitter
+        .raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (36_001u64,))
+        .await
+        .expect("time passes");
+    mined(
+        &submitter,
+        market.settle(task).into_transaction_request(),
+        "settled",
+    )
+    .await;
     let won = market
         .balanceOf(anvil.addresses()[2])
         .call()

@@ -10,7 +10,6 @@ use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use poai_common::chain;
 use poai_common::chain::bindings::market::Market;
-use poai_common::chain::bindings::op_prover::OpProver;
 use serde_json::Value;
 
 const DELAY: u64 = 3600;
@@ -49,11 +48,20 @@ async fn unbonded_stake_reaches_the_wallet_after_the_delay_and_not_before() {
     let provider = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))
         .connect_http(anvil.endpoint_url());
-    let prover = OpProver::deploy(&provider).await.expect("prover");
-    let market = Market::deploy(&provider, DELAY, 600, *prover.address())
-        .await
-        .expect("market");
-    let at = *market.address();
+    let deployed = poai_node::chain::deploy(
+        &provider,
+        &poai_node::chain::Settings {
+            unbonding: DELAY,
+            move_window: 600,
+            clock: 1200,
+            min_bond: U256::ZERO,
+            min_verifier_stake: U256::ZERO,
+        },
+    )
+    .await
+    .expect("deployed");
+    let market = Market::new(deployed.market, &provider);
+    let at = deployed.market;
     market
         .deposit(SOLVER)
         .value(ether(10))

@@ -22,12 +22,28 @@ pub mod bindings {
             "../contracts/out/OpChecker.sol/OpChecker.json"
         );
     }
-    /// `Market` and the types of its calls (`Tasks`, `Games`, `Availability`, `Stakes`).
+    /// `Market` (stakes, tasks, sampling, the money of every case) and the types of its calls.
     pub mod market {
         alloy::sol!(
             #[sol(rpc, all_derives)]
             Market,
             "../contracts/out/Market.sol/Market.json"
+        );
+    }
+    /// `Dispute`, the game's court, and the types of its calls (`Dispute::Game`, `Link`).
+    pub mod dispute {
+        alloy::sol!(
+            #[sol(rpc, all_derives)]
+            Dispute,
+            "../contracts/out/Dispute.sol/Dispute.json"
+        );
+    }
+    /// `Availability`, the court of openings on demand, and the types of its calls.
+    pub mod availability {
+        alloy::sol!(
+            #[sol(rpc, all_derives)]
+            Availability,
+            "../contracts/out/Availability.sol/Availability.json"
         );
     }
     /// `OpProver` and the library types of its calls (`OpProof`, `Tensor`, `Verdict`).

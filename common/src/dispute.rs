@@ -13,7 +13,7 @@
 //!
 //! Both are deterministic functions of public data, so any node reaches the same verdict.
 
-use crate::chain::bindings::market::Games;
+use crate::chain::bindings::dispute::Dispute;
 use crate::check::{self, Class};
 use crate::engine::{self, Engine};
 use crate::merkle::Hash;
@@ -210,7 +210,7 @@ pub enum Proof {
     /// `proveLoad(game, blob)`.
     Load(Vec<u8>),
     /// `proveLink(game, link)`.
-    Link(Games::Link),
+    Link(Dispute::Link),
 }
 
 impl Fault {

@@ -290,36 +290,25 @@ impl<'a> Committed<'a> {
     }
 }
 
-/// The segment's ends for `Market.postSteps` (move 1): checkpoints `segment` and `segment + 1`
-/// with their paths into `resultRoot` (the tree over `checkpoints`) and into the steps root (the
-/// tree over `states`, the segment's `k + 1` per-step state hashes); and that steps root.
+/// The paths `Dispute.postSteps` (move 1) takes with a segment's per-step state hashes: those
+/// of checkpoints `segment` and `segment + 1` into `resultRoot` (the tree over `checkpoints`).
 pub fn ends(
     checkpoints: &[Hash],
     segment: u64,
-    states: &[Hash],
-) -> Result<(Hash, crate::chain::bindings::market::Games::Ends), Error> {
+) -> Result<(Vec<FixedBytes<32>>, Vec<FixedBytes<32>>), Error> {
     let result = merkle::Tree::from_payloads(checkpoints)?;
-    let steps = merkle::Tree::from_payloads(states)?;
-    let last = states.len() as u64 - 1;
     Ok((
-        steps.root(),
-        crate::chain::bindings::market::Games::Ends {
-            first: h(&states[0]),
-            firstInResult: hs(&result.proof(segment)?.siblings),
-            firstInSteps: hs(&steps.proof(0)?.siblings),
-            last: h(&states[last as usize]),
-            lastInResult: hs(&result.proof(segment + 1)?.siblings),
-            lastInSteps: hs(&steps.proof(last)?.siblings),
-        },
+        hs(&result.proof(segment)?.siblings),
+        hs(&result.proof(segment + 1)?.siblings),
     ))
 }
 
-/// An op proof as `Market.proveOp` takes it: `abi.encode(Op, Row[], Value)`.
+/// An op proof as `Dispute.proveOp` takes it: `abi.encode(Op, Row[], Value)`.
 pub fn op_blob(call: &judgeOpCall) -> Vec<u8> {
     (call.op.clone(), call.inputs.clone(), call.output.clone()).abi_encode_params()
 }
 
-/// A data proof as `Market.proveLoad` takes it: `abi.encode(Op, Tensor.Header, Slot, RowRoot,
+/// A data proof as `Dispute.proveLoad` takes it: `abi.encode(Op, Tensor.Header, Slot, RowRoot,
 /// RowRoot)`.
 pub fn load_blob(call: &provesLoadFraudCall) -> Vec<u8> {
     (
@@ -332,7 +321,7 @@ pub fn load_blob(call: &provesLoadFraudCall) -> Vec<u8> {
         .abi_encode_params()
 }
 
-/// A link proof as `Market.proveLink` takes it: the layout, the state's place in the game's
+/// A link proof as `Dispute.proveLink` takes it: the layout, the state's place in the game's
 /// steps root (`states`, the segment's per-step state hashes; `step` the picked offset), and
 /// `abi.encode(bytes32 tensorHash, bytes32[] tensorInState, Slot slot)`.
 pub fn link_move(
@@ -340,10 +329,10 @@ pub fn link_move(
     layout: Vec<u8>,
     states: &[Hash],
     step: u64,
-) -> Result<crate::chain::bindings::market::Games::Link, Error> {
+) -> Result<crate::chain::bindings::dispute::Dispute::Link, Error> {
     let leaf = step + u64::from(call.next);
     let steps = merkle::Tree::from_payloads(states)?;
-    Ok(crate::chain::bindings::market::Games::Link {
+    Ok(crate::chain::bindings::dispute::Dispute::Link {
         layout: layout.into(),
         next: call.next,
         stateHash: call.tensor.stateHash,

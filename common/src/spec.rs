@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::chain::bindings::market::Tasks;
+use crate::chain::bindings::market::Market as Tasks;
 use crate::check::Class;
 use crate::merkle::Hash;
 use crate::run::TrainingTask;
@@ -16,6 +16,11 @@ pub const VERSION: u32 = 1;
 
 /// Limits a node applies before it builds anything from a spec.
 pub const MAX_WIDTH: u32 = 8192;
+/// Classes at most (AUDIT M4): a softmax op's proof recomputes `exp` for every class, about
+/// 20 k gas each (docs/BENCHMARKS.md), so 256 classes keep the proof near 5 M gas, under the
+/// 10 M a single transaction may take and far under a 30 M block. (The widest matrix product,
+/// 8 192 terms, is about 7 M with its calldata.)
+pub const MAX_CLASSES: u32 = 256;
 pub const MAX_LAYERS: usize = 8;
 pub const MAX_BATCH: u32 = 8192;
 pub const MAX_STEPS: u64 = 100_000_000;
@@ -101,8 +106,8 @@ impl TaskSpec {
         if let Some(w) = widths.iter().find(|&&w| w == 0 || w > MAX_WIDTH) {
             return bounds(format!("a layer of width {w} (1 to {MAX_WIDTH})"));
         }
-        if t.model.classes < 2 {
-            return bounds(format!("{} classes", t.model.classes));
+        if t.model.classes < 2 || t.model.classes > MAX_CLASSES {
+            return bounds(format!("{} classes (2 to {MAX_CLASSES})", t.model.classes));
         }
         let s = &t.sgd;
         if !(s.lr.is_finite() && s.lr > 0.0 && (0.0..1.0).contains(&s.momentum)) {
@@ -277,6 +282,8 @@ mod tests {
             |s: &mut TaskSpec| s.training.sgd.batch = 0,
             |s: &mut TaskSpec| s.training.model.hidden = vec![1 << 20],
             |s: &mut TaskSpec| s.training.model.classes = 1,
+            // AUDIT M4: a softmax too wide to prove within a transaction's gas.
+            |s: &mut TaskSpec| s.training.model.classes = MAX_CLASSES + 1,
             |s: &mut TaskSpec| s.training.schedule.interval = 3,
             |s: &mut TaskSpec| s.training.schedule.steps = 0,
         ] {

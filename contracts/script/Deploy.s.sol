@@ -2,6 +2,8 @@
 pragma solidity ^0.8.30;
 
 import {Market} from "../src/market/Market.sol";
+import {Dispute} from "../src/court/Dispute.sol";
+import {Availability} from "../src/court/Availability.sol";
 import {OpProver} from "../src/OpProver.sol";
 
 /// @notice The cheatcodes a deployment uses.
@@ -12,20 +14,36 @@ interface ScriptVm {
 }
 
 /// @title Deploy
-/// @notice Deploys the one-op prover and the market that asks it. The devnet and the tests use
-/// this script: `forge script script/Deploy.s.sol --rpc-url <url> --private-key <key>
-/// --broadcast`. `POAI_UNBONDING_SECONDS` (default 7 days) and `POAI_MOVE_SECONDS` (default one
-/// hour) set the unbonding delay and each game move's window.
+/// @notice Deploys the one-op prover, the market (which holds every wei) and its two courts (the
+/// dispute game and data availability), and wires them. `forge script script/Deploy.s.sol
+/// --rpc-url <url> --private-key <key> --broadcast`. Settings from the environment, with their
+/// defaults: `POAI_UNBONDING_SECONDS` (7 days), `POAI_MOVE_SECONDS` (one hour: the least time a
+/// move is given, and the time to answer a request), `POAI_CLOCK_SECONDS` (one day: each side's
+/// time in one game), `POAI_MIN_BOND_WEI` (0.01 ether: covers the solver's gas to answer a
+/// request), `POAI_MIN_VERIFIER_STAKE_WEI` (1 ether).
 contract Deploy {
     ScriptVm internal constant vm =
         ScriptVm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
-    function run() external returns (Market market, OpProver prover) {
+    struct Deployed {
+        Market market;
+        Dispute dispute;
+        Availability availability;
+        OpProver prover;
+    }
+
+    function run() external returns (Deployed memory d) {
         uint64 unbonding = uint64(vm.envOr("POAI_UNBONDING_SECONDS", uint256(7 days)));
         uint64 moveWindow = uint64(vm.envOr("POAI_MOVE_SECONDS", uint256(1 hours)));
+        uint64 clock = uint64(vm.envOr("POAI_CLOCK_SECONDS", uint256(1 days)));
+        uint256 minBond = vm.envOr("POAI_MIN_BOND_WEI", uint256(0.01 ether));
+        uint256 minStake = vm.envOr("POAI_MIN_VERIFIER_STAKE_WEI", uint256(1 ether));
         vm.startBroadcast();
-        prover = new OpProver();
-        market = new Market(unbonding, moveWindow, prover);
+        d.prover = new OpProver();
+        d.market = new Market(unbonding, minBond, minStake);
+        d.dispute = new Dispute(d.market, d.prover, moveWindow, clock);
+        d.availability = new Availability(d.market, d.dispute, moveWindow);
+        d.market.wire(address(d.dispute), address(d.availability));
         vm.stopBroadcast();
     }
 }

@@ -2,68 +2,113 @@
 pragma solidity ^0.8.30;
 
 import {Test} from "./utils/Test.sol";
+import {Trees} from "./utils/Trees.sol";
 import {Market} from "../src/market/Market.sol";
 import {OpProver} from "../src/OpProver.sol";
 import {Attestations} from "../src/market/Attestations.sol";
 import {Stakes} from "../src/market/Stakes.sol";
 import {Tasks} from "../src/market/Tasks.sol";
+import {Commitments, NO_SEGMENT, Role, Status, Terms, Win} from "../src/market/Types.sol";
+import {Dispute} from "../src/court/Dispute.sol";
+import {Availability} from "../src/court/Availability.sol";
 
-/// @notice Sampling from the block after the commit, attestations, and their settlement: fees
-/// on finalization, and a lazy verifier's stake to the challenger when its segment is proven a
-/// fraud.
-contract AttestationsTest is Test {
+/// @notice The cheatcodes these tests need beyond `Test`'s.
+interface VmRandao {
+    function prevrandao(uint256 value) external;
+}
+
+/// @notice Sampling (from the commit's successor's hash and the sampling block's RANDAO value,
+/// AUDIT M1), attestations and the verifier economics of docs/PROTOCOL.md §9: the stake locked
+/// at sampling, fees for a *pass* on a task that finalizes, a *fail* that counts only when backed
+/// by the verifier's own challenge (AUDIT H2), no-shows burned and re-sampled, and a *pass* on a
+/// segment proven fraudulent burned rather than paid to the prover (AUDIT C3), and kept when the
+/// solver merely went silent about it (DESIGN §6 (4)). Convictions come from the real courts (a
+/// game or a request the solver leaves unanswered), or, for proofs, from the test contract wired
+/// as a court.
+contract AttestationsTest is Test, Trees {
+    VmRandao internal constant rvm =
+        VmRandao(address(uint160(uint256(keccak256("hevm cheat code")))));
+
     Market internal market;
+    Dispute internal dispute;
+    Availability internal availability;
     address internal submitter = address(0x5B);
     address internal solver = address(0x50);
     address internal challenger = address(0xC1);
+    address internal burn = address(0xdEaD);
     address[3] internal vs = [address(0xF1), address(0xF2), address(0xF3)];
 
     uint64 internal constant HOUR = 1 hours;
+    uint64 internal constant WINDOW = 5 * HOUR;
     uint256 internal constant PAY = 3 ether;
     uint256 internal constant STAKE = 10 ether;
-    uint256 internal constant VSTAKE = 2 ether;
+    uint256 internal constant BOND = 1 ether;
+    /// Three samples of it put 1.5 ether at risk, within the burned fifth of `STAKE` that
+    /// `submitTask` allows (AUDIT C3).
+    uint256 internal constant VSTAKE = 0.5 ether;
+    uint256 internal constant VMIN = 1 ether;
     uint256 internal constant FEE = 0.1 ether;
+    uint256 internal constant SEGMENTS = 4;
+
+    /// The solver's checkpoints: leaf `i` of `resultRoot` (checkpoint 0 is the initial state).
+    bytes32[] internal checkpoints;
     uint256 internal taskId;
 
     function setUp() public {
         vm.warp(1_000_000);
         vm.roll(100);
-        market = new Market(7 days, HOUR, new OpProver());
+        market = new Market(7 days, 0.01 ether, VMIN);
+        dispute = new Dispute(market, new OpProver(), HOUR, 2 * HOUR);
+        availability = new Availability(market, dispute, HOUR);
+        market.wire(address(dispute), address(availability));
+        for (uint256 i = 0; i <= SEGMENTS; i++) {
+            checkpoints.push(i == 0 ? keccak256("init") : keccak256(abi.encode("checkpoint", i)));
+        }
         vm.deal(submitter, 100 ether);
         vm.deal(solver, 100 ether);
         vm.deal(challenger, 100 ether);
         for (uint256 i = 0; i < 3; i++) {
             vm.deal(vs[i], 100 ether);
             vm.startPrank(vs[i]);
-            market.deposit{value: 10 ether}(Stakes.Role.Verifier);
+            market.deposit{value: 10 ether}(Role.Verifier);
             market.registerVerifier();
             vm.stopPrank();
         }
-        Tasks.Commitments memory c;
+        taskId = _task(market, submitter, solver);
+    }
+
+    function _commitments() internal view returns (Commitments memory c) {
         c.programRoot = keccak256("program");
         c.datasetHash = keccak256("data");
-        c.initStateHash = keccak256("init");
-        c.steps = 40;
-        c.interval = 10;
+        c.initStateHash = checkpoints[0];
+        c.steps = uint64(2 * SEGMENTS);
+        c.interval = 2;
         c.ops = 28;
         c.slots = 32;
         c.batch = 8;
-        Tasks.Terms memory t = Tasks.Terms({
+    }
+
+    function _terms() internal view returns (Terms memory) {
+        return Terms({
             solverStake: STAKE,
-            challengeBond: 1 ether,
+            challengeBond: BOND,
             verifierStake: VSTAKE,
             verifierFee: FEE,
             samples: 3,
             claimBy: uint64(block.timestamp) + HOUR,
             solveWithin: 10 * HOUR,
-            challengeWithin: 5 * HOUR
+            challengeWithin: WINDOW
         });
-        vm.prank(submitter);
-        taskId = market.submitTask{value: PAY}(c, t);
-        vm.startPrank(solver);
-        market.deposit{value: STAKE}(Stakes.Role.Solver);
-        market.claim(taskId);
-        market.commitResult(taskId, keccak256("result"));
+    }
+
+    /// @dev A task of `m` submitted by `from`, claimed and committed by `by`.
+    function _task(Market m, address from, address by) internal returns (uint256 id) {
+        vm.prank(from);
+        id = m.submitTask{value: PAY}(_commitments(), _terms());
+        vm.startPrank(by);
+        m.deposit{value: STAKE}(Role.Solver);
+        m.claim(id);
+        m.commitResult(id, _root(_leaves(checkpoints)));
         vm.stopPrank();
     }
 
@@ -73,9 +118,55 @@ contract AttestationsTest is Test {
         s = market.samplesOf(taskId);
     }
 
+    /// @dev The solver's move 1 on `segment`: its per-step states, between its checkpoints.
+    function _postSteps(uint64 segment) internal {
+        bytes32[] memory states = new bytes32[](3);
+        states[0] = checkpoints[segment];
+        states[1] = keccak256(abi.encode("step", segment));
+        states[2] = checkpoints[segment + 1];
+        bytes32[] memory leaves = _leaves(checkpoints);
+        bytes32[] memory first = _proof(leaves, segment);
+        bytes32[] memory last = _proof(leaves, segment + 1);
+        vm.prank(solver);
+        dispute.postSteps(taskId, segment, states, first, last);
+    }
+
+    function _locked(address v) internal view returns (uint256) {
+        return market.stakeOf(v, Role.Verifier).locked;
+    }
+
+    function _solvent() internal view {
+        vm.assertEq(address(market).balance, market.liabilities(), "solvent");
+        vm.assertEq(address(dispute).balance, 0, "the game holds nothing");
+        vm.assertEq(address(availability).balance, 0, "availability holds nothing");
+    }
+
+    /// @dev A market wired to this test contract as both courts, with its own task.
+    function _courtMarket() internal returns (Market m, uint256 id) {
+        return _courtMarket(submitter, solver);
+    }
+
+    /// @dev The same, with the task submitted by `from` and solved by `by`.
+    function _courtMarket(address from, address by) internal returns (Market m, uint256 id) {
+        m = new Market(7 days, 0.01 ether, VMIN);
+        m.wire(address(this), address(this));
+        vm.deal(address(this), 100 ether);
+        for (uint256 i = 0; i < 3; i++) {
+            vm.startPrank(vs[i]);
+            m.deposit{value: 10 ether}(Role.Verifier);
+            m.registerVerifier();
+            vm.stopPrank();
+        }
+        id = _task(m, from, by);
+        vm.roll(block.number + 2);
+        m.sample(id);
+    }
+
+    // ------------------------------------------------------------------ registration
+
     function test_registrationNeedsVerifierStakeOnce() public {
         vm.prank(solver);
-        vm.expectRevert(Attestations.NoVerifierStake.selector);
+        vm.expectRevert(abi.encodeWithSelector(Attestations.NoVerifierStake.selector, 0, VMIN));
         market.registerVerifier();
         vm.prank(vs[0]);
         vm.expectRevert(Attestations.AlreadyRegistered.selector);
@@ -83,113 +174,589 @@ contract AttestationsTest is Test {
         vm.assertEq(market.verifiers(2), vs[2], "three, in order");
     }
 
+    /// @notice AUDIT H2: registering took 1 wei, so sybils absorbed the samples; it now takes
+    /// `minVerifierStake` of free verifier stake (solver stake does not count).
+    function test_H2_aVerifierCannotRegisterWithLessThanTheMinimumStake() public {
+        address sybil = address(0x5151);
+        vm.deal(sybil, 10 ether);
+        vm.startPrank(sybil);
+        market.deposit{value: 1}(Role.Verifier);
+        vm.expectRevert(abi.encodeWithSelector(Attestations.NoVerifierStake.selector, 1, VMIN));
+        market.registerVerifier();
+        market.deposit{value: VMIN}(Role.Solver);
+        vm.expectRevert(abi.encodeWithSelector(Attestations.NoVerifierStake.selector, 1, VMIN));
+        market.registerVerifier();
+        market.deposit{value: VMIN - 2}(Role.Verifier);
+        vm.expectRevert(
+            abi.encodeWithSelector(Attestations.NoVerifierStake.selector, VMIN - 1, VMIN)
+        );
+        market.registerVerifier();
+        market.deposit{value: 1}(Role.Verifier);
+        market.registerVerifier();
+        vm.stopPrank();
+        vm.assertTrue(market.registered(sybil), "registered with the minimum");
+    }
+
+    // ------------------------------------------------------------------ sampling
+
     function test_samplingWaitsForTheBlockAfterTheCommitAndHappensOnce() public {
+        vm.roll(block.number + 1);
         vm.expectPartialRevert(Attestations.TooSoonToSample.selector);
         market.sample(taskId);
         Attestations.Sample[] memory s = _sampled();
         vm.assertEq(s.length, 3, "three samples");
         for (uint256 i = 0; i < s.length; i++) {
-            vm.assertTrue(s[i].segment < 4, "a segment of the task");
+            vm.assertTrue(s[i].segment < SEGMENTS, "a segment of the task");
             vm.assertTrue(market.registered(s[i].verifier), "a registered verifier");
         }
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadySampled.selector, taskId));
         market.sample(taskId);
     }
 
-    function test_onlyTheAssignedVerifierAttestsOnceAndLocksItsStake() public {
+    /// @notice Sampling closes halfway through the window: an assigned verifier always has
+    /// half the window to attest. (Without it, whoever sampled last-second and finalized at
+    /// once burned every assigned verifier as a no-show and kept their fees for the solver.)
+    function test_samplingClosesHalfwayThroughTheWindow() public {
+        vm.roll(block.number + 2);
+        vm.warp(block.timestamp + WINDOW / 2 + 1);
+        vm.expectPartialRevert(Tasks.TooLate.selector);
+        market.sample(taskId);
+        vm.warp(block.timestamp - 1);
+        market.sample(taskId);
+        vm.assertEq(market.samplesOf(taskId).length, 3, "sampled at the last moment allowed");
+    }
+
+    /// @notice AUDIT H2: the solver may register as a verifier, but is never assigned to its
+    /// own task, whatever the randomness; with nobody else registered, nothing is sampled.
+    function test_H2_theSolverIsNeverSampledAsItsOwnVerifier(uint256 randao) public {
+        rvm.prevrandao(randao);
+        Market m = new Market(7 days, 0.01 ether, VMIN);
+        vm.startPrank(solver);
+        m.deposit{value: 50 ether}(Role.Verifier);
+        m.registerVerifier();
+        vm.stopPrank();
+        // Only the solver is registered: nobody is eligible.
+        uint256 alone = _task(m, submitter, solver);
+        vm.roll(block.number + 2);
+        m.sample(alone);
+        vm.assertEq(m.samplesOf(alone).length, 0, "the solver is not its own verifier");
+        vm.startPrank(vs[0]);
+        m.deposit{value: 10 ether}(Role.Verifier);
+        m.registerVerifier();
+        vm.stopPrank();
+        uint256 shared = _task(m, submitter, solver);
+        vm.roll(block.number + 2);
+        m.sample(shared);
+        Attestations.Sample[] memory s = m.samplesOf(shared);
+        // Each sample draws up to `DRAWS` times among two: all draws hit the solver with
+        // chance 2^-8, and then that sample is dropped rather than given to the solver.
+        vm.assertTrue(s.length >= 1, "the other verifier is found");
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.assertEq(s[i].verifier, vs[0], "never the solver");
+        }
+        vm.assertEq(m.stakeOf(solver, Role.Verifier).locked, 0, "the solver locks nothing");
+    }
+
+    /// @notice AUDIT H2: the assigned verifier's stake is locked when it is sampled, not when
+    /// it attests: it cannot unbond it to dodge an assignment, and staying silent costs it.
+    function test_H2_theStakeIsLockedAtSampling() public {
+        uint256[3] memory free;
+        for (uint256 i = 0; i < 3; i++) {
+            free[i] = market.stakeOf(vs[i], Role.Verifier).free;
+        }
+        Attestations.Sample[] memory s = _sampled();
+        for (uint256 i = 0; i < 3; i++) {
+            uint256 n;
+            for (uint256 j = 0; j < s.length; j++) {
+                if (s[j].verifier == vs[i]) n++;
+            }
+            vm.assertEq(_locked(vs[i]), n * VSTAKE, "locked before attesting");
+            vm.assertEq(market.stakeOf(vs[i], Role.Verifier).free, free[i] - n * VSTAKE, "free");
+        }
+        address v = s[0].verifier;
+        uint256 all = market.stakeOf(v, Role.Verifier).free + _locked(v);
+        vm.prank(v);
+        vm.expectPartialRevert(Stakes.InsufficientStake.selector);
+        market.startUnbonding(Role.Verifier, all);
+    }
+
+    /// @notice A registered verifier without the task's verifier stake free is skipped.
+    function test_aVerifierWithoutFreeStakeIsNotSampled() public {
+        for (uint256 i = 0; i < 2; i++) {
+            vm.prank(vs[i]);
+            market.startUnbonding(Role.Verifier, 10 ether - 1);
+        }
+        Attestations.Sample[] memory s = _sampled();
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.assertEq(s[i].verifier, vs[2], "only the one with free stake");
+        }
+    }
+
+    function test_noVerifiersNoSamples() public {
+        Market fresh = new Market(7 days, 0.01 ether, VMIN);
+        uint256 id = _task(fresh, submitter, solver);
+        vm.roll(block.number + 2);
+        fresh.sample(id);
+        vm.assertEq(fresh.samplesOf(id).length, 0, "none");
+        vm.warp(block.timestamp + WINDOW + 1);
+        fresh.finalize(id);
+        vm.assertEq(fresh.balanceOf(solver), PAY, "the whole payment");
+    }
+
+    // ------------------------------------------------------------------ AUDIT M1: the seed
+
+    /// @dev Three markets with the same task (same id, root and commit block), so only what
+    /// the sampling block contributes can tell their seeds apart.
+    function _twins() internal returns (Market[3] memory m) {
+        for (uint256 i = 0; i < 3; i++) {
+            m[i] = new Market(7 days, 0.01 ether, VMIN);
+        }
+        for (uint256 i = 0; i < 3; i++) {
+            vm.assertEq(_task(m[i], submitter, solver), 1, "same id");
+        }
+    }
+
+    /// @notice AUDIT M1: the seed was the hash of the commit's successor alone, which its
+    /// builder grinds; it now mixes in the sampling block's RANDAO value: two values give two
+    /// seeds for the same blocks, and the same value the same seed.
+    function test_M1_theSeedDependsOnPrevrandao() public {
+        Market[3] memory m = _twins();
+        vm.roll(block.number + 2);
+        rvm.prevrandao(uint256(keccak256("randao a")));
+        m[0].sample(1);
+        m[2].sample(1);
+        rvm.prevrandao(uint256(keccak256("randao b")));
+        m[1].sample(1);
+        vm.assertTrue(m[0].seedOf(1) != m[1].seedOf(1), "another RANDAO, another seed");
+        vm.assertEq(m[0].seedOf(1), m[2].seedOf(1), "the same RANDAO, the same seed");
+        uint64 b = m[0].task(1).committedBlock;
+        vm.assertEq(
+            m[1].seedOf(1),
+            keccak256(
+                abi.encode(
+                    blockhash(b + 1),
+                    uint256(keccak256("randao b")),
+                    uint256(1),
+                    _root(_leaves(checkpoints))
+                )
+            ),
+            "the documented seed"
+        );
+    }
+
+    /// @notice AUDIT M1: once the commit's successor is out of `blockhash`'s reach (256
+    /// blocks), sampling still works, and its seed is defined: the zero hash with the RANDAO
+    /// value, so the late caller does not choose a hash.
+    function test_M1_samplingAfter256BlocksStillWorks() public {
+        uint64 b = market.task(taskId).committedBlock;
+        vm.roll(b + 300);
+        rvm.prevrandao(42);
+        market.sample(taskId);
+        Attestations.Sample[] memory s = market.samplesOf(taskId);
+        vm.assertEq(s.length, 3, "sampled");
+        vm.assertEq(
+            market.seedOf(taskId),
+            keccak256(abi.encode(bytes32(0), uint256(42), taskId, _root(_leaves(checkpoints)))),
+            "zero hash and RANDAO"
+        );
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.assertTrue(s[i].segment < SEGMENTS, "a segment");
+            vm.assertEq(
+                s[i].segment,
+                uint64(
+                    uint256(keccak256(abi.encode(market.seedOf(taskId), "segment", i))) % SEGMENTS
+                ),
+                "drawn from the seed"
+            );
+        }
+    }
+
+    // ------------------------------------------------------------------ attestations
+
+    function test_onlyTheAssignedVerifierAttestsOnceInTheWindow() public {
         Attestations.Sample[] memory s = _sampled();
         address other = s[0].verifier == vs[0] ? vs[1] : vs[0];
         vm.prank(other);
         vm.expectPartialRevert(Attestations.NotAssigned.selector);
         market.attest(taskId, 0, true, 0);
-        uint256 freeBefore = market.stakeOf(s[0].verifier, Stakes.Role.Verifier).free;
         vm.prank(s[0].verifier);
         market.attest(taskId, 0, true, 1e12);
-        Stakes.Stake memory st = market.stakeOf(s[0].verifier, Stakes.Role.Verifier);
-        vm.assertEq(freeBefore - st.free, VSTAKE, "locked");
         vm.prank(s[0].verifier);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
         market.attest(taskId, 0, false, 0);
         vm.prank(s[0].verifier);
         vm.expectRevert(abi.encodeWithSelector(Attestations.NoSuchSample.selector, taskId, 3));
         market.attest(taskId, 3, true, 0);
-        vm.warp(block.timestamp + 5 * HOUR + 1);
+        vm.warp(block.timestamp + WINDOW + 1);
         vm.prank(s[1].verifier);
         vm.expectPartialRevert(Tasks.TooLate.selector);
         market.attest(taskId, 1, true, 0);
     }
 
-    function test_finalizationPaysTheAttestingVerifiersOutOfThePayment() public {
+    /// @notice A *pass* on a task that finalizes earns the fee out of the payment and its stake
+    /// back: solver + fees = payment.
+    function test_finalizationPaysThePassingVerifiersOutOfThePayment() public {
         Attestations.Sample[] memory s = _sampled();
-        vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0);
-        vm.prank(s[1].verifier);
-        market.attest(taskId, 1, false, 5e16);
-        vm.warp(block.timestamp + 5 * HOUR + 1);
-        market.finalize(taskId);
-        vm.assertEq(market.balanceOf(solver), PAY - 2 * FEE, "the payment less two fees");
-        uint256 paid;
-        for (uint256 i = 0; i < 3; i++) {
-            paid += market.balanceOf(vs[i]);
-            vm.assertEq(market.stakeOf(vs[i], Stakes.Role.Verifier).locked, 0, "unlocked");
-        }
-        vm.assertEq(paid, 2 * FEE, "two fees");
-        vm.assertEq(address(market).balance, market.liabilities(), "solvent");
-    }
-
-    function test_aVerifierThatPassedAFraudulentSegmentLosesItsStakeToTheChallenger() public {
-        Attestations.Sample[] memory s = _sampled();
-        // Every assigned verifier attests pass without checking.
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
             market.attest(taskId, i, true, 0);
         }
-        // A whistleblower challenges sample 0's segment; the solver cannot answer.
-        vm.prank(challenger);
-        uint256 game = market.challenge{value: 1 ether}(taskId, s[0].segment);
-        vm.warp(block.timestamp + HOUR + 1);
-        market.timeout(game);
-        uint256 lazy;
+        vm.warp(block.timestamp + WINDOW + 1);
+        market.finalize(taskId);
+        vm.assertEq(market.balanceOf(solver), PAY - 3 * FEE, "the payment less three fees");
+        uint256 paid;
+        for (uint256 i = 0; i < 3; i++) {
+            paid += market.balanceOf(vs[i]);
+            vm.assertEq(_locked(vs[i]), 0, "unlocked");
+            vm.assertEq(market.stakeOf(vs[i], Role.Verifier).free, 10 ether, "all stake back");
+        }
+        vm.assertEq(paid, 3 * FEE, "three fees");
+        _solvent();
+    }
+
+    /// @notice AUDIT H2: a *fail* was paid the fee and risked nothing. Unbacked by the
+    /// verifier's own challenge, it is now burned at finalization and earns no fee.
+    function test_H2_aFailWithoutAChallengeIsBurnedNotPaid() public {
+        Attestations.Sample[] memory s = _sampled();
+        vm.prank(s[0].verifier);
+        market.attest(taskId, 0, false, 5e16);
+        for (uint256 i = 1; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+        }
+        vm.warp(block.timestamp + WINDOW + 1);
+        uint256 burned = burn.balance;
+        market.finalize(taskId);
+        vm.assertEq(burn.balance - burned, VSTAKE, "the fail's stake burned");
+        vm.assertEq(market.balanceOf(solver), PAY - 2 * FEE, "two fees, for the two passes");
+        uint256 fees;
+        uint256 stakes;
+        for (uint256 i = 0; i < 3; i++) {
+            fees += market.balanceOf(vs[i]);
+            stakes += market.stakeOf(vs[i], Role.Verifier).free;
+            vm.assertEq(_locked(vs[i]), 0, "settled");
+        }
+        vm.assertEq(fees, 2 * FEE, "no fee for the fail");
+        vm.assertEq(stakes, 30 ether - VSTAKE, "one stake less");
+        _solvent();
+    }
+
+    /// @notice AUDIT H2: a *fail* backed by the verifier's own challenge of its segment, opened
+    /// after attesting, keeps its stake even when the challenge loses (no fee: the bond pays
+    /// the solver); a challenge opened before attesting backs nothing.
+    function test_H2_aFailBackedByItsOwnChallengeKeepsItsStake() public {
+        Attestations.Sample[] memory s = _sampled();
+        address v = s[0].verifier;
+        uint64 seg = s[0].segment;
+        // A challenge opened before the fail does not back it ...
+        vm.prank(v);
+        uint256 early = dispute.challenge{value: BOND}(taskId, seg == 0 ? 1 : 0);
         for (uint256 i = 0; i < s.length; i++) {
-            if (s[i].segment == s[0].segment) lazy++;
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, i != 0, 0);
+        }
+        // ... one of another segment does not, and one of its segment after the fail does.
+        vm.prank(v);
+        uint256 game = dispute.challenge{value: BOND}(taskId, seg);
+        vm.assertTrue(market.samplesOf(taskId)[0].backed, "backed");
+        // The solver answers both; the verifier does not go on and loses its bonds.
+        _postSteps(seg);
+        _postSteps(seg == 0 ? 1 : 0);
+        vm.warp(block.timestamp + 2 * HOUR + 1);
+        dispute.timeout(game);
+        dispute.timeout(early);
+        vm.warp(block.timestamp + WINDOW);
+        uint256 burned = burn.balance;
+        uint256 free = market.stakeOf(v, Role.Verifier).free;
+        market.finalize(taskId);
+        vm.assertEq(burn.balance, burned, "nothing burned");
+        vm.assertEq(_locked(v), 0, "unlocked");
+        uint256 passesOfV;
+        for (uint256 i = 1; i < s.length; i++) {
+            if (s[i].verifier == v) passesOfV++;
         }
         vm.assertEq(
-            market.balanceOf(challenger),
-            1 ether + STAKE / 2 + lazy * VSTAKE,
-            "bond, bounty and the lazy verifiers' stakes"
+            market.stakeOf(v, Role.Verifier).free,
+            free + (1 + passesOfV) * VSTAKE,
+            "the backed fail's stake back"
         );
+        vm.assertEq(market.balanceOf(v), passesOfV * FEE, "no fee for the fail");
+        vm.assertEq(market.balanceOf(solver), 2 * BOND + PAY - 2 * FEE, "bonds and payment");
+        _solvent();
+    }
+
+    // ------------------------------------------------------------------ no-shows
+
+    /// @notice AUDIT H2: staying silent cost nothing. A no-show is now burned when anyone
+    /// re-samples it after half the window (another verifier, not the solver, takes the
+    /// segment and locks its stake), and a no-show left to the end is burned at finalization.
+    function test_H2_aNoShowIsBurnedAndResampled() public {
+        Attestations.Sample[] memory s = _sampled();
+        address lazy = s[0].verifier;
+        vm.expectPartialRevert(Attestations.TooSoonToResample.selector);
+        market.resample(taskId, 0);
+        vm.warp(block.timestamp + WINDOW / 2 + 1);
+        uint256 lockedBefore = _locked(lazy);
+        uint256 burned = burn.balance;
+        market.resample(taskId, 0);
+        Attestations.Sample memory r = market.samplesOf(taskId)[0];
+        vm.assertEq(burn.balance - burned, VSTAKE, "the no-show's stake burned");
+        vm.assertTrue(r.verifier != lazy && r.verifier != address(0), "another verifier");
+        vm.assertTrue(r.verifier != solver, "not the solver");
+        vm.assertEq(r.segment, s[0].segment, "the same segment");
+        vm.assertEq(
+            _locked(lazy), lockedBefore - VSTAKE, "one stake less locked (maybe more samples)"
+        );
+        // The replacement attests; the other two samples stay silent to the end.
+        vm.prank(r.verifier);
+        market.attest(taskId, 0, true, 0);
+        vm.prank(lazy);
+        vm.expectPartialRevert(Attestations.NotAssigned.selector);
+        market.attest(taskId, 0, true, 0);
+        vm.warp(block.timestamp + WINDOW);
+        burned = burn.balance;
+        market.finalize(taskId);
+        vm.assertEq(burn.balance - burned, 2 * VSTAKE, "the silent ones burned at the end");
+        vm.assertEq(market.balanceOf(solver), PAY - FEE, "one fee");
+        vm.assertEq(market.balanceOf(r.verifier), FEE, "to the replacement");
+        _solvent();
+    }
+
+    /// @notice Only a silent sample is re-sampled: after an attestation, never.
+    function test_anAttestedSampleIsNotResampled() public {
+        Attestations.Sample[] memory s = _sampled();
+        vm.prank(s[0].verifier);
+        market.attest(taskId, 0, true, 0);
+        vm.warp(block.timestamp + WINDOW / 2 + 1);
+        vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
+        market.resample(taskId, 0);
+    }
+
+    /// @notice A replacement gets its own time to attest: re-sampling it in the same block
+    /// (which burned one honest verifier after another) is refused.
+    function test_aReplacementIsNotResampledAtOnce() public {
+        _sampled();
+        vm.warp(block.timestamp + WINDOW / 2 + 1);
+        market.resample(taskId, 0);
+        address replacement = market.samplesOf(taskId)[0].verifier;
+        uint256 locked = _locked(replacement);
+        vm.expectPartialRevert(Attestations.TooSoonToResample.selector);
+        market.resample(taskId, 0);
+        vm.assertEq(_locked(replacement), locked, "still assigned");
+    }
+
+    // ------------------------------------------------------------------ AUDIT C3: framing
+
+    /// @notice AUDIT C3: a *pass* on a segment later proven fraudulent paid its stake to the
+    /// prover, so a submitter, solver and prover in league could plant a fraud tier 1 cannot
+    /// see and collect honest verifiers' stakes. The pass is now burned: the colluder, who here
+    /// submits, solves and proves its own planted fraud (an op proof, through the test contract
+    /// wired as the court), ends poorer than it started by the burned part of its stake, which
+    /// the terms make at least what the framed verifiers lose (C3(b)), and receives no verifier
+    /// stake.
+    function test_C3_aPassOnAProvenSegmentIsBurnedAndFramingYieldsNothing() public {
+        address mallory = address(0xBAD);
+        vm.deal(mallory, 100 ether);
+        uint256 start = mallory.balance;
+        (Market m, uint256 id) = _courtMarket(mallory, mallory);
+        Attestations.Sample[] memory s = m.samplesOf(id);
         for (uint256 i = 0; i < s.length; i++) {
-            vm.assertEq(market.stakeOf(s[i].verifier, Stakes.Role.Verifier).locked, 0, "settled");
+            vm.prank(s[i].verifier);
+            m.attest(id, i, true, 0);
         }
-        vm.assertEq(address(market).balance, market.liabilities(), "solvent");
+        uint64 seg = s[0].segment;
+        uint256 framed;
+        for (uint256 i = 0; i < s.length; i++) {
+            if (s[i].segment == seg) framed++;
+        }
+        // Mallory's bond, which the court forwards to the market.
+        vm.deal(mallory, mallory.balance - BOND);
+        uint64 order = m.openCase{value: BOND}(id, mallory, seg);
+        m.convict(id, mallory, BOND, order, seg, Win.Op);
+        vm.assertEq(uint256(m.task(id).status), uint256(Status.Slashed), "convicted");
+        vm.warp(block.timestamp + WINDOW + 1);
+        uint256 burned = burn.balance;
+        m.settle(id);
+        vm.prank(mallory);
+        m.withdraw();
+        uint256 lost = STAKE - STAKE / 2 - STAKE * 3 / 10;
+        vm.assertEq(
+            burn.balance - burned,
+            framed * VSTAKE + lost,
+            "the framed passes and the rest of the stake burned"
+        );
+        vm.assertEq(
+            start - mallory.balance, lost, "the colluder loses the burned part, gains no stake"
+        );
+        vm.assertTrue(framed * VSTAKE <= lost, "framing costs at least what the framed lose");
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.assertEq(m.stakeOf(s[i].verifier, Role.Verifier).locked, 0, "settled");
+            vm.assertEq(m.balanceOf(s[i].verifier), 0, "no fee on a convicted task");
+        }
+        vm.assertEq(address(m).balance, m.liabilities(), "solvent");
     }
 
-    function test_noVerifiersNoSamples() public {
-        Market fresh = new Market(7 days, HOUR, new OpProver());
-        Tasks.Task memory k = market.task(taskId);
-        vm.prank(submitter);
-        uint256 id = fresh.submitTask{value: PAY}(k.commitments, _terms());
-        vm.startPrank(solver);
-        fresh.deposit{value: STAKE}(Stakes.Role.Solver);
-        fresh.claim(id);
-        fresh.commitResult(id, keccak256("result"));
-        vm.stopPrank();
-        vm.roll(block.number + 2);
-        fresh.sample(id);
-        vm.assertEq(fresh.samplesOf(id).length, 0, "none");
+    /// @notice DESIGN §6 (4): only a proof shows a segment wrong. A solver silent in a game on a
+    /// segment its verifiers honestly passed (here both in the game and on the steps its
+    /// challenger demanded for it) is convicted, but the passes are unlocked, not burned: a
+    /// solver cannot cost honest verifiers their stakes by going silent (which would frame
+    /// them for the price of a timeout).
+    function test_property4_aSilentSolverDoesNotCostHonestPassersTheirStake() public {
+        Attestations.Sample[] memory s = _sampled();
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+        }
+        uint64 seg = s[0].segment;
+        vm.prank(challenger);
+        uint256 game = dispute.challenge{value: BOND}(taskId, seg);
+        vm.prank(challenger);
+        uint256 r = availability.requestSteps{value: BOND}(taskId, seg);
+        vm.assertEq(availability.request(r).segment, seg, "the demand ranks as its game");
+        vm.warp(block.timestamp + HOUR + 1);
+        availability.requestTimeout(r);
+        vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
+        vm.warp(block.timestamp + HOUR);
+        dispute.timeout(game);
+        vm.assertEq(
+            uint256(dispute.game(game).phase), uint256(Dispute.Phase.ChallengerWon), "timeout"
+        );
+        Attestations.Sample[] memory after_ = market.samplesOf(taskId);
+        for (uint256 i = 0; i < after_.length; i++) {
+            vm.assertFalse(after_[i].forfeit, "no pass forfeit without a proof");
+        }
+        vm.warp(block.timestamp + WINDOW);
+        uint256 burned = burn.balance;
+        market.settle(taskId);
+        vm.assertEq(
+            burn.balance - burned, STAKE - STAKE / 2 - STAKE * 3 / 10, "only the solver's stake"
+        );
+        for (uint256 i = 0; i < 3; i++) {
+            vm.assertEq(market.stakeOf(vs[i], Role.Verifier).free, 10 ether, "stakes back");
+            vm.assertEq(_locked(vs[i]), 0, "unlocked");
+            vm.assertEq(market.balanceOf(vs[i]), 0, "no fee on a convicted task");
+        }
+        vm.assertEq(market.balanceOf(challenger), 2 * BOND + STAKE / 2, "bonds and bounty");
+        _solvent();
     }
 
-    function _terms() internal view returns (Tasks.Terms memory t) {
-        t = market.task(taskId).terms;
-        t.claimBy = uint64(block.timestamp) + HOUR;
+    /// @notice AUDIT C3, with a proof: the prover of the segment (here a stranger, by an op
+    /// proof) earns the bounty and its bond, never the stakes of the verifiers that passed the
+    /// segment, which are burned; passes on other segments are unlocked without a fee.
+    function test_C3_theProverDoesNotReceiveThePassersStakes() public {
+        (Market m, uint256 id) = _courtMarket();
+        Attestations.Sample[] memory s = m.samplesOf(id);
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            m.attest(id, i, true, 0);
+        }
+        uint64 seg = s[0].segment;
+        uint256 framed;
+        for (uint256 i = 0; i < s.length; i++) {
+            if (s[i].segment == seg) framed++;
+        }
+        uint64 order = m.openCase{value: BOND}(id, challenger, seg);
+        m.convict(id, challenger, BOND, order, seg, Win.Op);
+        vm.warp(block.timestamp + WINDOW + 1);
+        uint256 burned = burn.balance;
+        m.settle(id);
+        vm.assertEq(m.balanceOf(challenger), BOND + STAKE / 2, "bond and bounty only");
+        vm.assertEq(
+            burn.balance - burned,
+            framed * VSTAKE + STAKE - STAKE / 2 - STAKE * 3 / 10,
+            "passes on the proven segment burned"
+        );
+        uint256 free;
+        for (uint256 i = 0; i < 3; i++) {
+            free += m.stakeOf(vs[i], Role.Verifier).free;
+            vm.assertEq(_locked(vs[i]), 0, "settled");
+        }
+        vm.assertEq(free, 30 ether - framed * VSTAKE, "the other passes kept");
+        vm.assertEq(address(m).balance, m.liabilities(), "solvent");
+    }
+
+    /// @notice AUDIT C3: a *pass* attested after the segment was proven fraudulent is burned
+    /// too (attestations stay open on a convicted task until the window closes).
+    function test_C3_aPassAfterTheProofIsBurnedToo() public {
+        (Market m, uint256 id) = _courtMarket();
+        Attestations.Sample[] memory s = m.samplesOf(id);
+        uint64 order = m.openCase{value: BOND}(id, challenger, s[0].segment);
+        m.convict(id, challenger, BOND, order, s[0].segment, Win.Op);
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            m.attest(id, i, true, 0);
+        }
+        vm.assertTrue(m.samplesOf(id)[0].forfeit, "forfeit");
+        uint256 framed;
+        for (uint256 i = 0; i < s.length; i++) {
+            if (s[i].segment == s[0].segment) framed++;
+        }
+        vm.warp(block.timestamp + WINDOW + 1);
+        uint256 burned = burn.balance;
+        m.settle(id);
+        vm.assertEq(
+            burn.balance - burned,
+            framed * VSTAKE + STAKE - STAKE / 2 - STAKE * 3 / 10,
+            "late passes on the proven segment burned"
+        );
+        vm.assertEq(address(m).balance, m.liabilities(), "solvent");
+    }
+
+    /// @notice DESIGN §6 (3): a sampled verifier that attested *fail* and proves its own
+    /// segment ranks before any earlier case for the bounty; its fail is backed and kept.
+    function test_H2_aSampledVerifierProvingItsSegmentRanksFirst() public {
+        (Market m, uint256 id) = _courtMarket();
+        Attestations.Sample[] memory s = m.samplesOf(id);
+        address v = s[0].verifier;
+        uint64 first = m.openCase{value: BOND}(id, challenger, s[0].segment);
+        vm.prank(v);
+        m.attest(id, 0, false, 1e17);
+        uint64 second = m.openCase{value: BOND}(id, v, s[0].segment);
+        m.convict(id, challenger, BOND, first, s[0].segment, Win.Op);
+        m.convict(id, v, BOND, second, s[0].segment, Win.Op);
+        vm.assertEq(m.conviction(id).prover, v, "the sampled verifier ranks first");
+        vm.warp(block.timestamp + WINDOW + 1);
+        m.settle(id);
+        vm.assertEq(m.balanceOf(v), BOND + STAKE / 2, "its bond and the bounty");
+        vm.assertEq(m.balanceOf(challenger), BOND, "the earlier stranger its bond");
+        vm.assertEq(_locked(v), 0, "unlocked");
+        vm.assertEq(address(m).balance, m.liabilities(), "solvent");
+    }
+
+    /// @notice A sampled verifier that had not yet attested when another case convicted the
+    /// task (here an availability request the solver left unanswered, within the first hour)
+    /// may still attest until the window closes, and is not burned as a no-show.
+    function test_aConvictionDoesNotCutTheVerifiersWindowShort() public {
+        Attestations.Sample[] memory s = _sampled();
+        vm.prank(challenger);
+        uint256 r = availability.requestLeaf{value: BOND}(taskId, 0);
+        vm.warp(block.timestamp + HOUR + 1);
+        availability.requestTimeout(r);
+        vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+        }
+        vm.warp(block.timestamp + WINDOW);
+        uint256 burned = burn.balance;
+        market.settle(taskId);
+        vm.assertEq(
+            burn.balance - burned, STAKE - STAKE / 10 - STAKE * 3 / 10, "only the solver's stake"
+        );
+        for (uint256 i = 0; i < 3; i++) {
+            vm.assertEq(market.stakeOf(vs[i], Role.Verifier).free, 10 ether, "stakes back");
+        }
+        _solvent();
     }
 
     function test_feesMustLeaveThePaymentSomething() public {
-        Tasks.Task memory k = market.task(taskId);
-        Tasks.Terms memory t = _terms();
+        Terms memory t = _terms();
         t.verifierFee = 1 ether;
+        Commitments memory c = _commitments();
         vm.prank(submitter);
-        vm.expectPartialRevert(Tasks.BadTerms.selector);
-        market.submitTask{value: 3 ether}(k.commitments, t);
+        vm.expectRevert(
+            abi.encodeWithSelector(Tasks.BadTerms.selector, Tasks.TermRule.FeesExceedPayment)
+        );
+        market.submitTask{value: 3 ether}(c, t);
     }
 }

@@ -1,136 +1,422 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.30;
 
-import {Test} from "./utils/Test.sol";
-import {Trees} from "./utils/Trees.sol";
-import {Market} from "../src/market/Market.sol";
-import {OpProver} from "../src/OpProver.sol";
-import {Availability} from "../src/market/Availability.sol";
-import {Games} from "../src/market/Games.sol";
-import {Stakes} from "../src/market/Stakes.sol";
+import {CourtFixture} from "./utils/Court.sol";
 import {Tasks} from "../src/market/Tasks.sol";
+import {Commitments, Status, Terms} from "../src/market/Types.sol";
+import {Court} from "../src/court/Court.sol";
+import {Availability} from "../src/court/Availability.sol";
 import {Merkle} from "../src/commit/Merkle.sol";
 import {State} from "../src/commit/State.sol";
 import {Tensor} from "../src/commit/Tensor.sol";
 
-/// @notice Data availability: a row of a committed checkpoint tensor, asked for on chain, must
-/// be served in time or the solver loses the task.
-contract AvailabilityTest is Test, Trees {
-    Market internal market;
-    address internal submitter = address(0x5B);
-    address internal solver = address(0x50);
+/// @notice Openings on demand (DESIGN §6 (2)): every kind of request (a leaf of `resultRoot`, a
+/// segment's per-step states, a state's tensor hashes, a row of a tensor) answered in time pays
+/// the solver the bond; unanswered it convicts the task. Tests named `test_<finding>_…` each
+/// check a rule that AUDIT.md's finding broke.
+contract AvailabilityTest is CourtFixture {
     address internal asker = address(0xA5);
-    uint64 internal constant HOUR = 1 hours;
-    uint256 internal constant BOND = 1 ether;
 
     bytes internal row0 = hex"0000803f00000040"; // [1.0, 2.0]
     bytes internal row1 = hex"0000404000008040"; // [3.0, 4.0]
+    bytes32[] internal rowLeaves;
     Tensor.Header internal header;
     bytes32 internal tensorHash;
-    bytes32[] internal tensorHashes;
-    bytes32[] internal checkpoints;
-    bytes internal layout;
-    uint256 internal taskId;
+    /// Checkpoint 1's tensors: a real 2×2 tensor first.
+    bytes32[] internal tensors1;
 
-    function setUp() public {
-        vm.warp(1_000_000);
-        market = new Market(7 days, HOUR, new OpProver());
-        vm.deal(submitter, 100 ether);
-        vm.deal(solver, 100 ether);
-        vm.deal(asker, 100 ether);
-        bytes32[] memory rows = new bytes32[](2);
-        rows[0] = Merkle.leafHash32(Tensor.rowRoot(row0));
-        rows[1] = Merkle.leafHash32(Tensor.rowRoot(row1));
-        header = Tensor.Header(1, 2, 2, Merkle.root(rows));
+    function setUp() public override {
+        super.setUp();
+        vm.deal(asker, 1000 ether);
+        rowLeaves.push(Merkle.leafHash32(Tensor.rowRoot(row0)));
+        rowLeaves.push(Merkle.leafHash32(Tensor.rowRoot(row1)));
+        header = Tensor.Header(1, 2, 2, Merkle.root(rowLeaves));
         tensorHash = Tensor.hash(header);
-        tensorHashes.push(keccak256("weights"));
-        tensorHashes.push(tensorHash);
-        checkpoints.push(keccak256("s0"));
-        checkpoints.push(State.hash(tensorHashes));
-        checkpoints.push(keccak256("s2"));
-        layout = abi.encode(uint32(2), new uint32[](2));
-        Tasks.Commitments memory c;
-        c.programRoot = keccak256("program");
-        c.datasetHash = keccak256("data");
-        c.initStateHash = checkpoints[0];
-        c.layoutHash = sha256(layout);
-        c.steps = 20;
-        c.interval = 10;
-        c.ops = 28;
-        c.slots = 32;
-        c.batch = 8;
-        Tasks.Terms memory t;
-        t.solverStake = 10 ether;
-        t.challengeBond = BOND;
-        t.claimBy = uint64(block.timestamp) + HOUR;
-        t.solveWithin = 10 * HOUR;
-        t.challengeWithin = 5 * HOUR;
-        vm.prank(submitter);
-        taskId = market.submitTask{value: 3 ether}(c, t);
-        bytes32 resultRoot = _root(_leaves(checkpoints));
-        vm.startPrank(solver);
-        market.deposit{value: 10 ether}(Stakes.Role.Solver);
-        market.claim(taskId);
-        market.commitResult(taskId, resultRoot);
-        vm.stopPrank();
+        bytes32[] memory rest = _tensors(K);
+        tensors1.push(tensorHash);
+        for (uint256 m = 1; m < TENSORS; m++) {
+            tensors1.push(rest[m]);
+        }
+        // Segments 0 and 1 end and start at this checkpoint; the tests use segments 2 and 3.
+        checkpoints[1] = State.hash(tensors1);
+        taskId = _task(checkpoints);
     }
 
-    function _where() internal view returns (Availability.Where memory w) {
+    function _checkpoint(uint256 index) internal view returns (Availability.Where memory w) {
         w.source = Availability.Source.Checkpoint;
-        w.index = 1;
-        w.stateHash = checkpoints[1];
-        w.stateSiblings = _proof(_leaves(checkpoints), 1);
+        w.index = index;
+        w.stateHash = checkpoints[index];
+        w.siblings = _proof(_leaves(checkpoints), index);
         w.layout = layout;
-        w.tensor = 1;
-        w.tensorSiblings = _proof(_leaves(tensorHashes), 1);
     }
 
-    function _ask(uint256 row) internal returns (uint256 id) {
+    /// @dev Tensor 0 of checkpoint 1: the real 2×2 tensor.
+    function _where() internal view returns (Availability.Where memory w) {
+        w = _checkpoint(1);
+        w.tensor = 0;
+        w.tensorSiblings = _proof(_leaves(tensors1), 0);
+    }
+
+    function _askRow(uint256 row) internal returns (uint256 id) {
         Availability.Where memory w = _where();
         vm.prank(asker);
-        id = market.requestRow{value: BOND}(taskId, tensorHash, row, w);
+        id = availability.requestRow{value: BOND}(taskId, tensorHash, row, w);
     }
 
-    function test_anAnsweredRequestPaysTheSolverForItsGas() public {
-        uint256 id = _ask(1);
-        vm.assertEq(market.task(taskId).openGames, 1, "blocks finalization");
-        bytes32[] memory rows = new bytes32[](2);
-        rows[0] = Merkle.leafHash32(Tensor.rowRoot(row0));
-        rows[1] = Merkle.leafHash32(Tensor.rowRoot(row1));
-        bytes32[] memory siblings = _proof(rows, 1);
-        Tensor.Header memory h = header;
-        // A wrong row does not answer it.
+    function _answerRow(uint256 id, uint256 row) internal {
+        bytes memory data = row == 0 ? row0 : row == 1 ? row1 : bytes("");
+        bytes32[] memory siblings = row < 2 ? _proof(rowLeaves, row) : new bytes32[](0);
+        vm.prank(solver);
+        availability.answerRow(id, header, data, siblings);
+    }
+
+    function _open(uint256 id) internal view returns (bool) {
+        return availability.request(id).open;
+    }
+
+    /// @dev The request closed with its bond paid to the solver, the task unharmed.
+    function _answered(uint256 id, uint256 bonds) internal view {
+        vm.assertFalse(_open(id), "closed");
+        vm.assertEq(market.balanceOf(solver), bonds, "bond to the solver");
+        vm.assertEq(market.task(taskId).openCases, 0, "no case open");
+        vm.assertEq(uint256(_status(taskId)), uint256(Status.Committed), "not convicted");
+        _solvent();
+    }
+
+    /// @dev The request timed out: the task convicted, the asker in line for the timeout
+    /// reward only (and paid it at settlement).
+    function _convicted(uint256 id) internal {
+        uint64 deadline = availability.request(id).deadline;
+        if (block.timestamp <= deadline) {
+            vm.expectRevert(abi.encodeWithSelector(Court.NotTimedOut.selector, id, deadline));
+            availability.requestTimeout(id);
+            vm.warp(deadline + 1);
+        }
+        availability.requestTimeout(id);
+        vm.assertEq(uint256(_status(taskId)), uint256(Status.Slashed), "convicted");
+        vm.assertEq(market.conviction(taskId).timeoutWinner, asker, "timeout winner");
+        vm.assertEq(market.conviction(taskId).prover, address(0), "no prover");
+        vm.expectRevert(abi.encodeWithSelector(Availability.RequestClosed.selector, id));
+        availability.requestTimeout(id);
+        _afterWindow();
+        market.settle(taskId);
+        vm.assertEq(market.balanceOf(asker), BOND + STAKE / 10, "bond and timeout reward");
+        vm.assertEq(market.balanceOf(submitter), PAY + STAKE * 3 / 10, "escrow and share");
+        _solvent();
+    }
+
+    // ------------------------------------------------------------------ Leaf
+
+    /// @notice A leaf of `resultRoot` is answered with the state hash and its path.
+    function test_aLeafRequestIsAnsweredWithItsPath() public {
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Availability.NoSuchLeaf.selector, 5, 5));
+        availability.requestLeaf{value: BOND}(taskId, 5);
+        vm.prank(asker);
+        uint256 id = availability.requestLeaf{value: BOND}(taskId, 3);
+        vm.assertEq(market.task(taskId).openCases, 1, "blocks finalization");
+        bytes32[] memory siblings = _proof(_leaves(checkpoints), 3);
+        bytes32 wrong = checkpoints[2];
+        bytes32 right = checkpoints[3];
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Court.NotTheSolver.selector, taskId, solver));
+        availability.answerLeaf(id, right, siblings);
         vm.prank(solver);
         vm.expectPartialRevert(Merkle.RootMismatch.selector);
-        market.answerRow(id, h, row0, siblings);
+        availability.answerLeaf(id, wrong, siblings);
         vm.prank(solver);
-        market.answerRow(id, h, row1, siblings);
-        vm.assertEq(market.balanceOf(solver), BOND, "bond to the solver");
-        vm.assertEq(market.task(taskId).openGames, 0, "closed");
+        availability.answerLeaf(id, right, siblings);
+        _answered(id, BOND);
         vm.expectRevert(abi.encodeWithSelector(Availability.RequestClosed.selector, id));
-        market.requestTimeout(id);
-        vm.assertEq(address(market).balance, market.liabilities(), "solvent");
+        availability.requestTimeout(id);
+        _afterWindow();
+        market.finalize(taskId);
+        vm.assertEq(market.balanceOf(solver), BOND + PAY, "and paid");
     }
 
-    function test_anUnansweredRequestSlashesTheSolver() public {
-        uint256 id = _ask(0);
-        vm.expectPartialRevert(Games.NotTimedOut.selector);
-        market.requestTimeout(id);
-        vm.warp(block.timestamp + HOUR + 1);
-        market.requestTimeout(id);
-        vm.assertEq(uint256(market.task(taskId).status), uint256(Tasks.Status.Slashed), "slashed");
-        vm.assertEq(market.balanceOf(asker), BOND + 5 ether, "bond and bounty");
-        vm.assertEq(address(market).balance, market.liabilities(), "solvent");
+    /// @notice An unanswered leaf request convicts.
+    function test_anUnansweredLeafRequestConvicts() public {
+        vm.prank(asker);
+        uint256 id = availability.requestLeaf{value: BOND}(taskId, 2);
+        _convicted(id);
     }
 
-    function test_onlyCommittedTensorsCanBeAskedFor() public {
+    // ------------------------------------------------------------------ Steps
+
+    /// @notice A segment's per-step states are answered by `Dispute.postSteps`; the bond is the
+    /// solver's once the deadline passes; nobody asks for steps already posted.
+    function test_aStepsRequestIsAnsweredByPostSteps() public {
+        vm.prank(asker);
+        uint256 id = availability.requestSteps{value: BOND}(taskId, 2);
+        vm.warp(block.timestamp + MOVE);
+        _postSteps(2);
+        vm.prank(asker);
+        vm.expectRevert(Availability.AlreadyOpen.selector);
+        availability.requestSteps{value: BOND}(taskId, 2);
+        vm.expectPartialRevert(Court.NotTimedOut.selector);
+        availability.requestTimeout(id);
+        vm.warp(block.timestamp + 1);
+        availability.requestTimeout(id);
+        _answered(id, BOND);
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Availability.NoSuchLeaf.selector, 4, 4));
+        availability.requestSteps{value: BOND}(taskId, 4);
+    }
+
+    /// @notice Steps posted after the request's deadline do not answer it: it convicts.
+    function test_anUnansweredStepsRequestConvicts() public {
+        vm.prank(asker);
+        uint256 id = availability.requestSteps{value: BOND}(taskId, 3);
+        vm.warp(block.timestamp + MOVE + 1);
+        _postSteps(3);
+        _convicted(id);
+    }
+
+    // ------------------------------------------------------------------ State
+
+    /// @notice A committed state is opened with as many tensor hashes as the layout says.
+    function test_aStateRequestIsAnsweredWithItsTensorHashes() public {
+        Availability.Where memory w = _checkpoint(1);
+        vm.prank(asker);
+        uint256 id = availability.requestState{value: BOND}(taskId, w);
+        vm.assertEq(availability.request(id).count, TENSORS, "count from the layout");
+        bytes32[] memory tensors = tensors1;
+        bytes32[] memory wrong = _tensors(K);
+        bytes32[] memory short = new bytes32[](TENSORS - 1);
+        vm.prank(solver);
+        vm.expectRevert(abi.encodeWithSelector(Availability.WrongCount.selector, TENSORS, 3));
+        availability.answerState(id, short);
+        vm.prank(solver);
+        vm.expectPartialRevert(Availability.WrongState.selector);
+        availability.answerState(id, wrong);
+        vm.prank(solver);
+        availability.answerState(id, tensors);
+        _answered(id, BOND);
+        // The initial state, and a per-step state once posted, can be asked for too.
+        w.source = Availability.Source.Init;
+        w.stateHash = checkpoints[0];
+        vm.prank(asker);
+        id = availability.requestState{value: BOND}(taskId, w);
+        bytes32[] memory init = _tensors(0);
+        vm.prank(solver);
+        availability.answerState(id, init);
+        _postSteps(2);
+        w.source = Availability.Source.StepState;
+        w.segment = 2;
+        w.index = 4;
+        w.stateHash = _state(2 * K + 4);
+        w.siblings = _proof(_leaves(_states(2)), 4);
+        vm.prank(asker);
+        id = availability.requestState{value: BOND}(taskId, w);
+        bytes32[] memory step = _tensors(2 * K + 4);
+        vm.prank(solver);
+        availability.answerState(id, step);
+        _answered(id, 3 * BOND);
+    }
+
+    /// @notice An unanswered state request convicts.
+    function test_anUnansweredStateRequestConvicts() public {
+        Availability.Where memory w = _checkpoint(3);
+        vm.prank(asker);
+        uint256 id = availability.requestState{value: BOND}(taskId, w);
+        _convicted(id);
+    }
+
+    // ------------------------------------------------------------------ Row
+
+    /// @notice A row is answered with the tensor's header, the row and its path.
+    function test_aRowRequestIsAnsweredWithTheRow() public {
+        uint256 id = _askRow(1);
+        bytes32[] memory siblings = _proof(rowLeaves, 1);
+        Tensor.Header memory h = header;
+        bytes memory r0 = row0;
+        vm.prank(solver);
+        vm.expectPartialRevert(Merkle.RootMismatch.selector);
+        availability.answerRow(id, h, r0, siblings);
+        _answerRow(id, 1);
+        _answered(id, BOND);
+    }
+
+    /// @notice A row of a trace slot, once the trace is posted, can be asked for and answered.
+    function test_aTraceSlotsRowCanBeAskedFor() public {
+        uint256 game = _challenge(challenger, 2);
+        _postSteps(2);
+        _pick(challenger, game, 3);
+        bytes32[] memory slots = _slots(2, 3);
+        slots[5] = tensorHash;
+        _postTrace(2, 3, slots);
+        Availability.Where memory w;
+        w.source = Availability.Source.TraceSlot;
+        w.segment = 2;
+        w.step = 3;
+        w.index = 5;
+        w.siblings = _proof(_leaves(slots), 5);
+        vm.prank(asker);
+        uint256 id = availability.requestRow{value: BOND}(taskId, tensorHash, 0, w);
+        _answerRow(id, 0);
+        vm.assertFalse(_open(id), "answered");
+        vm.assertEq(market.balanceOf(solver), BOND, "bond to the solver");
+        // Another step's trace is not posted.
+        w.step = 4;
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Availability.NotPosted.selector, 2));
+        availability.requestRow{value: BOND}(taskId, tensorHash, 0, w);
+    }
+
+    /// @notice An unanswered row request convicts.
+    function test_anUnansweredRowRequestConvicts() public {
+        _convicted(_askRow(0));
+    }
+
+    /// @notice Only what the task committed can be asked for, from a source that exists.
+    function test_onlyCommittedThingsCanBeAskedFor() public {
         Availability.Where memory w = _where();
+        bytes32 other = keccak256("not committed");
         vm.prank(asker);
         vm.expectPartialRevert(State.StateMismatch.selector);
-        market.requestRow{value: BOND}(taskId, keccak256("not committed"), 0, w);
+        availability.requestRow{value: BOND}(taskId, other, 0, w);
+        w.stateHash = other;
+        vm.prank(asker);
+        vm.expectPartialRevert(Merkle.RootMismatch.selector);
+        availability.requestState{value: BOND}(taskId, w);
+        w = _where();
+        w.layout = abi.encode(uint32(2), new uint32[](2));
+        vm.prank(asker);
+        vm.expectPartialRevert(Court.LayoutMismatch.selector);
+        availability.requestState{value: BOND}(taskId, w);
+        w = _where();
         w.source = Availability.Source.None;
         vm.prank(asker);
         vm.expectRevert(Availability.BadSource.selector);
-        market.requestRow{value: BOND}(taskId, tensorHash, 0, w);
+        availability.requestRow{value: BOND}(taskId, tensorHash, 0, w);
+        w.source = Availability.Source.TraceSlot;
+        vm.prank(asker);
+        vm.expectRevert(Availability.BadSource.selector);
+        availability.requestState{value: BOND}(taskId, w);
+        w.source = Availability.Source.Init;
+        vm.prank(asker);
+        vm.expectPartialRevert(Availability.WrongState.selector);
+        availability.requestState{value: BOND}(taskId, w);
+        w.source = Availability.Source.StepState;
+        w.segment = 3;
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Availability.NotPosted.selector, 3));
+        availability.requestState{value: BOND}(taskId, w);
+    }
+
+    /// @notice Only the solver answers, in time, the kind of request asked.
+    function test_answersComeFromTheSolverInTime() public {
+        vm.prank(asker);
+        uint256 leaf = availability.requestLeaf{value: BOND}(taskId, 3);
+        uint256 id = _askRow(0);
+        bytes32[] memory siblings = _proof(rowLeaves, 0);
+        Tensor.Header memory h = header;
+        bytes memory r0 = row0;
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Court.NotTheSolver.selector, taskId, solver));
+        availability.answerRow(id, h, r0, siblings);
+        vm.prank(solver);
+        vm.expectRevert(abi.encodeWithSelector(Availability.RequestClosed.selector, leaf));
+        availability.answerRow(leaf, h, r0, siblings);
+        vm.expectRevert(abi.encodeWithSelector(Availability.NoSuchRequest.selector, 9));
+        availability.request(9);
+        vm.warp(block.timestamp + MOVE + 1);
+        vm.prank(solver);
+        vm.expectPartialRevert(Court.MoveTooLate.selector);
+        availability.answerRow(id, h, r0, siblings);
+    }
+
+    // ------------------------------------------------------------------ AUDIT C1
+
+    /// @notice C1: a row past the tensor's end (one past, or far past) is answered by the
+    /// header alone; the bond goes to the honest solver and nothing is slashed.
+    function test_C1_aRowPastTheEndIsAnsweredByTheHeader() public {
+        uint256 onePast = _askRow(2);
+        uint256 farPast = _askRow(7);
+        // A header that is not the tensor's answers nothing.
+        Tensor.Header memory forged = header;
+        forged.rows = 8;
+        vm.prank(solver);
+        vm.expectPartialRevert(Tensor.HashMismatch.selector);
+        availability.answerRow(farPast, forged, "", new bytes32[](0));
+        _answerRow(onePast, 2);
+        _answerRow(farPast, 7);
+        _answered(farPast, 2 * BOND);
+        vm.assertFalse(_open(onePast), "closed too");
+        _afterWindow();
+        market.finalize(taskId);
+        vm.assertEq(market.balanceOf(solver), 2 * BOND + PAY, "bonds and payment");
+    }
+
+    /// @notice C1: whatever row is asked for, the honest solver can answer it.
+    function testFuzz_C1_anyRowRequestCanBeAnswered(uint256 row) public {
+        uint256 id = _askRow(row);
+        _answerRow(id, row);
+        _answered(id, BOND);
+    }
+
+    /// @notice C1: a request nobody answers convicts, past the end or not.
+    function test_C1_aRowRequestNobodyAnswersConvicts() public {
+        _convicted(_askRow(7));
+    }
+
+    // ------------------------------------------------------------------ AUDIT M5
+
+    /// @notice M5: after the challenge window, requests are taken only about segments with an
+    /// open game; the game's end closes that door too.
+    function test_M5_afterTheWindowOnlySegmentsUnderDispute() public {
+        vm.warp(committedAt + WINDOW - 1);
+        uint256 game = _challenge(challenger, 2);
+        _afterWindow();
+        vm.prank(asker);
+        vm.expectPartialRevert(Court.TooLate.selector);
+        availability.requestLeaf{value: BOND}(taskId, 1);
+        Availability.Where memory w = _checkpoint(2);
+        vm.prank(asker);
+        vm.expectPartialRevert(Court.TooLate.selector);
+        availability.requestState{value: BOND}(taskId, w);
+        vm.prank(asker);
+        vm.expectPartialRevert(Court.TooLate.selector);
+        availability.requestSteps{value: BOND}(taskId, 3);
+        // The disputed segment's steps and states can still be forced open.
+        vm.prank(asker);
+        uint256 steps = availability.requestSteps{value: BOND}(taskId, 2);
+        _postSteps(2);
+        w.source = Availability.Source.StepState;
+        w.segment = 2;
+        w.index = 4;
+        w.stateHash = _state(2 * K + 4);
+        w.siblings = _proof(_leaves(_states(2)), 4);
+        vm.prank(asker);
+        uint256 state = availability.requestState{value: BOND}(taskId, w);
+        bytes32[] memory tensors = _tensors(2 * K + 4);
+        vm.prank(solver);
+        availability.answerState(state, tensors);
+        // Once the game is over, so are requests about its segment.
+        vm.warp(block.timestamp + CLOCK + 1);
+        dispute.timeout(game);
+        availability.requestTimeout(steps);
+        vm.prank(asker);
+        vm.expectPartialRevert(Court.TooLate.selector);
+        availability.requestState{value: BOND}(taskId, w);
+        market.finalize(taskId);
+        vm.assertEq(market.balanceOf(solver), 3 * BOND + PAY, "bonds and payment");
+        _solvent();
+    }
+
+    /// @notice M5: a request's bond is the task's, and a task's bond is at least the market's
+    /// `minBond` (it covers the solver's gas to answer).
+    function test_M5_aRequestCostsAtLeastTheMinimumBond() public {
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Tasks.WrongBond.selector, BOND, BOND - 1));
+        availability.requestLeaf{value: BOND - 1}(taskId, 1);
+        Commitments memory c = _commitments();
+        Terms memory t = _terms();
+        t.challengeBond = MIN_BOND - 1;
+        vm.prank(submitter);
+        vm.expectRevert(
+            abi.encodeWithSelector(Tasks.BadTerms.selector, Tasks.TermRule.ChallengeBond)
+        );
+        market.submitTask{value: PAY}(c, t);
     }
 }

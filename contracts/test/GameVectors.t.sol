@@ -4,19 +4,23 @@ pragma solidity ^0.8.30;
 import {Test} from "./utils/Test.sol";
 import {Trees} from "./utils/Trees.sol";
 import {Market} from "../src/market/Market.sol";
+import {Dispute} from "../src/court/Dispute.sol";
+import {Availability} from "../src/court/Availability.sol";
 import {OpProver} from "../src/OpProver.sol";
+import {Commitments, Role, Status, Terms} from "../src/market/Types.sol";
 import {Merkle} from "../src/commit/Merkle.sol";
-import {Games} from "../src/market/Games.sol";
-import {Stakes} from "../src/market/Stakes.sol";
-import {Tasks} from "../src/market/Tasks.sol";
 import {OpProof} from "../src/prover/OpProof.sol";
 import {Verdict} from "../src/prover/Verdict.sol";
 
 /// @notice Whole games with real prover inputs from the Rust executor
 /// (`contracts/test/vectors/game.json`): a solver that raised its learning rate in segment 1 is
-/// slashed through every move, and a false alarm against an honest solver loses its bond.
+/// convicted through every move and the market pays the prover its bond and the bounty; a false
+/// alarm against an honest solver loses its bond. The solver posts the per-step state hashes and
+/// the picked step's slot hashes themselves (`segmentStates`, `traceSlots`), and the contract
+/// computes both roots (AUDIT C2); the trace root it computes must be the executor's.
 contract GameVectorsTest is Test, Trees {
     Market internal market;
+    Dispute internal dispute;
     string internal json;
     address internal submitter = address(0x5B);
     address internal solver = address(0x50);
@@ -26,10 +30,14 @@ contract GameVectorsTest is Test, Trees {
     uint256 internal constant STAKE = 10 ether;
     uint256 internal constant BOND = 1 ether;
     uint64 internal constant HOUR = 1 hours;
+    uint64 internal constant WINDOW = 5 hours;
 
     function setUp() public {
         vm.warp(1_000_000);
-        market = new Market(7 days, HOUR, new OpProver());
+        market = new Market(7 days, 0.01 ether, 1 ether);
+        dispute = new Dispute(market, new OpProver(), HOUR, 3 * HOUR);
+        Availability availability = new Availability(market, dispute, HOUR);
+        market.wire(address(dispute), address(availability));
         json = vm.readFile(string.concat(vm.projectRoot(), "/test/vectors/game.json"));
         vm.deal(submitter, 100 ether);
         vm.deal(solver, 100 ether);
@@ -41,10 +49,10 @@ contract GameVectorsTest is Test, Trees {
     }
 
     /// @dev A task with the vectors' commitments, claimed and committed by the solver with the
-    /// given side's checkpoints.
+    /// given side's checkpoints (whose first is the task's initial state).
     function _committedTask(string memory side) internal returns (uint256 id) {
         bytes32[] memory checkpoints = _hashes(string.concat(".", side, ".checkpoints"));
-        Tasks.Commitments memory c;
+        Commitments memory c;
         c.programRoot = vm.parseJsonBytes32(json, ".programRoot");
         c.datasetHash = vm.parseJsonBytes32(json, ".datasetHash");
         c.initStateHash = checkpoints[0];
@@ -55,51 +63,57 @@ contract GameVectorsTest is Test, Trees {
         c.ops = uint32(vm.parseJsonUint(json, ".ops"));
         c.slots = uint32(vm.parseJsonUint(json, ".slots"));
         c.batch = uint32(vm.parseJsonUint(json, ".batch"));
-        Tasks.Terms memory t = Tasks.Terms({
-            solverStake: STAKE,
-            challengeBond: BOND,
-            verifierStake: 2 ether,
-            verifierFee: 0.1 ether,
-            samples: 2,
-            claimBy: uint64(block.timestamp) + HOUR,
-            solveWithin: 10 * HOUR,
-            challengeWithin: 5 * HOUR
-        });
+        Terms memory t;
+        t.solverStake = STAKE;
+        t.challengeBond = BOND;
+        t.claimBy = uint64(block.timestamp) + HOUR;
+        t.solveWithin = 10 * HOUR;
+        t.challengeWithin = WINDOW;
         vm.prank(submitter);
         id = market.submitTask{value: PAY}(c, t);
         bytes32 resultRoot = _root(_leaves(checkpoints));
         vm.startPrank(solver);
-        market.deposit{value: STAKE}(Stakes.Role.Solver);
+        market.deposit{value: STAKE}(Role.Solver);
         market.claim(id);
         market.commitResult(id, resultRoot);
         vm.stopPrank();
     }
 
+    /// @dev The side's slot hashes of the picked step; the Rust vectors must carry them.
+    function _traceSlots(string memory side) internal view returns (bytes32[] memory) {
+        string memory key = string.concat(".", side, ".traceSlots");
+        if (!vm.keyExistsJson(json, key)) {
+            revert(
+                "game.json has no traceSlots: regenerate them (cargo run -p poai-common --bin poai-vectors)"
+            );
+        }
+        return _hashes(key);
+    }
+
     /// @dev Moves 1–3 of a challenge of the vectors' segment, as `side`'s solver plays them.
     function _playToProof(uint256 task, string memory side) internal returns (uint256 id) {
         uint64 segment = uint64(vm.parseJsonUint(json, ".segment"));
+        uint64 step = uint64(vm.parseJsonUint(json, ".step"));
         vm.prank(challenger);
-        id = market.challenge{value: BOND}(task, segment);
+        id = dispute.challenge{value: BOND}(task, segment);
         bytes32[] memory checkpoints = _hashes(string.concat(".", side, ".checkpoints"));
         bytes32[] memory states = _hashes(string.concat(".", side, ".segmentStates"));
+        bytes32[] memory slots = _traceSlots(side);
         bytes32[] memory result = _leaves(checkpoints);
-        bytes32[] memory perStep = _leaves(states);
-        Games.Ends memory ends = Games.Ends({
-            first: states[0],
-            firstInResult: _proof(result, segment),
-            firstInSteps: _proof(perStep, 0),
-            last: states[states.length - 1],
-            lastInResult: _proof(result, segment + 1),
-            lastInSteps: _proof(perStep, states.length - 1)
-        });
-        bytes32 stepsRoot = _root(perStep);
+        bytes32[] memory first = _proof(result, segment);
+        bytes32[] memory last = _proof(result, segment + 1);
         vm.prank(solver);
-        market.postSteps(id, stepsRoot, ends);
+        dispute.postSteps(task, segment, states, first, last);
         vm.prank(challenger);
-        market.pickStep(id, uint64(vm.parseJsonUint(json, ".step")));
-        bytes32 traceRoot = vm.parseJsonBytes32(json, string.concat(".", side, ".traceRoot"));
+        dispute.pickStep(id, step);
         vm.prank(solver);
-        market.postTrace(id, traceRoot);
+        dispute.postTrace(task, segment, step, slots);
+        vm.assertEq(
+            dispute.traceRoot(task, segment, step),
+            vm.parseJsonBytes32(json, string.concat(".", side, ".traceRoot")),
+            "the contract's trace root is the executor's"
+        );
+        vm.assertEq(uint256(dispute.game(id).phase), uint256(Dispute.Phase.AwaitProof), "to prove");
     }
 
     function decode(bytes calldata data)
@@ -110,42 +124,66 @@ contract GameVectorsTest is Test, Trees {
         return abi.decode(data[4:], (OpProof.Step, OpProof.Op, OpProof.Row[], OpProof.Value));
     }
 
-    function test_aCheatingSolverIsSlashedThroughTheWholeGame() public {
+    /// @dev The op proof of the side's `opCall`, as the game takes it.
+    function _opProof(string memory side) internal view returns (bytes memory) {
+        (, OpProof.Op memory op, OpProof.Row[] memory inputs, OpProof.Value memory output) =
+            this.decode(vm.parseJsonBytes(json, string.concat(".", side, ".opCall")));
+        return abi.encode(op, inputs, output);
+    }
+
+    /// @notice The vectors' checkpoint 0 is the task's initial state, so segment 0's steps post
+    /// (AUDIT H5), and the segments' ends are the committed checkpoints.
+    function test_theVectorsStartAtTheInitialState() public {
+        uint256 task = _committedTask("cheat");
+        bytes32[] memory checkpoints = _hashes(".cheat.checkpoints");
+        bytes32[] memory states = _hashes(".cheat.segmentStates");
+        uint64 segment = uint64(vm.parseJsonUint(json, ".segment"));
+        vm.assertEq(states[0], checkpoints[segment], "segment starts at its checkpoint");
+        vm.assertEq(states[states.length - 1], checkpoints[segment + 1], "and ends at the next one");
+        vm.assertEq(market.task(task).commitments.initStateHash, checkpoints[0], "init");
+    }
+
+    /// @notice The cheat is convicted by its op proof through the whole game; after the window
+    /// the prover is paid its bond and the bounty, the submitter its escrow and share.
+    function test_aCheatingSolverIsConvictedThroughTheWholeGame() public {
         uint256 task = _committedTask("cheat");
         uint256 id = _playToProof(task, "cheat");
-        (, OpProof.Op memory op, OpProof.Row[] memory inputs, OpProof.Value memory output) =
-            this.decode(vm.parseJsonBytes(json, ".cheat.opCall"));
-        uint256 burned = address(0xdEaD).balance;
+        bytes memory proof = _opProof("cheat");
         vm.prank(challenger);
-        market.proveOp(id, abi.encode(op, inputs, output));
-        vm.assertEq(uint256(market.task(task).status), uint256(Tasks.Status.Slashed), "slashed");
+        dispute.proveOp(id, proof);
+        vm.assertEq(uint256(market.task(task).status), uint256(Status.Slashed), "convicted");
         vm.assertEq(
-            uint256(market.game(id).phase), uint256(Games.Phase.ChallengerWon), "challenger won"
+            uint256(dispute.game(id).phase), uint256(Dispute.Phase.ChallengerWon), "challenger won"
         );
+        vm.warp(block.timestamp + WINDOW + 1);
+        uint256 burned = address(0xdEaD).balance;
+        market.settle(task);
         vm.assertEq(market.balanceOf(challenger), BOND + STAKE / 2, "bond and bounty");
         vm.assertEq(market.balanceOf(submitter), PAY + STAKE * 3 / 10, "escrow and share");
         vm.assertEq(address(0xdEaD).balance - burned, STAKE / 5, "burned");
         vm.assertEq(address(market).balance, market.liabilities(), "solvent");
     }
 
+    /// @notice A false alarm against the honest solver proves nothing and loses its bond.
     function test_aFalseAlarmLosesItsBond() public {
         uint256 task = _committedTask("honest");
         uint256 id = _playToProof(task, "honest");
-        (, OpProof.Op memory op, OpProof.Row[] memory inputs, OpProof.Value memory output) =
-            this.decode(vm.parseJsonBytes(json, ".honest.opCall"));
+        bytes memory honest = _opProof("honest");
+        bytes memory cheat = _opProof("cheat");
         // The honest value of the same op proves nothing.
         vm.prank(challenger);
-        vm.expectRevert(abi.encodeWithSelector(Games.NoFraud.selector, Verdict.Reason.WithinBound));
-        market.proveOp(id, abi.encode(op, inputs, output));
+        vm.expectRevert(
+            abi.encodeWithSelector(Dispute.NoFraud.selector, Verdict.Reason.WithinBound)
+        );
+        dispute.proveOp(id, honest);
         // Nor does the cheat's proof against the honest trace.
-        (, op, inputs, output) = this.decode(vm.parseJsonBytes(json, ".cheat.opCall"));
         vm.prank(challenger);
         vm.expectPartialRevert(Merkle.RootMismatch.selector);
-        market.proveOp(id, abi.encode(op, inputs, output));
-        vm.warp(block.timestamp + HOUR + 1);
-        market.timeout(id);
+        dispute.proveOp(id, cheat);
+        vm.warp(block.timestamp + 3 * HOUR + 1);
+        dispute.timeout(id);
         vm.assertEq(market.balanceOf(solver), BOND, "the bond to the solver");
-        vm.warp(block.timestamp + 5 * HOUR);
+        vm.warp(block.timestamp + WINDOW);
         market.finalize(task);
         vm.assertEq(market.balanceOf(solver), BOND + PAY, "and the payment");
         vm.assertEq(address(market).balance, market.liabilities(), "solvent");

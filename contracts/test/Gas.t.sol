@@ -2,9 +2,22 @@
 pragma solidity ^0.8.30;
 
 import {Test} from "./utils/Test.sol";
+import {CourtFixture} from "./utils/Court.sol";
 import {CommitmentChecker} from "../src/CommitmentChecker.sol";
+import {Market} from "../src/market/Market.sol";
+import {Commitments, Role, Terms} from "../src/market/Types.sol";
+import {Availability} from "../src/court/Availability.sol";
+import {Dispute} from "../src/court/Dispute.sol";
 import {Merkle} from "../src/commit/Merkle.sol";
+import {OpProof} from "../src/prover/OpProof.sol";
+import {State} from "../src/commit/State.sol";
 import {Tensor} from "../src/commit/Tensor.sol";
+
+/// @notice Cheatcodes the court's gas figures use beyond `Test`'s.
+interface GasVm {
+    /// @notice Marks an account and its storage cold, as at the start of a transaction.
+    function cool(address target) external;
+}
 
 /// @notice Gas of the commitment checks, recorded by `forge test --mc GasTest` into
 /// `snapshots/GasTest.json` (docs/BENCHMARKS.md). `library/…` is the library call inside a
@@ -54,5 +67,292 @@ contract GasTest is Test {
         bytes32 again = c.rowRoot(row);
         vm.stopSnapshotGas();
         vm.assertEq(root, again, "same root");
+    }
+}
+
+/// @notice Gas of every move of the dispute game, of every availability request and answer,
+/// and of the market's settlement, recorded by `forge test --mc CourtGasTest` into
+/// `snapshots/CourtGasTest.json` (docs/BENCHMARKS.md). `<court>/<call>` is one transaction's
+/// execution (the call's gas as its caller sees it, with the three contracts' storage cold as at
+/// the start of a transaction); `… (calldata floor, bytes x 16)` its calldata at 16 gas a byte;
+/// `tx/…` adds both and the 21 000 base, or the EIP-7623 floor (40 gas a byte) when that is more:
+/// an upper bound on what the transaction costs. `side/…` sums one side's transactions in a whole
+/// dispute (AUDIT H7: the target is 1.5 M gas a side at k = 100, and no transaction above 10 M).
+/// The op proofs' own gas is `OpProverTest`'s.
+contract CourtGasTest is CourtFixture {
+    GasVm internal constant gasVm = GasVm(address(uint160(uint256(keccak256("hevm cheat code")))));
+    bytes internal row1024;
+
+    /// A task whose checkpoint 1 holds a 1 × 1024 tensor (rows asked for), and one at k = 100.
+    uint256 internal wideTask;
+    uint256 internal task100;
+    bytes32[] internal wideTensors;
+    bytes32[] internal wideCheckpoints;
+    Tensor.Header internal wide;
+    uint64 internal constant K100 = 100;
+
+    uint256 internal solverTotal;
+    uint256 internal challengerTotal;
+
+    function setUp() public override {
+        super.setUp();
+        row1024 = new bytes(4096);
+        for (uint256 i; i < 4096; ++i) {
+            row1024[i] = bytes1(uint8(uint256(keccak256(abi.encode(i)))));
+        }
+        // A 1 × 1024 tensor as tensor 0 of checkpoint 1 of a second task.
+        bytes32[] memory rows = new bytes32[](1);
+        rows[0] = Merkle.leafHash32(Tensor.rowRoot(row1024));
+        wide = Tensor.Header(1, 1, 1024, Merkle.root(rows));
+        bytes32[] memory rest = _tensors(K);
+        wideTensors.push(Tensor.hash(wide));
+        for (uint256 m = 1; m < TENSORS; m++) {
+            wideTensors.push(rest[m]);
+        }
+        wideCheckpoints = checkpoints;
+        wideCheckpoints[1] = State.hash(wideTensors);
+        wideTask = _task(wideCheckpoints);
+        // A task at k = 100: two segments of 100 steps.
+        Commitments memory c = _commitments();
+        c.steps = 2 * K100;
+        c.interval = K100;
+        Terms memory t = _terms();
+        bytes32 root = _root(_leaves(_points100()));
+        vm.prank(submitter);
+        task100 = market.submitTask{value: PAY}(c, t);
+        vm.startPrank(solver);
+        market.deposit{value: STAKE}(Role.Solver);
+        market.claim(task100);
+        market.commitResult(task100, root);
+        vm.stopPrank();
+    }
+
+    function _points100() internal view returns (bytes32[] memory p) {
+        p = new bytes32[](3);
+        for (uint256 j = 0; j < 3; j++) {
+            p[j] = _state(j * K100);
+        }
+    }
+
+    function _states100(uint64 j) internal view returns (bytes32[] memory s) {
+        s = new bytes32[](K100 + 1);
+        for (uint256 i = 0; i <= K100; i++) {
+            s[i] = _state(j * K100 + i);
+        }
+    }
+
+    /// @dev Sends `data` to `target` from `who` with `value` as one transaction would (the
+    /// courts' and the market's storage cold), records its gas as `name` and its upper-bound
+    /// cost as `tx/<name>`; returns what it returned and that cost.
+    function _call(
+        string memory name,
+        address who,
+        address target,
+        uint256 value,
+        bytes memory data
+    ) internal returns (bytes memory ret, uint256 cost) {
+        gasVm.cool(address(market));
+        gasVm.cool(address(dispute));
+        gasVm.cool(address(availability));
+        gasVm.cool(address(dispute.prover()));
+        bool ok;
+        vm.prank(who);
+        uint256 before = gasleft();
+        (ok, ret) = target.call{value: value}(data);
+        uint256 gas = before - gasleft();
+        vm.assertTrue(ok, name);
+        vm.snapshotValue(name, gas);
+        uint256 calldataGas = data.length * 16;
+        uint256 floor = data.length * 40;
+        cost = 21_000 + (gas + calldataGas > floor ? gas + calldataGas : floor);
+        vm.snapshotValue(string.concat(name, " (calldata floor, bytes x 16)"), calldataGas);
+        vm.snapshotValue(string.concat("tx/", name), cost);
+        vm.assertTrue(cost <= 10_000_000, "every transaction under 10 M gas");
+    }
+
+    /// @dev A move of the game, recorded as `dispute/<move>_<tag>` and added to its side.
+    function _move(string memory move, address who, uint256 value, bytes memory data)
+        internal
+        returns (bytes memory ret)
+    {
+        uint256 cost;
+        (ret, cost) =
+            _call(string.concat("dispute/", move, "_", tag), who, address(dispute), value, data);
+        if (who == solver) solverTotal += cost;
+        else challengerTotal += cost;
+    }
+
+    /// @dev A request (with the bond) or an answer, recorded as `availability/<name>`.
+    function _ask(string memory name, address who, bytes memory data)
+        internal
+        returns (uint256 id)
+    {
+        uint256 value = who == challenger ? BOND : 0;
+        (bytes memory ret,) =
+            _call(string.concat("availability/", name), who, address(availability), value, data);
+        if (ret.length == 32) id = abi.decode(ret, (uint256));
+    }
+
+    string internal tag;
+
+    /// @dev A whole dispute of segment 1 of `task` (interval `k`, its per-step `states` and
+    /// checkpoints `points`) to a link proof.
+    function _dispute(uint256 task, uint64 k, bytes32[] memory states, bytes32[] memory points)
+        internal
+    {
+        uint64 s = k / 2;
+        bytes memory data = abi.encodeCall(Dispute.challenge, (task, 1));
+        uint256 id = abi.decode(_move("challenge", challenger, BOND, data), (uint256));
+        bytes32[] memory result = _leaves(points);
+        data = abi.encodeCall(
+            Dispute.postSteps, (task, 1, states, _proof(result, 1), _proof(result, 2))
+        );
+        _move("postSteps", solver, 0, data);
+        _move("pickStep", challenger, 0, abi.encodeCall(Dispute.pickStep, (id, s)));
+        bytes32[] memory slots = _trace(k + s);
+        _move("postTrace", solver, 0, abi.encodeCall(Dispute.postTrace, (task, 1, s, slots)));
+        Dispute.Link memory link = _linkOf(k + s, states, s, slots);
+        _move("proveLink", challenger, 0, abi.encodeCall(Dispute.proveLink, (id, link)));
+    }
+
+    /// @dev The cheat's trace of global step `t`: its end state is not the posted one.
+    function _trace(uint256 t) internal pure returns (bytes32[] memory slots) {
+        slots = _slots(0, 0);
+        bytes32[] memory start = _tensors(t);
+        bytes32[] memory end = _tensors(t + 1);
+        for (uint256 m = 0; m < TENSORS; m++) {
+            slots[m] = start[m];
+            slots[SLOTS - TENSORS + m] = end[m];
+        }
+        slots[SLOTS - TENSORS] = Tensor.hash(_cheatHeader());
+    }
+
+    function _linkOf(uint256 t, bytes32[] memory states, uint64 s, bytes32[] memory slots)
+        internal
+        view
+        returns (Dispute.Link memory link)
+    {
+        bytes32[] memory end = _tensors(t + 1);
+        link.layout = layout;
+        link.next = true;
+        link.stateHash = states[s + 1];
+        link.stateInSteps = _proof(_leaves(states), s + 1);
+        link.proof = abi.encode(
+            end[0],
+            _proof(_leaves(end), 0),
+            OpProof.Slot(SLOTS - TENSORS, _cheatHeader(), _proof(_leaves(slots), SLOTS - TENSORS))
+        );
+    }
+
+    // ------------------------------------------------------------------ the game
+
+    /// @notice Every move of a dispute at k = 10 (its first conviction included), and the
+    /// market's settlement.
+    function test_gas_disputeAtK10() public {
+        tag = "k10";
+        _dispute(taskId, K, _states(1), checkpoints);
+        vm.snapshotValue("side/solver_k10", solverTotal);
+        vm.snapshotValue("side/challenger_k10_link", challengerTotal);
+        _afterWindow();
+        _call(
+            "market/settle", submitter, address(market), 0, abi.encodeCall(Market.settle, (taskId))
+        );
+    }
+
+    /// @notice Every move of a dispute at k = 100 (101 per-step hashes posted), and each side's
+    /// whole dispute.
+    function test_gas_disputeAtK100() public {
+        tag = "k100";
+        _dispute(task100, K100, _states100(1), _points100());
+        vm.snapshotValue("side/solver_k100", solverTotal);
+        vm.snapshotValue("side/challenger_k100_link", challengerTotal);
+        vm.assertTrue(solverTotal <= 1_500_000, "solver under 1.5 M");
+        vm.assertTrue(challengerTotal <= 1_500_000, "challenger under 1.5 M");
+    }
+
+    /// @notice The two timeouts: a silent solver convicted, a silent challenger's bond paid.
+    function test_gas_timeouts() public {
+        uint256 silentSolver = _challenge(challenger, 0);
+        uint256 silentChallenger = _challenge(second, 2);
+        _postSteps(2);
+        vm.warp(block.timestamp + CLOCK + 1);
+        bytes memory data = abi.encodeCall(Dispute.timeout, (silentChallenger));
+        _call("dispute/timeout_solverWins", sybil, address(dispute), 0, data);
+        data = abi.encodeCall(Dispute.timeout, (silentSolver));
+        _call("dispute/timeout_convicts", sybil, address(dispute), 0, data);
+    }
+
+    // ------------------------------------------------------------------ availability
+
+    function _where1() internal view returns (Availability.Where memory w) {
+        w.source = Availability.Source.Checkpoint;
+        w.index = 1;
+        w.stateHash = wideCheckpoints[1];
+        w.siblings = _proof(_leaves(wideCheckpoints), 1);
+        w.layout = layout;
+    }
+
+    /// @notice A leaf request and its answer; a steps request answered by `postSteps`.
+    function test_gas_leafAndStepsRequests() public {
+        uint256 id = _ask(
+            "requestLeaf", challenger, abi.encodeCall(Availability.requestLeaf, (wideTask, 1))
+        );
+        bytes32 leaf = wideCheckpoints[1];
+        bytes32[] memory siblings = _proof(_leaves(wideCheckpoints), 1);
+        _ask("answerLeaf", solver, abi.encodeCall(Availability.answerLeaf, (id, leaf, siblings)));
+        id = _ask(
+            "requestSteps", challenger, abi.encodeCall(Availability.requestSteps, (wideTask, 2))
+        );
+        bytes32[] memory states = _states(2);
+        bytes32[] memory result = _leaves(wideCheckpoints);
+        bytes32[] memory first = _proof(result, 2);
+        bytes32[] memory last = _proof(result, 3);
+        vm.prank(solver);
+        dispute.postSteps(wideTask, 2, states, first, last);
+        vm.warp(block.timestamp + MOVE + 1);
+        _ask("requestTimeout_answered", sybil, abi.encodeCall(Availability.requestTimeout, (id)));
+    }
+
+    /// @notice A state request (4 tensors) and its answer.
+    function test_gas_stateRequest() public {
+        Availability.Where memory w = _where1();
+        uint256 id = _ask(
+            "requestState", challenger, abi.encodeCall(Availability.requestState, (wideTask, w))
+        );
+        bytes32[] memory tensors = wideTensors;
+        _ask("answerState", solver, abi.encodeCall(Availability.answerState, (id, tensors)));
+    }
+
+    function _requestRow(uint256 row) internal returns (uint256) {
+        Availability.Where memory w = _where1();
+        w.tensorSiblings = _proof(_leaves(wideTensors), 0);
+        bytes32 tensorHash = wideTensors[0];
+        return _ask(
+            "requestRow",
+            challenger,
+            abi.encodeCall(Availability.requestRow, (wideTask, tensorHash, row, w))
+        );
+    }
+
+    /// @notice A row request, answered with a 1024-value row, and one past the end answered by
+    /// the header.
+    function test_gas_rowRequests() public {
+        uint256 id = _requestRow(0);
+        Tensor.Header memory h = wide;
+        bytes memory row = row1024;
+        bytes32[] memory none = new bytes32[](0);
+        bytes memory data = abi.encodeCall(Availability.answerRow, (id, h, row, none));
+        _ask("answerRow_1024values", solver, data);
+        id = _requestRow(1);
+        data = abi.encodeCall(Availability.answerRow, (id, h, "", none));
+        _ask("answerRow_noSuchRow", solver, data);
+    }
+
+    /// @notice An unanswered request convicts the task.
+    function test_gas_unansweredRequest() public {
+        vm.prank(challenger);
+        uint256 id = availability.requestLeaf{value: BOND}(wideTask, 3);
+        vm.warp(block.timestamp + MOVE + 1);
+        _ask("requestTimeout_convicts", sybil, abi.encodeCall(Availability.requestTimeout, (id)));
     }
 }

@@ -3,30 +3,38 @@ pragma solidity ^0.8.30;
 
 import {Test} from "./utils/Test.sol";
 import {Market} from "../src/market/Market.sol";
-import {OpProver} from "../src/OpProver.sol";
 import {Tasks} from "../src/market/Tasks.sol";
 import {Stakes} from "../src/market/Stakes.sol";
+import {Commitments, NO_SEGMENT, Role, Status, Task, Terms, Win} from "../src/market/Types.sol";
 
-/// @notice Every transition of a task and of a stake, and every deadline, of `Market`.
+/// @notice Every transition of a task and of a stake, every deadline, and the money of the
+/// cases the courts open, of `Market`. The test contract is wired as both courts, so it opens,
+/// closes and wins cases itself (the real courts' rules are `DisputeTest`'s and
+/// `AvailabilityTest`'s).
 contract MarketTest is Test {
     Market internal market;
     address internal submitter = address(0x5B);
     address internal solver = address(0x50);
     address internal other = address(0x07);
+    address internal burn = address(0xdEaD);
 
     uint64 internal constant DAY = 1 days;
     uint256 internal constant PAY = 3 ether;
     uint256 internal constant STAKE = 5 ether;
+    uint256 internal constant BOND = 1 ether;
+    uint256 internal constant MIN_BOND = 0.01 ether;
 
     function setUp() public {
         vm.warp(1_000_000);
-        market = new Market(7 * DAY, DAY, new OpProver());
+        market = new Market(7 * DAY, MIN_BOND, 1 ether);
+        market.wire(address(this), address(this));
+        vm.deal(address(this), 100 ether);
         vm.deal(submitter, 100 ether);
         vm.deal(solver, 100 ether);
         vm.deal(other, 100 ether);
     }
 
-    function _commitments() internal pure returns (Tasks.Commitments memory c) {
+    function _commitments() internal pure returns (Commitments memory c) {
         c.programRoot = keccak256("program");
         c.datasetHash = keccak256("data");
         c.initStateHash = keccak256("init");
@@ -41,9 +49,9 @@ contract MarketTest is Test {
         c.class = 0;
     }
 
-    function _terms() internal view returns (Tasks.Terms memory t) {
+    function _terms() internal view returns (Terms memory t) {
         t.solverStake = STAKE;
-        t.challengeBond = 1 ether;
+        t.challengeBond = BOND;
         t.claimBy = uint64(block.timestamp) + DAY;
         t.solveWithin = 2 * DAY;
         t.challengeWithin = DAY;
@@ -57,7 +65,7 @@ contract MarketTest is Test {
     function _claimed() internal returns (uint256 id) {
         id = _submit();
         vm.prank(solver);
-        market.deposit{value: STAKE}(Stakes.Role.Solver);
+        market.deposit{value: STAKE}(Role.Solver);
         vm.prank(solver);
         market.claim(id);
     }
@@ -68,6 +76,10 @@ contract MarketTest is Test {
         market.commitResult(id, keccak256("result"));
     }
 
+    function _status(uint256 id) internal view returns (uint256) {
+        return uint256(market.task(id).status);
+    }
+
     function _solvent() internal view {
         vm.assertEq(address(market).balance, market.liabilities(), "solvent");
     }
@@ -75,7 +87,37 @@ contract MarketTest is Test {
     /// @notice EIP-170: a chain refuses contracts over 24 KiB (anvil included).
     function test_theMarketFitsTheCodeSizeLimit() public view {
         vm.assertTrue(address(market).code.length <= 24_576, "Market under 24 KiB");
-        vm.assertTrue(address(market.prover()).code.length <= 24_576, "OpProver under 24 KiB");
+    }
+
+    function test_versionIsTheSecondMarket() public view {
+        vm.assertEq(market.version(), "poai-market/2", "version");
+    }
+
+    // ------------------------------------------------------------------ wiring
+
+    /// @notice The courts are wired once, by the deployer; nobody else opens or wins cases.
+    function test_wiringHappensOnceByTheDeployer() public {
+        vm.expectRevert(Market.AlreadyWired.selector);
+        market.wire(other, other);
+        Market fresh = new Market(DAY, MIN_BOND, 1 ether);
+        vm.prank(other);
+        vm.expectRevert(Market.AlreadyWired.selector);
+        fresh.wire(other, other);
+        fresh.wire(address(1), address(2));
+        vm.assertEq(fresh.dispute(), address(1), "dispute");
+        vm.assertEq(fresh.availability(), address(2), "availability");
+    }
+
+    function test_onlyACourtOpensClosesAndConvicts() public {
+        uint256 id = _committed();
+        vm.startPrank(other);
+        vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
+        market.openCase{value: BOND}(id, other, 0);
+        vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
+        market.closeCase(id, other, 0);
+        vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
+        market.convict(id, other, 0, 1, 0, Win.Op);
+        vm.stopPrank();
     }
 
     // ------------------------------------------------------------------ submit
@@ -83,8 +125,8 @@ contract MarketTest is Test {
     function test_submitEscrowsThePayment() public {
         uint256 id = _submit();
         vm.assertEq(id, 1, "ids start at 1");
-        Tasks.Task memory k = market.task(id);
-        vm.assertEq(uint256(k.status), uint256(Tasks.Status.Open), "open");
+        Task memory k = market.task(id);
+        vm.assertEq(uint256(k.status), uint256(Status.Open), "open");
         vm.assertEq(k.payment, PAY, "payment");
         vm.assertEq(k.submitter, submitter, "submitter");
         vm.assertEq(address(market).balance, PAY, "escrowed");
@@ -92,50 +134,121 @@ contract MarketTest is Test {
     }
 
     function test_submitWithoutPaymentReverts() public {
-        Tasks.Commitments memory c = _commitments();
-        Tasks.Terms memory t = _terms();
+        Commitments memory c = _commitments();
+        Terms memory t = _terms();
         vm.expectRevert(Tasks.NoPayment.selector);
         market.submitTask(c, t);
     }
 
-    function test_submitWithBadCommitmentsReverts() public {
-        Tasks.Terms memory t = _terms();
-        Tasks.Commitments memory c = _commitments();
-        c.steps = 3050; // not a multiple of k
-        vm.expectPartialRevert(Tasks.BadCommitments.selector);
-        market.submitTask{value: 1}(c, t);
-        c = _commitments();
-        c.slots = c.ops;
-        vm.expectPartialRevert(Tasks.BadCommitments.selector);
-        market.submitTask{value: 1}(c, t);
-        c = _commitments();
-        c.class = 3;
-        vm.expectPartialRevert(Tasks.BadCommitments.selector);
-        market.submitTask{value: 1}(c, t);
-        c = _commitments();
-        c.programRoot = 0;
-        vm.expectPartialRevert(Tasks.BadCommitments.selector);
-        market.submitTask{value: 1}(c, t);
-        c = _commitments();
-        c.batch = 0;
-        vm.expectPartialRevert(Tasks.BadCommitments.selector);
+    function _expectBadCommitments(Commitments memory c, Tasks.CommitmentRule rule) internal {
+        Terms memory t = _terms();
+        vm.expectRevert(abi.encodeWithSelector(Tasks.BadCommitments.selector, rule));
         market.submitTask{value: 1}(c, t);
     }
 
+    function test_submitWithBadCommitmentsReverts() public {
+        Commitments memory c = _commitments();
+        c.steps = 3050; // not a multiple of k
+        _expectBadCommitments(c, Tasks.CommitmentRule.StepsMultipleOfInterval);
+        c = _commitments();
+        c.slots = c.ops;
+        _expectBadCommitments(c, Tasks.CommitmentRule.SlotsExceedOps);
+        c = _commitments();
+        c.class = 3;
+        _expectBadCommitments(c, Tasks.CommitmentRule.Class);
+        c = _commitments();
+        c.programRoot = 0;
+        _expectBadCommitments(c, Tasks.CommitmentRule.Roots);
+        c = _commitments();
+        c.batch = 0;
+        _expectBadCommitments(c, Tasks.CommitmentRule.Batch);
+    }
+
+    function _expectBadTerms(Terms memory t, Tasks.TermRule rule) internal {
+        Commitments memory c = _commitments();
+        vm.expectRevert(abi.encodeWithSelector(Tasks.BadTerms.selector, rule));
+        market.submitTask{value: 1 ether}(c, t);
+    }
+
     function test_submitWithBadTermsReverts() public {
-        Tasks.Commitments memory c = _commitments();
-        Tasks.Terms memory t = _terms();
+        Terms memory t = _terms();
         t.claimBy = uint64(block.timestamp);
-        vm.expectPartialRevert(Tasks.BadTerms.selector);
-        market.submitTask{value: 1}(c, t);
+        _expectBadTerms(t, Tasks.TermRule.ClaimByPast);
         t = _terms();
         t.solverStake = 0;
-        vm.expectPartialRevert(Tasks.BadTerms.selector);
-        market.submitTask{value: 1}(c, t);
+        _expectBadTerms(t, Tasks.TermRule.SolverStake);
         t = _terms();
         t.challengeWithin = 0;
-        vm.expectPartialRevert(Tasks.BadTerms.selector);
-        market.submitTask{value: 1}(c, t);
+        _expectBadTerms(t, Tasks.TermRule.Windows);
+        t = _terms();
+        t.samples = 17;
+        _expectBadTerms(t, Tasks.TermRule.Samples);
+        t = _terms();
+        t.samples = 1;
+        _expectBadTerms(t, Tasks.TermRule.VerifierStake);
+        t = _terms();
+        t.samples = 2;
+        t.verifierStake = 3 ether;
+        _expectBadTerms(t, Tasks.TermRule.VerifierStake);
+        t = _terms();
+        t.samples = 2;
+        t.verifierStake = 0.5 ether;
+        t.verifierFee = 0.5 ether;
+        _expectBadTerms(t, Tasks.TermRule.FeesExceedPayment);
+    }
+
+    /// @notice AUDIT C3(b): a colluding submitter, solver and prover that plants a fraud to
+    /// frame the verifiers that pass it loses the burned share of the solver's stake
+    /// (`MIN_BURN_BPS`, what the bounty and the submitter's share leave); the verifier stakes a
+    /// task puts at risk (`samples × verifierStake`) may not exceed it, so framing never pays.
+    /// Exactly the burned share is accepted, one wei more is refused, whatever the samples.
+    function test_C3_theTermsCapVerifierStakesAtTheBurnedShare() public {
+        vm.assertEq(
+            market.MIN_BURN_BPS(),
+            10_000 - market.BOUNTY_BPS() - market.SUBMITTER_BPS(),
+            "the cap is the share a conviction burns"
+        );
+        uint256 burned = STAKE * market.MIN_BURN_BPS() / 10_000;
+        uint32[3] memory counts = [uint32(1), 4, 16];
+        for (uint256 i = 0; i < counts.length; i++) {
+            Terms memory t = _terms();
+            t.samples = counts[i];
+            t.verifierStake = burned / counts[i] + 1;
+            _expectBadTerms(t, Tasks.TermRule.VerifierStake);
+            t.verifierStake = burned / counts[i];
+            vm.prank(submitter);
+            uint256 id = market.submitTask{value: PAY}(_commitments(), t);
+            vm.assertTrue(
+                uint256(t.samples) * market.task(id).terms.verifierStake <= burned, "within the cap"
+            );
+        }
+        // A bigger solver stake allows bigger verifier stakes.
+        Terms memory big = _terms();
+        big.samples = 4;
+        big.verifierStake = 1 ether;
+        _expectBadTerms(big, Tasks.TermRule.VerifierStake);
+        big.solverStake = 20 ether;
+        vm.prank(submitter);
+        market.submitTask{value: PAY}(_commitments(), big);
+        _solvent();
+    }
+
+    /// @notice AUDIT M5: the submitter cannot set a 1-wei bond, which would make a request (and
+    /// the calldata of its answer) nearly free to a griefer: the bond is at least `minBond`,
+    /// and exactly `minBond` is accepted.
+    function test_M5_theChallengeBondIsAtLeastTheMinimum() public {
+        vm.assertEq(market.minBond(), MIN_BOND, "min bond");
+        Terms memory t = _terms();
+        t.challengeBond = 1;
+        _expectBadTerms(t, Tasks.TermRule.ChallengeBond);
+        t.challengeBond = MIN_BOND - 1;
+        _expectBadTerms(t, Tasks.TermRule.ChallengeBond);
+        t.challengeBond = 0;
+        _expectBadTerms(t, Tasks.TermRule.ChallengeBond);
+        t.challengeBond = MIN_BOND;
+        vm.prank(submitter);
+        uint256 id = market.submitTask{value: PAY}(_commitments(), t);
+        vm.assertEq(market.task(id).terms.challengeBond, MIN_BOND, "the minimum is enough");
     }
 
     function test_anUnknownTaskReverts() public {
@@ -147,12 +260,12 @@ contract MarketTest is Test {
 
     function test_claimLocksTheSolversStake() public {
         uint256 id = _claimed();
-        Stakes.Stake memory s = market.stakeOf(solver, Stakes.Role.Solver);
+        Stakes.Stake memory s = market.stakeOf(solver, Role.Solver);
         vm.assertEq(s.locked, STAKE, "locked");
         vm.assertEq(s.free, 0, "free");
-        Tasks.Task memory k = market.task(id);
+        Task memory k = market.task(id);
         vm.assertEq(k.solver, solver, "solver");
-        vm.assertEq(uint256(k.status), uint256(Tasks.Status.Claimed), "claimed");
+        vm.assertEq(uint256(k.status), uint256(Status.Claimed), "claimed");
         vm.assertEq(k.deadline, block.timestamp + 2 * DAY, "commit deadline");
         _solvent();
     }
@@ -160,7 +273,7 @@ contract MarketTest is Test {
     function test_claimWithoutEnoughStakeReverts() public {
         uint256 id = _submit();
         vm.prank(solver);
-        market.deposit{value: STAKE - 1}(Stakes.Role.Solver);
+        market.deposit{value: STAKE - 1}(Role.Solver);
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(Stakes.InsufficientStake.selector, STAKE - 1, STAKE));
         market.claim(id);
@@ -169,7 +282,7 @@ contract MarketTest is Test {
     function test_verifierStakeDoesNotClaim() public {
         uint256 id = _submit();
         vm.prank(solver);
-        market.deposit{value: STAKE}(Stakes.Role.Verifier);
+        market.deposit{value: STAKE}(Role.Verifier);
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(Stakes.InsufficientStake.selector, 0, STAKE));
         market.claim(id);
@@ -178,7 +291,7 @@ contract MarketTest is Test {
     function test_claimAfterTheClaimDeadlineReverts() public {
         uint256 id = _submit();
         vm.prank(solver);
-        market.deposit{value: STAKE}(Stakes.Role.Solver);
+        market.deposit{value: STAKE}(Role.Solver);
         vm.warp(block.timestamp + DAY + 1);
         vm.prank(solver);
         vm.expectPartialRevert(Tasks.TooLate.selector);
@@ -188,11 +301,9 @@ contract MarketTest is Test {
     function test_aClaimedTaskCannotBeClaimedAgain() public {
         uint256 id = _claimed();
         vm.prank(other);
-        market.deposit{value: STAKE}(Stakes.Role.Solver);
+        market.deposit{value: STAKE}(Role.Solver);
         vm.prank(other);
-        vm.expectRevert(
-            abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Tasks.Status.Claimed)
-        );
+        vm.expectRevert(abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Status.Claimed));
         market.claim(id);
     }
 
@@ -203,8 +314,8 @@ contract MarketTest is Test {
         vm.roll(77);
         vm.prank(solver);
         market.commitResult(id, keccak256("result"));
-        Tasks.Task memory k = market.task(id);
-        vm.assertEq(uint256(k.status), uint256(Tasks.Status.Committed), "committed");
+        Task memory k = market.task(id);
+        vm.assertEq(uint256(k.status), uint256(Status.Committed), "committed");
         vm.assertEq(k.resultRoot, keccak256("result"), "root");
         vm.assertEq(k.committedBlock, 77, "block");
         vm.assertEq(k.deadline, block.timestamp + DAY, "challenge window");
@@ -246,14 +357,147 @@ contract MarketTest is Test {
         vm.warp(block.timestamp + DAY + 1);
         market.finalize(id);
         vm.assertEq(market.balanceOf(solver), PAY, "paid");
-        Stakes.Stake memory s = market.stakeOf(solver, Stakes.Role.Solver);
+        Stakes.Stake memory s = market.stakeOf(solver, Role.Solver);
         vm.assertEq(s.free, STAKE, "freed");
         vm.assertEq(s.locked, 0, "unlocked");
-        vm.expectRevert(
-            abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Tasks.Status.Finalized)
-        );
+        vm.expectRevert(abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Status.Finalized));
         market.finalize(id);
         _solvent();
+    }
+
+    // ------------------------------------------------------------------ cases
+
+    /// @notice A case holds its bond in the market (never in the court) and blocks
+    /// finalization until it ends; the bond must be the task's.
+    function test_anOpenCaseHoldsItsBondAndBlocksFinalization() public {
+        uint256 id = _committed();
+        vm.expectRevert(abi.encodeWithSelector(Tasks.WrongBond.selector, BOND, BOND - 1));
+        market.openCase{value: BOND - 1}(id, other, 0);
+        uint64 order = market.openCase{value: BOND}(id, other, 0);
+        vm.assertEq(order, 1, "first case");
+        vm.assertEq(market.task(id).openCases, 1, "open");
+        vm.assertEq(market.liabilities(), PAY + STAKE + BOND, "the bond is a liability");
+        _solvent();
+        vm.warp(block.timestamp + DAY + 1);
+        vm.expectRevert(abi.encodeWithSelector(Tasks.OpenCases.selector, id, 1));
+        market.finalize(id);
+        market.closeCase(id, solver, BOND);
+        vm.assertEq(market.balanceOf(solver), BOND, "bond to whom the court says");
+        market.finalize(id);
+        vm.assertEq(market.balanceOf(solver), BOND + PAY, "then paid");
+        _solvent();
+    }
+
+    function test_casesAreOnlyOpenedOnCommittedTasks() public {
+        uint256 id = _claimed();
+        vm.expectRevert(abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Status.Claimed));
+        market.openCase{value: BOND}(id, other, 0);
+    }
+
+    /// @notice DESIGN §6 (3): a proof convicts the task: the escrow returns to the submitter at
+    /// once, the stake is seized into the pot, and after the window the pot splits 50% to the
+    /// prover, 30% to the submitter, the rest burned; a task settles once.
+    function test_aProofConvictsAndThePotSplitsAfterTheWindow() public {
+        uint256 id = _committed();
+        uint64 order = market.openCase{value: BOND}(id, other, 3);
+        market.convict(id, other, BOND, order, 3, Win.Op);
+        vm.assertEq(_status(id), uint256(Status.Slashed), "convicted");
+        vm.assertEq(market.balanceOf(submitter), PAY, "escrow back at once");
+        vm.assertEq(market.balanceOf(other), BOND, "bond back at once");
+        vm.assertEq(market.conviction(id).pot, STAKE, "the pot");
+        vm.assertEq(market.stakeOf(solver, Role.Solver).locked, 0, "seized");
+        _solvent();
+        vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, id));
+        market.settle(id);
+        vm.warp(block.timestamp + DAY + 1);
+        uint256 burned = burn.balance;
+        market.settle(id);
+        vm.assertEq(market.balanceOf(other), BOND + STAKE / 2, "bounty");
+        vm.assertEq(market.balanceOf(submitter), PAY + STAKE * 3 / 10, "submitter's share");
+        vm.assertEq(burn.balance - burned, STAKE - STAKE / 2 - STAKE * 3 / 10, "burned");
+        vm.assertEq(
+            market.liabilities(),
+            market.balanceOf(other) + market.balanceOf(submitter),
+            "nothing owed but balances"
+        );
+        _solvent();
+        vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, id));
+        market.settle(id);
+        vm.expectRevert(abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Status.Slashed));
+        market.finalize(id);
+    }
+
+    /// @notice AUDIT H1: every win in a game (a proof, or the solver's silence) and every
+    /// request a challenger demanded for its game rank for the bounty by the game's order; a
+    /// self-request about no game, though it convicts first, earns at most the bounded timeout
+    /// reward, and a later game's win cannot take the bounty from an earlier game's proof.
+    function test_aSelfRequestEarnsAtMostTheTimeoutRewardAndAnEarlierProofTheBounty() public {
+        uint256 id = _committed();
+        uint64 first = market.openCase{value: BOND}(id, other, 1);
+        uint64 second = market.openCase{value: BOND}(id, solver, NO_SEGMENT);
+        // The solver's own unanswered request convicts it first ...
+        market.convict(id, solver, BOND, second, NO_SEGMENT, Win.Unavailable);
+        // ... but cases still open play on, and a new one may open within the window.
+        uint64 third = market.openCase{value: BOND}(id, submitter, 2);
+        market.convict(id, submitter, BOND, third, 2, Win.Timeout);
+        vm.assertEq(market.conviction(id).timeoutWinner, solver, "earliest request");
+        vm.assertEq(market.conviction(id).prover, submitter, "the game won by timeout ranks");
+        vm.warp(block.timestamp + DAY + 1);
+        vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, id));
+        market.settle(id);
+        market.convict(id, other, BOND, first, 1, Win.Data);
+        vm.assertEq(market.conviction(id).prover, other, "the earlier game ranks first");
+        market.settle(id);
+        vm.assertEq(market.balanceOf(other), BOND + STAKE / 2, "the earlier proof's bounty");
+        vm.assertEq(market.balanceOf(solver), BOND, "the self-request earns nothing");
+        vm.assertEq(market.balanceOf(submitter), PAY + BOND + STAKE * 3 / 10, "its bond, share");
+        _solvent();
+    }
+
+    /// @notice A game won by the solver's silence ranks for the bounty (50%) by its order,
+    /// before an earlier-opened request about no game, which convicted first.
+    function test_aGameWonByTimeoutTakesTheBountyOverARequestAboutNoGame() public {
+        uint256 id = _committed();
+        uint64 a = market.openCase{value: BOND}(id, other, NO_SEGMENT);
+        uint64 b = market.openCase{value: BOND}(id, submitter, 0);
+        market.convict(id, other, BOND, a, NO_SEGMENT, Win.Unavailable);
+        market.convict(id, submitter, BOND, b, 0, Win.Timeout);
+        vm.warp(block.timestamp + DAY + 1);
+        uint256 burned = burn.balance;
+        market.settle(id);
+        vm.assertEq(market.balanceOf(submitter), PAY + BOND + STAKE / 2 + STAKE * 3 / 10, "bounty");
+        vm.assertEq(market.balanceOf(other), BOND, "the request about no game: its bond");
+        vm.assertEq(burn.balance - burned, STAKE - STAKE / 2 - STAKE * 3 / 10, "the rest burned");
+        _solvent();
+    }
+
+    /// @notice With no win in a game, the earliest-opened request about no game (by order, not
+    /// by when it convicted) gets the bounded timeout reward, 10%.
+    function test_withoutAWinInAGameTheEarliestRequestGetsTenPercent() public {
+        uint256 id = _committed();
+        uint64 a = market.openCase{value: BOND}(id, other, NO_SEGMENT);
+        uint64 b = market.openCase{value: BOND}(id, submitter, NO_SEGMENT);
+        market.convict(id, submitter, BOND, b, NO_SEGMENT, Win.Unavailable);
+        market.convict(id, other, BOND, a, NO_SEGMENT, Win.Unavailable);
+        vm.assertEq(market.conviction(id).prover, address(0), "nobody in line for the bounty");
+        vm.warp(block.timestamp + DAY + 1);
+        uint256 burned = burn.balance;
+        market.settle(id);
+        vm.assertEq(market.balanceOf(other), BOND + STAKE / 10, "earliest by order, not by time");
+        vm.assertEq(market.balanceOf(submitter), PAY + BOND + STAKE * 3 / 10, "share");
+        vm.assertEq(burn.balance - burned, STAKE - STAKE / 10 - STAKE * 3 / 10, "the rest burned");
+        _solvent();
+    }
+
+    /// @notice After a convicted task settles, no case opens on it.
+    function test_noCaseOpensOnASettledTask() public {
+        uint256 id = _committed();
+        uint64 a = market.openCase{value: BOND}(id, other, 0);
+        market.convict(id, other, BOND, a, 0, Win.Op);
+        vm.warp(block.timestamp + DAY + 1);
+        market.settle(id);
+        vm.expectPartialRevert(Tasks.WrongStatus.selector);
+        market.openCase{value: BOND}(id, other, 0);
     }
 
     // ------------------------------------------------------------------ refund
@@ -265,9 +509,7 @@ contract MarketTest is Test {
         vm.warp(block.timestamp + DAY + 1);
         market.refund(id);
         vm.assertEq(market.balanceOf(submitter), PAY, "refunded");
-        vm.expectRevert(
-            abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Tasks.Status.Refunded)
-        );
+        vm.expectRevert(abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Status.Refunded));
         market.refund(id);
         _solvent();
     }
@@ -280,16 +522,14 @@ contract MarketTest is Test {
         vm.warp(block.timestamp + 1);
         market.refund(id);
         vm.assertEq(market.balanceOf(submitter), PAY + STAKE, "escrow and stake");
-        vm.assertEq(market.stakeOf(solver, Stakes.Role.Solver).locked, 0, "slashed");
+        vm.assertEq(market.stakeOf(solver, Role.Solver).locked, 0, "slashed");
         _solvent();
     }
 
     function test_aCommittedTaskIsNotRefunded() public {
         uint256 id = _committed();
         vm.warp(block.timestamp + 10 * DAY);
-        vm.expectRevert(
-            abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Tasks.Status.Committed)
-        );
+        vm.expectRevert(abi.encodeWithSelector(Tasks.WrongStatus.selector, id, Status.Committed));
         market.refund(id);
     }
 
@@ -297,12 +537,12 @@ contract MarketTest is Test {
 
     function test_unbondingWaitsForTheDelay() public {
         vm.startPrank(solver);
-        market.deposit{value: STAKE}(Stakes.Role.Solver);
-        market.startUnbonding(Stakes.Role.Solver, 2 ether);
+        market.deposit{value: STAKE}(Role.Solver);
+        market.startUnbonding(Role.Solver, 2 ether);
         vm.expectPartialRevert(Stakes.StillUnbonding.selector);
-        market.finishUnbonding(Stakes.Role.Solver);
+        market.finishUnbonding(Role.Solver);
         vm.warp(block.timestamp + 7 * DAY);
-        market.finishUnbonding(Stakes.Role.Solver);
+        market.finishUnbonding(Role.Solver);
         vm.assertEq(market.balanceOf(solver), 2 ether, "credited");
         uint256 before = solver.balance;
         market.withdraw();
@@ -310,7 +550,7 @@ contract MarketTest is Test {
         vm.expectRevert(Stakes.NothingToWithdraw.selector);
         market.withdraw();
         vm.stopPrank();
-        vm.assertEq(market.stakeOf(solver, Stakes.Role.Solver).free, 3 ether, "rest stays");
+        vm.assertEq(market.stakeOf(solver, Role.Solver).free, 3 ether, "rest stays");
         _solvent();
     }
 
@@ -318,16 +558,16 @@ contract MarketTest is Test {
         _claimed();
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(Stakes.InsufficientStake.selector, 0, 1));
-        market.startUnbonding(Stakes.Role.Solver, 1);
+        market.startUnbonding(Role.Solver, 1);
     }
 
     function test_badRolesAndZeroDepositsRevert() public {
         vm.prank(solver);
         vm.expectRevert(Stakes.BadRole.selector);
-        market.deposit{value: 1}(Stakes.Role.None);
+        market.deposit{value: 1}(Role.None);
         vm.prank(solver);
         vm.expectRevert(Stakes.ZeroAmount.selector);
-        market.deposit(Stakes.Role.Solver);
+        market.deposit(Role.Solver);
     }
 
     /// @notice The whole honest life of a task leaves the contract empty once everyone withdrew.
@@ -336,9 +576,9 @@ contract MarketTest is Test {
         vm.warp(block.timestamp + DAY + 1);
         market.finalize(id);
         vm.startPrank(solver);
-        market.startUnbonding(Stakes.Role.Solver, STAKE);
+        market.startUnbonding(Role.Solver, STAKE);
         vm.warp(block.timestamp + 7 * DAY);
-        market.finishUnbonding(Stakes.Role.Solver);
+        market.finishUnbonding(Role.Solver);
         market.withdraw();
         vm.stopPrank();
         vm.assertEq(address(market).balance, 0, "empty");
@@ -350,7 +590,7 @@ contract MarketTest is Test {
     function test_withdrawCannotBeReentered() public {
         Reenterer attacker = new Reenterer(market);
         vm.deal(address(attacker), 10 ether);
-        attacker.depositAndUnbond(1 ether, 7 * DAY);
+        attacker.depositAndUnbond(1 ether);
         vm.warp(block.timestamp + 7 * DAY);
         attacker.finish();
         uint256 held = address(market).balance;
@@ -372,7 +612,7 @@ contract MarketTest is Test {
         uint256 id = _submit();
         vm.deal(solver, uint256(deposited) + 1 ether);
         vm.prank(solver);
-        market.deposit{value: deposited}(Stakes.Role.Solver);
+        market.deposit{value: deposited}(Role.Solver);
         vm.warp(block.timestamp + waited);
         bool ok = deposited >= STAKE && waited <= DAY;
         vm.prank(solver);
@@ -384,7 +624,7 @@ contract MarketTest is Test {
             );
         }
         market.claim(id);
-        if (ok) vm.assertEq(market.stakeOf(solver, Stakes.Role.Solver).locked, STAKE, "locked");
+        if (ok) vm.assertEq(market.stakeOf(solver, Role.Solver).locked, STAKE, "locked");
         _solvent();
     }
 
@@ -394,24 +634,60 @@ contract MarketTest is Test {
         vm.assume(pay > 0 && stake > 0);
         vm.deal(submitter, uint256(pay));
         vm.deal(solver, uint256(stake));
-        Tasks.Terms memory t = _terms();
+        Terms memory t = _terms();
         t.solverStake = stake;
         vm.prank(submitter);
         uint256 id = market.submitTask{value: pay}(_commitments(), t);
         vm.startPrank(solver);
-        market.deposit{value: stake}(Stakes.Role.Solver);
+        market.deposit{value: stake}(Role.Solver);
         market.claim(id);
         market.commitResult(id, keccak256("result"));
         vm.warp(block.timestamp + DAY + 1);
         market.finalize(id);
         vm.assertEq(market.balanceOf(solver), pay, "paid");
-        market.startUnbonding(Stakes.Role.Solver, stake);
+        market.startUnbonding(Role.Solver, stake);
         vm.warp(block.timestamp + 7 * DAY);
-        market.finishUnbonding(Stakes.Role.Solver);
+        market.finishUnbonding(Role.Solver);
         market.withdraw();
         vm.stopPrank();
         vm.assertEq(solver.balance, uint256(pay) + stake, "all back");
         vm.assertEq(address(market).balance, 0, "empty");
+    }
+
+    /// @notice Whatever the stake, a conviction's pot splits exactly: bounty (a win in a game:
+    /// a proof or a timeout) or timeout reward (a request about no game) + share + burn is the
+    /// stake, and the market owes nothing of it afterwards.
+    function testFuzz_thePotSplitsAnyStakeExactly(uint96 stake, uint8 how) public {
+        vm.assume(stake > 0);
+        Win win = Win(how % 5);
+        bool inAGame = win != Win.Unavailable;
+        vm.deal(solver, uint256(stake));
+        Terms memory t = _terms();
+        t.solverStake = stake;
+        vm.prank(submitter);
+        uint256 id = market.submitTask{value: PAY}(_commitments(), t);
+        vm.startPrank(solver);
+        market.deposit{value: stake}(Role.Solver);
+        market.claim(id);
+        market.commitResult(id, keccak256("result"));
+        vm.stopPrank();
+        uint64 segment = inAGame ? 0 : NO_SEGMENT;
+        uint64 order = market.openCase{value: BOND}(id, other, segment);
+        market.convict(id, other, BOND, order, segment, win);
+        vm.warp(block.timestamp + DAY + 1);
+        uint256 burned = burn.balance;
+        market.settle(id);
+        uint256 reward = market.balanceOf(other) - BOND;
+        uint256 share = market.balanceOf(submitter) - PAY;
+        vm.assertEq(reward, uint256(stake) * (inAGame ? 5000 : 1000) / 10_000, "reward");
+        vm.assertEq(share, uint256(stake) * 3000 / 10_000, "share");
+        vm.assertEq(reward + share + burn.balance - burned, stake, "exact");
+        vm.assertEq(
+            market.liabilities(),
+            market.balanceOf(other) + market.balanceOf(submitter),
+            "nothing owed but balances"
+        );
+        _solvent();
     }
 }
 
@@ -423,13 +699,13 @@ contract Reenterer {
         market = m;
     }
 
-    function depositAndUnbond(uint256 amount, uint64) external {
-        market.deposit{value: amount}(Stakes.Role.Verifier);
-        market.startUnbonding(Stakes.Role.Verifier, amount);
+    function depositAndUnbond(uint256 amount) external {
+        market.deposit{value: amount}(Role.Verifier);
+        market.startUnbonding(Role.Verifier, amount);
     }
 
     function finish() external {
-        market.finishUnbonding(Stakes.Role.Verifier);
+        market.finishUnbonding(Role.Verifier);
     }
 
     function attack() external {

@@ -1,4 +1,5 @@
-//! The chain client of a node: an alloy provider with the node's key, the market's bindings,
+//! The chain client of a node: an alloy provider with the node's key, the bindings of the
+//! market and its two courts (read from the market),
 //! and one way to send a transaction — serialised per node (one nonce sequence), retried on
 //! transport errors, and a revert named by the market's own error.
 
@@ -10,6 +11,10 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::{TransactionReceipt, TransactionRequest};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::transports::RpcError;
+use poai_common::chain::bindings::availability::Availability::{
+    self, AvailabilityErrors, AvailabilityInstance,
+};
+use poai_common::chain::bindings::dispute::Dispute::{self, DisputeErrors, DisputeInstance};
 use poai_common::chain::bindings::market::Market::{self, MarketErrors, MarketInstance};
 
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +42,9 @@ const ATTEMPTS: u32 = 5;
 pub struct Chain {
     pub provider: DynProvider,
     pub market: MarketInstance<DynProvider>,
+    /// The market's two courts, as the market names them.
+    pub dispute: DisputeInstance<DynProvider>,
+    pub availability: AvailabilityInstance<DynProvider>,
     pub address: Address,
     sending: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
@@ -60,9 +68,20 @@ impl Chain {
             .connect_http(url)
             .erased();
         let market = Market::new(market, provider.clone());
+        let read = |e: alloy::contract::Error| Error::Read(format!("the market's courts: {e}"));
+        let dispute = Dispute::new(
+            market.dispute().call().await.map_err(read)?,
+            provider.clone(),
+        );
+        let availability = Availability::new(
+            market.availability().call().await.map_err(read)?,
+            provider.clone(),
+        );
         Ok(Self {
             provider,
             market,
+            dispute,
+            availability,
             address,
             sending: Default::default(),
         })
@@ -108,11 +127,21 @@ impl Chain {
                     }
                 }
                 Err(RpcError::ErrorResp(payload)) => {
-                    if let Some(e) = payload.as_decoded_interface_error::<MarketErrors>() {
-                        return Err(Error::Rejected {
-                            what,
-                            reason: format!("{e:?}"),
+                    let named = payload
+                        .as_decoded_interface_error::<MarketErrors>()
+                        .map(|e| format!("{e:?}"))
+                        .or_else(|| {
+                            payload
+                                .as_decoded_interface_error::<DisputeErrors>()
+                                .map(|e| format!("{e:?}"))
+                        })
+                        .or_else(|| {
+                            payload
+                                .as_decoded_interface_error::<AvailabilityErrors>()
+                                .map(|e| format!("{e:?}"))
                         });
+                    if let Some(reason) = named {
+                        return Err(Error::Rejected { what, reason });
                     }
                     if payload.as_revert_data().is_some() || payload.message.contains("revert") {
                         return Err(Error::Rejected {
@@ -153,4 +182,62 @@ pub fn eth(x: f64) -> U256 {
 pub fn ether(wei: U256) -> f64 {
     let gwei: u128 = (wei / U256::from(1_000_000_000u64)).to();
     gwei as f64 / 1e9
+}
+
+/// What a deployment fixes (the constructor arguments `Deploy.s.sol` takes from the environment).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub unbonding: u64,
+    /// The least time a move is given, and the time to answer a request (seconds).
+    pub move_window: u64,
+    /// Each side's time in one game (seconds).
+    pub clock: u64,
+    pub min_bond: U256,
+    pub min_verifier_stake: U256,
+}
+
+/// The addresses of one deployment.
+#[derive(Debug, Clone, Copy)]
+pub struct Deployed {
+    pub market: Address,
+    pub dispute: Address,
+    pub availability: Address,
+    pub prover: Address,
+}
+
+/// Deploys the one-op prover, the market and its two courts, and wires them, as
+/// `Deploy.s.sol` does (for the devnet and tests, which run without forge scripts).
+pub async fn deploy<P: Provider>(provider: &P, s: &Settings) -> Result<Deployed, Error> {
+    use poai_common::chain::bindings::op_prover::OpProver;
+    let fail =
+        |what: &str, e: alloy::contract::Error| Error::Read(format!("deploying {what}: {e}"));
+    let prover = *OpProver::deploy(provider)
+        .await
+        .map_err(|e| fail("OpProver", e))?
+        .address();
+    let market = Market::deploy(provider, s.unbonding, s.min_bond, s.min_verifier_stake)
+        .await
+        .map_err(|e| fail("Market", e))?;
+    let dispute = *Dispute::deploy(provider, *market.address(), prover, s.move_window, s.clock)
+        .await
+        .map_err(|e| fail("Dispute", e))?
+        .address();
+    let availability = *Availability::deploy(provider, *market.address(), dispute, s.move_window)
+        .await
+        .map_err(|e| fail("Availability", e))?
+        .address();
+    market
+        .wire(dispute, availability)
+        .send()
+        .await
+        .map_err(|e| fail("the wiring", e))?
+        .get_receipt()
+        .await
+        .map_err(|e| Error::Read(format!("wiring the market: {e}")))?;
+    Ok(Deployed {
+        market: *market.address(),
+        dispute,
+        availability,
+        prover,
+    })
 }

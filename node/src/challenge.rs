@@ -10,7 +10,8 @@ use std::sync::{Arc, Mutex};
 use alloy::primitives::U256;
 use eyre::{WrapErr, eyre};
 use poai_common::blob::{self, Kind};
-use poai_common::chain::bindings::market::Games;
+use poai_common::chain::bindings::availability::Availability;
+use poai_common::chain::bindings::dispute::Dispute;
 use poai_common::check::Class;
 use poai_common::dispute::{self, Proof, Served};
 use poai_common::engine::Backend;
@@ -47,6 +48,16 @@ pub struct Challenger {
     backend: Backend,
     /// `(game, phase)` of moves sent or in flight, so none is sent twice.
     moved: Mutex<HashSet<(u64, u8)>>,
+    /// `(task, segment, phase)` of data demanded on chain, so nothing is demanded twice.
+    demanded: Mutex<HashSet<(u64, u64, u8)>>,
+}
+
+/// `Availability.Source`, as the contract numbers it.
+pub mod source {
+    pub const INIT: u8 = 1;
+    pub const CHECKPOINT: u8 = 2;
+    pub const STEP_STATE: u8 = 3;
+    pub const TRACE_SLOT: u8 = 4;
 }
 
 impl Challenger {
@@ -54,6 +65,7 @@ impl Challenger {
         Self {
             backend,
             moved: Default::default(),
+            demanded: Default::default(),
         }
     }
 
@@ -62,7 +74,7 @@ impl Challenger {
         let t = node.chain.market.task(U256::from(task.id)).call().await?;
         let call = node
             .chain
-            .market
+            .dispute
             .challenge(U256::from(task.id), segment)
             .value(t.terms.challengeBond);
         let receipt = node
@@ -73,7 +85,7 @@ impl Challenger {
             )
             .await?;
         let game = receipt
-            .decoded_log::<poai_common::chain::bindings::market::Market::Challenged>()
+            .decoded_log::<Dispute::Challenged>()
             .map(|l| l.data.game.to::<u64>())
             .ok_or_else(|| eyre!("no Challenged event in the receipt"))?;
         node.metrics
@@ -82,12 +94,54 @@ impl Challenger {
         Ok(game)
     }
 
+    /// Closes every request this node made that is past its deadline: an unanswered one
+    /// convicts the task.
+    pub async fn close_requests(&self, node: &Node) -> eyre::Result<()> {
+        let a = &node.chain.availability;
+        let count: u64 = a.requestCount().call().await?.to();
+        let now = node.chain.now().await?;
+        for id in 1..=count {
+            let r = a.request(U256::from(id)).call().await?;
+            if r.requester != node.chain.address || !r.open || now <= r.deadline {
+                continue;
+            }
+            if !self.first_time(u64::MAX - id, 0) {
+                continue;
+            }
+            let sent = node
+                .chain
+                .send(
+                    a.requestTimeout(U256::from(id)).into_transaction_request(),
+                    format!("request {id}: unanswered"),
+                )
+                .await;
+            match sent {
+                Ok(_) => tracing::warn!(
+                    request = id,
+                    task = r.task.to::<u64>(),
+                    "the solver did not answer; the task is convicted"
+                ),
+                Err(e) => {
+                    self.moved
+                        .lock()
+                        .expect("not poisoned")
+                        .remove(&(u64::MAX - id, 0));
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Takes the next move in every open game this node started.
     pub async fn advance_all(&self, node: &Arc<Node>) -> eyre::Result<Vec<serde_json::Value>> {
-        let count: u64 = node.chain.market.gameCount().call().await?.to();
+        if let Err(e) = self.close_requests(node).await {
+            tracing::warn!(error = %format!("{e:#}"), "closing requests failed; retrying");
+        }
+        let count: u64 = node.chain.dispute.gameCount().call().await?.to();
         let mut games = Vec::new();
         for id in 1..=count {
-            let g = node.chain.market.game(U256::from(id)).call().await?;
+            let g = node.chain.dispute.game(U256::from(id)).call().await?;
             if g.challenger != node.chain.address {
                 continue;
             }
@@ -109,34 +163,161 @@ impl Challenger {
         Ok(games)
     }
 
+    /// Splits the stake of a task this node's game convicted, once the task's window has
+    /// closed and its cases have ended (the bounty is paid then).
+    async fn settle(&self, node: &Node, id: u64, g: &Dispute::Game) -> eyre::Result<()> {
+        let market = &node.chain.market;
+        let t = market.task(g.task).call().await?;
+        if t.status != crate::status::SLASHED
+            || t.openCases != 0
+            || node.chain.now().await? <= t.deadline
+            || market.conviction(g.task).call().await?.settled
+            || !self.first_time(id, 200)
+        {
+            return Ok(());
+        }
+        if let Err(e) = node
+            .chain
+            .send(
+                market.settle(g.task).into_transaction_request(),
+                format!("settle task {}", g.task),
+            )
+            .await
+        {
+            self.moved.lock().expect("not poisoned").remove(&(id, 200));
+            return Err(e.into());
+        }
+        tracing::info!(task = g.task.to::<u64>(), "settled: the stake is split");
+        Ok(())
+    }
+
+    /// Asks on chain for per-step state `index` of the game's segment, which nobody serves
+    /// (once per game): the solver must open it, or lose the task (AUDIT C2).
+    async fn demand_state(
+        &self,
+        node: &Node,
+        task: &Loaded,
+        g: &Dispute::Game,
+        states: &[poai_common::Hash],
+        index: usize,
+    ) -> eyre::Result<()> {
+        if !self.demand_once(g) {
+            return Ok(());
+        }
+        let path = poai_common::merkle::Tree::from_payloads(states)?.proof(index as u64)?;
+        let w = Availability::Where {
+            source: source::STEP_STATE,
+            segment: g.segment,
+            step: 0,
+            index: U256::from(index),
+            stateHash: states[index].into(),
+            siblings: path.siblings.iter().map(|h| (*h).into()).collect(),
+            layout: task.program.layout().into(),
+            tensor: U256::ZERO,
+            tensorSiblings: Vec::new(),
+        };
+        let call = node.chain.availability.requestState(g.task, w).value(
+            node.chain
+                .market
+                .task(g.task)
+                .call()
+                .await?
+                .terms
+                .challengeBond,
+        );
+        node.chain
+            .send(
+                call.into_transaction_request(),
+                format!("task {}: demand per-step state {index} on chain", g.task),
+            )
+            .await?;
+        tracing::warn!(
+            task = g.task.to::<u64>(),
+            index,
+            "demanded an unavailable state on chain"
+        );
+        Ok(())
+    }
+
+    /// Asks on chain for the first row of the posted trace's first slot, when nobody serves the
+    /// trace (once per game).
+    async fn demand_trace(
+        &self,
+        node: &Node,
+        task: &Loaded,
+        g: &Dispute::Game,
+    ) -> eyre::Result<()> {
+        if !self.demand_once(g) {
+            return Ok(());
+        }
+        let slots = traces_posted(node, g.task.to(), g.segment, g.step).await?;
+        let path = poai_common::merkle::Tree::from_payloads(&slots)?.proof(0)?;
+        let w = Availability::Where {
+            source: source::TRACE_SLOT,
+            segment: g.segment,
+            step: g.step,
+            index: U256::ZERO,
+            stateHash: Default::default(),
+            siblings: path.siblings.iter().map(|h| (*h).into()).collect(),
+            layout: task.program.layout().into(),
+            tensor: U256::ZERO,
+            tensorSiblings: Vec::new(),
+        };
+        let call = node
+            .chain
+            .availability
+            .requestRow(g.task, slots[0].into(), U256::ZERO, w)
+            .value(
+                node.chain
+                    .market
+                    .task(g.task)
+                    .call()
+                    .await?
+                    .terms
+                    .challengeBond,
+            );
+        node.chain
+            .send(
+                call.into_transaction_request(),
+                format!("task {}: demand the trace on chain", g.task),
+            )
+            .await?;
+        tracing::warn!(
+            task = g.task.to::<u64>(),
+            "demanded an unavailable trace on chain"
+        );
+        Ok(())
+    }
+
+    /// Whether this game has not yet demanded anything on chain (and now has).
+    fn demand_once(&self, g: &Dispute::Game) -> bool {
+        self.demanded
+            .lock()
+            .expect("not poisoned")
+            .insert((g.task.to(), g.segment, g.phase))
+    }
+
     fn first_time(&self, id: u64, phase: u8) -> bool {
         self.moved.lock().expect("not poisoned").insert((id, phase))
     }
 
-    async fn advance(&self, node: &Arc<Node>, id: u64, g: &Games::Game) -> eyre::Result<()> {
-        let market = &node.chain.market;
+    async fn advance(&self, node: &Arc<Node>, id: u64, g: &Dispute::Game) -> eyre::Result<()> {
+        let dispute = &node.chain.dispute;
+        if matches!(g.phase, phase::CHALLENGER_WON | phase::ENDED) {
+            return self.settle(node, id, g).await;
+        }
         if !(phase::AWAIT_STEPS..=phase::AWAIT_PROOF).contains(&g.phase) {
             return Ok(());
         }
         let task_id = g.task.to::<u64>();
-        let status = market.task(g.task).call().await?.status;
-        if status == crate::status::SLASHED {
-            if self.first_time(id, phase::ENDED) {
-                node.chain
-                    .send(
-                        market.endGame(U256::from(id)).into_transaction_request(),
-                        format!("end game {id}"),
-                    )
-                    .await?;
-            }
-            return Ok(());
-        }
+        // A game plays on after another case convicted the task: a proof still earns the
+        // bounty, if it is the best one (docs/PROTOCOL.md §9).
         let solver_moves = matches!(g.phase, phase::AWAIT_STEPS | phase::AWAIT_TRACE);
         if solver_moves {
             if node.chain.now().await? > g.deadline && self.first_time(id, 100 + g.phase) {
                 node.chain
                     .send(
-                        market.timeout(U256::from(id)).into_transaction_request(),
+                        dispute.timeout(U256::from(id)).into_transaction_request(),
                         format!("game {id}: the solver missed its move"),
                     )
                     .await?;
@@ -144,15 +325,36 @@ impl Challenger {
             }
             return Ok(());
         }
+        // The challenger's turn. Once another case convicted the task, a turn that runs out
+        // ends the game with the bond returned: claim it.
+        let t = node.chain.market.task(g.task).call().await?;
+        if t.status == crate::status::SLASHED
+            && node.chain.now().await? > g.deadline
+            && self.first_time(id, phase::ENDED)
+        {
+            node.chain
+                .send(
+                    dispute.timeout(U256::from(id)).into_transaction_request(),
+                    format!("game {id}: end it, the task is convicted"),
+                )
+                .await?;
+            return Ok(());
+        }
         if !self.first_time(id, g.phase) {
             return Ok(());
         }
         let task = node.task(task_id).await?;
-        let hashes = blob::decode_hashes(&node.blob(Kind::Hashes, g.stepsRoot.0).await?)?;
+        let hashes = steps_posted(node, task_id, g.segment).await?;
         if g.phase == phase::AWAIT_PICK {
             let mut states = Vec::with_capacity(hashes.len());
-            for h in &hashes {
-                states.push(node.state(*h).await?);
+            for (i, h) in hashes.iter().enumerate() {
+                match node.state(*h).await {
+                    Ok(state) => states.push(state),
+                    Err(e) => {
+                        self.demand_state(node, &task, g, &hashes, i).await?;
+                        return Err(e.wrap_err(format!("per-step state {i} is unavailable")));
+                    }
+                }
             }
             let (backend, t, segment) = (self.backend, task.clone(), g.segment);
             let pick = tokio::task::spawn_blocking(move || -> eyre::Result<dispute::Pick> {
@@ -173,7 +375,7 @@ impl Challenger {
             );
             node.chain
                 .send(
-                    market
+                    dispute
                         .pickStep(U256::from(id), pick.step)
                         .into_transaction_request(),
                     format!("game {id}: pick step {}", pick.step),
@@ -185,7 +387,14 @@ impl Challenger {
         let offset = g.step;
         let start = node.state(hashes[offset as usize]).await?;
         let next = node.state(hashes[offset as usize + 1]).await?;
-        let slots = blob::decode_tensors(&node.blob(Kind::Trace, g.traceRoot.0).await?)?;
+        let trace_root = dispute.traceRoot(g.task, g.segment, offset).call().await?;
+        let slots = match node.blob(Kind::Trace, trace_root.0).await {
+            Ok(bytes) => blob::decode_tensors(&bytes)?,
+            Err(e) => {
+                self.demand_trace(node, &task, g).await?;
+                return Err(e.wrap_err("the posted trace is unavailable"));
+            }
+        };
         let t = task.clone();
         let number = g.segment * task.commitments.interval + offset;
         let found = tokio::task::spawn_blocking(move || -> eyre::Result<Option<Proof>> {
@@ -217,13 +426,13 @@ impl Challenger {
         };
         let what = format!("game {id}: prove fraud");
         let tx = match proof {
-            Proof::Op(b) => market
+            Proof::Op(b) => dispute
                 .proveOp(U256::from(id), b.into())
                 .into_transaction_request(),
-            Proof::Load(b) => market
+            Proof::Load(b) => dispute
                 .proveLoad(U256::from(id), b.into())
                 .into_transaction_request(),
-            Proof::Link(l) => market
+            Proof::Link(l) => dispute
                 .proveLink(U256::from(id), l)
                 .into_transaction_request(),
         };
@@ -237,6 +446,58 @@ impl Challenger {
         );
         Ok(())
     }
+}
+
+/// The per-step state hashes of `segment` of `task`, as the solver posted them on chain
+/// (`Dispute.StepsPosted`): the challenger needs nothing off chain to know them.
+pub async fn steps_posted(
+    node: &Node,
+    task: u64,
+    segment: u64,
+) -> eyre::Result<Vec<poai_common::Hash>> {
+    use alloy::providers::Provider;
+    use alloy::rpc::types::Filter;
+    use alloy::sol_types::SolEvent;
+    let filter = Filter::new()
+        .address(*node.chain.dispute.address())
+        .event_signature(Dispute::StepsPosted::SIGNATURE_HASH)
+        .topic1(alloy::primitives::B256::from(U256::from(task)))
+        .topic2(alloy::primitives::B256::from(U256::from(segment)))
+        .from_block(0);
+    let logs = node.chain.provider.get_logs(&filter).await?;
+    let log = logs
+        .first()
+        .ok_or_else(|| eyre!("segment {segment} of task {task} has no posted steps"))?;
+    let posted = log.log_decode::<Dispute::StepsPosted>()?;
+    Ok(posted.inner.data.states.iter().map(|h| h.0).collect())
+}
+
+/// The slot hashes of the trace the solver posted for `step` of `segment` of `task`
+/// (`Dispute.TracePosted`).
+pub async fn traces_posted(
+    node: &Node,
+    task: u64,
+    segment: u64,
+    step: u64,
+) -> eyre::Result<Vec<poai_common::Hash>> {
+    use alloy::providers::Provider;
+    use alloy::rpc::types::Filter;
+    use alloy::sol_types::SolEvent;
+    let filter = Filter::new()
+        .address(*node.chain.dispute.address())
+        .event_signature(Dispute::TracePosted::SIGNATURE_HASH)
+        .topic1(alloy::primitives::B256::from(U256::from(task)))
+        .topic2(alloy::primitives::B256::from(U256::from(segment)))
+        .from_block(0);
+    for log in node.chain.provider.get_logs(&filter).await? {
+        let posted = log.log_decode::<Dispute::TracePosted>()?;
+        if posted.inner.data.step == step {
+            return Ok(posted.inner.data.slots.iter().map(|h| h.0).collect());
+        }
+    }
+    Err(eyre!(
+        "step {step} of segment {segment} of task {task} has no posted trace"
+    ))
 }
 
 /// The solver's checkpoint list of a task (the `hashes` blob named by `resultRoot`), or `None`

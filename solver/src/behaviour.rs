@@ -29,10 +29,16 @@ pub enum Cheat {
     RandomWeights,
     /// Commits, then serves none of its checkpoints and answers no challenge.
     WithholdCheckpoints,
+    /// Trains honestly and plays every move of the game from its own computation, but serves
+    /// none of its states or traces, off chain or on.
+    WithholdWhilePlaying,
+    /// Computes nothing: commits a root over made-up state hashes, and answers the game with
+    /// made-up per-step and slot hashes.
+    JunkRoots,
 }
 
 impl Cheat {
-    pub const ALL: [Cheat; 7] = [
+    pub const ALL: [Cheat; 9] = [
         Cheat::SkipSteps,
         Cheat::LearningRate,
         Cheat::SwapData,
@@ -40,7 +46,28 @@ impl Cheat {
         Cheat::ReplayCheckpoint,
         Cheat::RandomWeights,
         Cheat::WithholdCheckpoints,
+        Cheat::WithholdWhilePlaying,
+        Cheat::JunkRoots,
     ];
+
+    /// Whether this solver serves nothing, off chain or on.
+    pub fn withholds(self) -> bool {
+        matches!(
+            self,
+            Cheat::WithholdCheckpoints | Cheat::WithholdWhilePlaying | Cheat::JunkRoots
+        )
+    }
+
+    /// A made-up hash, the `i`th of `what`, for a solver that computes nothing.
+    pub fn junk(what: &str, i: u64, j: u64) -> poai_common::merkle::Hash {
+        use sha2::Digest;
+        sha2::Sha256::new()
+            .chain_update(what)
+            .chain_update(i.to_be_bytes())
+            .chain_update(j.to_be_bytes())
+            .finalize()
+            .into()
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -51,6 +78,8 @@ impl Cheat {
             Cheat::ReplayCheckpoint => "replay-checkpoint",
             Cheat::RandomWeights => "random-weights",
             Cheat::WithholdCheckpoints => "withhold-checkpoints",
+            Cheat::WithholdWhilePlaying => "withhold-while-playing",
+            Cheat::JunkRoots => "junk-roots",
         }
     }
 }

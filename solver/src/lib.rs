@@ -8,6 +8,7 @@
 //! It decides nothing the contract decides (sampling, verdicts, payouts): it acts on what the
 //! chain says, each tick (see `poai_node`).
 
+mod answer;
 pub mod behaviour;
 
 use std::collections::{BTreeMap, HashMap};
@@ -69,7 +70,18 @@ pub struct Solver {
     opts: Options,
     progress: Arc<Durable<Progress>>,
     training: HashMap<u64, JoinHandle<eyre::Result<Vec<Hash>>>>,
-    answering: HashMap<(u64, u8), JoinHandle<eyre::Result<()>>>,
+    answering: HashMap<Job, JoinHandle<eyre::Result<()>>>,
+}
+
+/// What the solver owes on chain, each sent once at a time: a segment's per-step states, a
+/// step's trace (both shared by every game that needs them), a timeout to claim, a request to
+/// answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Job {
+    Steps { task: u64, segment: u64 },
+    Trace { task: u64, segment: u64, step: u64 },
+    Timeout { game: u64 },
+    Request { id: u64 },
 }
 
 impl std::fmt::Debug for Solver {
@@ -81,7 +93,7 @@ impl std::fmt::Debug for Solver {
 impl Solver {
     pub fn new(node: Arc<Node>, opts: Options) -> eyre::Result<Self> {
         let progress = Arc::new(Durable::open(node.data_dir.join("solver.json"))?);
-        if opts.cheat == Some(Cheat::WithholdCheckpoints) {
+        if opts.cheat.is_some_and(Cheat::withholds) {
             node.store.withhold();
         }
         Ok(Self {
@@ -137,7 +149,10 @@ impl Solver {
                         continue;
                     }
                     self.answer_games(id).await?;
-                    if now > t.deadline && t.openGames == 0 {
+                    if !self.opts.cheat.is_some_and(Cheat::withholds) {
+                        self.answer_requests(id, now).await?;
+                    }
+                    if now > t.deadline && t.openCases == 0 {
                         node.chain
                             .send(
                                 m.finalize(U256::from(id)).into_transaction_request(),
@@ -200,52 +215,88 @@ impl Solver {
         Ok(())
     }
 
-    /// Answers the moves the solver owes in the task's games, each computed on a blocking
-    /// thread; claims the timeout of a challenger that stopped moving.
+    /// Answers the moves the solver owes in the task's games, soonest deadline first, each
+    /// computed on a blocking thread: a segment's per-step states and a step's trace are posted
+    /// once for every game that needs them. Claims the timeout of a challenger that stopped
+    /// moving.
     async fn answer_games(&mut self, id: u64) -> eyre::Result<()> {
         let node = self.node.clone();
-        let m = &node.chain.market;
+        let d = &node.chain.dispute;
         self.answering.retain(|_, j| !j.is_finished());
-        let count: u64 = m.gameCount().call().await?.to();
+        let count: u64 = d.gameCount().call().await?.to();
+        let now = node.chain.now().await?;
+        let mut owed = Vec::new();
         for g_id in 1..=count {
-            let g = m.game(U256::from(g_id)).call().await?;
+            let g = d.game(U256::from(g_id)).call().await?;
             if g.task != U256::from(id) {
                 continue;
             }
-            let key = (g_id, g.phase);
-            if self.answering.contains_key(&key) {
-                continue;
-            }
-            match g.phase {
-                phase::AWAIT_STEPS | phase::AWAIT_TRACE => {
-                    let (node, opts, progress) =
-                        (node.clone(), self.opts.clone(), self.progress.clone());
-                    let job =
-                        tokio::spawn(
-                            async move { answer(&node, &opts, &progress, id, g_id, g).await },
-                        );
-                    self.answering.insert(key, job);
+            let job = match g.phase {
+                phase::AWAIT_STEPS if d.stepsPostedAt(g.task, g.segment).call().await? == 0 => {
+                    Job::Steps {
+                        task: id,
+                        segment: g.segment,
+                    }
                 }
-                phase::AWAIT_PICK | phase::AWAIT_PROOF if node.chain.now().await? > g.deadline => {
-                    let node = node.clone();
-                    let job = tokio::spawn(async move {
-                        node.chain
-                            .send(
-                                node.chain
-                                    .market
-                                    .timeout(U256::from(g_id))
-                                    .into_transaction_request(),
-                                format!("game {g_id}: the challenger missed its move"),
-                            )
-                            .await?;
-                        Ok(())
-                    });
-                    self.answering.insert(key, job);
+                phase::AWAIT_TRACE
+                    if d.traceRoot(g.task, g.segment, g.step)
+                        .call()
+                        .await?
+                        .is_zero() =>
+                {
+                    Job::Trace {
+                        task: id,
+                        segment: g.segment,
+                        step: g.step,
+                    }
                 }
-                _ => {}
-            }
+                phase::AWAIT_PICK | phase::AWAIT_PROOF if now > g.deadline => {
+                    Job::Timeout { game: g_id }
+                }
+                _ => continue,
+            };
+            owed.push((g.deadline, job));
+        }
+        owed.sort();
+        for (_, job) in owed {
+            self.spawn(job);
         }
         Ok(())
+    }
+
+    /// Answers every open availability request of the task (AUDIT C1: a request nobody
+    /// answers convicts the task), soonest deadline first.
+    async fn answer_requests(&mut self, id: u64, now: u64) -> eyre::Result<()> {
+        let a = &self.node.chain.availability;
+        let count: u64 = a.requestCount().call().await?.to();
+        let mut owed = Vec::new();
+        for r_id in 1..=count {
+            let r = a.request(U256::from(r_id)).call().await?;
+            if r.task != U256::from(id) || !r.open || r.deadline < now {
+                continue;
+            }
+            owed.push((r.deadline, Job::Request { id: r_id }));
+        }
+        owed.sort();
+        for (_, job) in owed {
+            self.spawn(job);
+        }
+        Ok(())
+    }
+
+    fn spawn(&mut self, job: Job) {
+        if self.answering.contains_key(&job) {
+            return;
+        }
+        let (node, opts, progress) = (self.node.clone(), self.opts.clone(), self.progress.clone());
+        let handle = tokio::spawn(async move {
+            let r = owe(&node, &opts, &progress, job).await;
+            if let Err(e) = &r {
+                tracing::warn!(?job, error = %format!("{e:#}"), "answer failed; retrying");
+            }
+            r
+        });
+        self.answering.insert(job, handle);
     }
 }
 
@@ -275,6 +326,13 @@ fn train(
     progress: &Durable<Progress>,
     done: Vec<Hash>,
 ) -> eyre::Result<Vec<Hash>> {
+    if opts.cheat == Some(Cheat::JunkRoots) {
+        let junk: Vec<Hash> = (0..=task.segments())
+            .map(|i| Cheat::junk("checkpoint", task.id, i))
+            .collect();
+        record(progress, task.id, &junk)?;
+        return Ok(junk);
+    }
     let store = node.store.checkpoints()?;
     let behaviour = Behaviour::new(task, opts.backend, opts.cheat)?;
     let steps = task.commitments.steps;
@@ -357,78 +415,149 @@ impl Bar {
     }
 }
 
-/// Move 1 (the segment's per-step states) or move 3 (the picked step's trace), recomputed from
-/// the solver's own checkpoint and stored before it is posted, so the challenger can fetch it.
-async fn answer(
+/// Sends what `job` owes.
+async fn owe(
+    node: &Arc<Node>,
+    opts: &Options,
+    progress: &Durable<Progress>,
+    job: Job,
+) -> eyre::Result<()> {
+    match job {
+        Job::Steps { task, segment } => post_steps(node, opts, progress, task, segment).await,
+        Job::Trace {
+            task,
+            segment,
+            step,
+        } => post_trace(node, opts, task, segment, step).await,
+        Job::Timeout { game } => {
+            node.chain
+                .send(
+                    node.chain
+                        .dispute
+                        .timeout(U256::from(game))
+                        .into_transaction_request(),
+                    format!("game {game}: the challenger missed its move"),
+                )
+                .await?;
+            Ok(())
+        }
+        Job::Request { id } => answer::request(node, opts, progress, id).await,
+    }
+}
+
+/// Move 1, for every game on `segment`: the segment's per-step state hashes, recomputed from the
+/// solver's own checkpoint, each state stored (and served) before the hashes are posted.
+async fn post_steps(
     node: &Arc<Node>,
     opts: &Options,
     progress: &Durable<Progress>,
     task_id: u64,
-    game: u64,
-    g: poai_common::chain::bindings::market::Games::Game,
+    segment: u64,
 ) -> eyre::Result<()> {
     let task = node.task(task_id).await?;
     let checkpoints = recorded(progress, task_id)?;
     if checkpoints.is_empty() {
         eyre::bail!("no record of task {task_id}");
     }
+    let states = segment_states(node, opts, &task, &checkpoints, segment).await?;
+    let (first, last) = prove::ends(&checkpoints, segment)?;
+    let hashes: Vec<B256> = states.iter().map(|h| B256::from(*h)).collect();
+    let call = node
+        .chain
+        .dispute
+        .postSteps(U256::from(task_id), segment, hashes, first, last);
+    node.chain
+        .send(
+            call.into_transaction_request(),
+            format!("task {task_id}: post the steps of segment {segment}"),
+        )
+        .await?;
+    tracing::info!(
+        task = task_id,
+        segment,
+        "posted the segment's per-step states"
+    );
+    Ok(())
+}
+
+/// The `k + 1` per-step state hashes of `segment`, recomputed from checkpoint `segment` and
+/// stored (with the list, as a `hashes` blob named by its root).
+async fn segment_states(
+    node: &Arc<Node>,
+    opts: &Options,
+    task: &Arc<Loaded>,
+    checkpoints: &[Hash],
+    segment: u64,
+) -> eyre::Result<Vec<Hash>> {
     let (node2, opts2, t) = (node.clone(), opts.clone(), task.clone());
-    let segment = g.segment;
+    let start = checkpoints[segment as usize];
     let k = task.commitments.interval;
-    let m = &node.chain.market;
-    if g.phase == phase::AWAIT_STEPS {
-        let cps = checkpoints.clone();
-        let states = tokio::task::spawn_blocking(move || -> eyre::Result<Vec<Hash>> {
-            let behaviour = Behaviour::new(&t, opts2.backend, opts2.cheat)?;
-            let store = node2.store.checkpoints()?;
-            let mut state = store.get(&cps[segment as usize])?;
-            let mut hashes = vec![engine::state_hash(&state)];
-            for s in segment * k..(segment + 1) * k {
-                state = behaviour.download(behaviour.step(behaviour.upload(&state)?, s)?)?;
-                hashes.push(store.put_unsynced(&state)?);
-            }
-            node2
-                .store
-                .put(Kind::Hashes, &blob::encode_hashes(&hashes))?;
-            Ok(hashes)
-        })
-        .await??;
-        let (root, ends) = prove::ends(&checkpoints, segment, &states)?;
-        let call = m.postSteps(U256::from(game), B256::from(root), ends);
-        node.chain
-            .send(
-                call.into_transaction_request(),
-                format!("game {game}: post steps"),
-            )
-            .await?;
-        tracing::info!(game, segment, "posted the segment's per-step states");
-    } else {
-        let offset = g.step;
-        let states = blob::decode_hashes(
-            &node
-                .store
-                .read(Kind::Hashes, &g.stepsRoot.0)
-                .ok_or_else(|| eyre::eyre!("the steps of game {game} are not stored"))?,
-        )?;
-        let start = states[offset as usize];
-        let root = tokio::task::spawn_blocking(move || -> eyre::Result<Hash> {
-            let behaviour = Behaviour::new(&t, opts2.backend, opts2.cheat)?;
-            let state = node2.store.checkpoints()?.get(&start)?;
-            let trace = behaviour.trace(&state, segment * k + offset)?;
-            let root = node2
-                .store
-                .put(Kind::Trace, &blob::encode_tensors(&trace.slots))?;
-            Ok(root)
-        })
-        .await??;
-        let call = m.postTrace(U256::from(game), B256::from(root));
-        node.chain
-            .send(
-                call.into_transaction_request(),
-                format!("game {game}: post trace"),
-            )
-            .await?;
-        tracing::info!(game, step = offset, trace_root = %hex0x(&root), "posted the step's trace");
+    if opts.cheat == Some(Cheat::JunkRoots) {
+        let mut states = vec![start];
+        states.extend((1..k).map(|i| Cheat::junk("state", segment, i)));
+        states.push(checkpoints[segment as usize + 1]);
+        return Ok(states);
     }
+    tokio::task::spawn_blocking(move || -> eyre::Result<Vec<Hash>> {
+        let behaviour = Behaviour::new(&t, opts2.backend, opts2.cheat)?;
+        let store = node2.store.checkpoints()?;
+        let mut state = store.get(&start)?;
+        let mut hashes = vec![engine::state_hash(&state)];
+        for s in segment * k..(segment + 1) * k {
+            state = behaviour.download(behaviour.step(behaviour.upload(&state)?, s)?)?;
+            hashes.push(store.put_unsynced(&state)?);
+        }
+        node2
+            .store
+            .put(Kind::Hashes, &blob::encode_hashes(&hashes))?;
+        Ok(hashes)
+    })
+    .await?
+}
+
+/// Move 3, for every game that picked `step` of `segment`: the step's slot hashes, from the
+/// trace recomputed from the per-step state the solver posted, stored (and served) first.
+async fn post_trace(
+    node: &Arc<Node>,
+    opts: &Options,
+    task_id: u64,
+    segment: u64,
+    step: u64,
+) -> eyre::Result<()> {
+    let task = node.task(task_id).await?;
+    let states = poai_node::challenge::steps_posted(node, task_id, segment).await?;
+    let start = states[step as usize];
+    let (node2, opts2, t) = (node.clone(), opts.clone(), task.clone());
+    let k = task.commitments.interval;
+    let junk = opts.cheat == Some(Cheat::JunkRoots);
+    let slots = tokio::task::spawn_blocking(move || -> eyre::Result<Vec<Hash>> {
+        if junk {
+            let n = t.program.state.len() + t.program.ops.len();
+            return Ok((0..n as u64)
+                .map(|i| Cheat::junk("slot", step, i))
+                .collect());
+        }
+        let behaviour = Behaviour::new(&t, opts2.backend, opts2.cheat)?;
+        let state = node2.store.checkpoints()?.get(&start)?;
+        let trace = behaviour.trace(&state, segment * k + step)?;
+        node2
+            .store
+            .put(Kind::Trace, &blob::encode_tensors(&trace.slots))?;
+        Ok(trace.slots.iter().map(|s| s.commit().hash).collect())
+    })
+    .await??;
+    let root = state::trace_root(&slots)?;
+    let hashes: Vec<B256> = slots.iter().map(|h| B256::from(*h)).collect();
+    let call = node
+        .chain
+        .dispute
+        .postTrace(U256::from(task_id), segment, step, hashes);
+    node.chain
+        .send(
+            call.into_transaction_request(),
+            format!("task {task_id}: post the trace of step {step} of segment {segment}"),
+        )
+        .await?;
+    tracing::info!(task = task_id, segment, step, trace_root = %hex0x(&root), "posted the step's trace");
     Ok(())
 }

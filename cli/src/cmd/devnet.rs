@@ -20,7 +20,7 @@ use alloy::providers::ProviderBuilder;
 use alloy::signers::local::PrivateKeySigner;
 use eyre::{WrapErr, bail};
 use poai_common::chain::bindings::market::Market;
-use poai_common::chain::bindings::op_prover::OpProver;
+use poai_node::chain::eth;
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
@@ -49,6 +49,13 @@ pub(crate) struct Args {
     /// start it again.
     #[arg(long)]
     restart_solver: bool,
+    /// A stranger asks the solver on chain for a row of the initial state and for the row past
+    /// its end, once the result is committed (both must be answered).
+    #[arg(long)]
+    stranger_requests: bool,
+    /// A griefer opens this many challenges of the committed task at once.
+    #[arg(long, default_value_t = 0)]
+    mass_challenges: u64,
     /// Seconds each party has for a move of the dispute game.
     #[arg(long, default_value_t = 20)]
     move_window: u64,
@@ -67,6 +74,8 @@ const SOLVER: usize = 1;
 const VERIFIER_A: usize = 2;
 const VERIFIER_B: usize = 3;
 const WHISTLEBLOWER: usize = 4;
+const STRANGER: usize = 5;
+const GRIEFER: usize = 6;
 
 struct Proc {
     name: &'static str,
@@ -154,16 +163,26 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
     let provider = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))
         .connect_http(anvil.endpoint_url());
-    let prover = OpProver::deploy(&provider)
-        .await
-        .wrap_err("deploying OpProver")?;
-    let market = Market::deploy(&provider, 3600, args.move_window, *prover.address())
-        .await
-        .wrap_err("deploying Market")?;
-    let m = *market.address();
+    let deployed = poai_node::chain::deploy(
+        &provider,
+        &poai_node::chain::Settings {
+            unbonding: 3600,
+            move_window: args.move_window,
+            // Each side's clock in a game: two moves' worth.
+            clock: 2 * args.move_window,
+            min_bond: eth(0.01),
+            min_verifier_stake: eth(1.0),
+        },
+    )
+    .await?;
+    let m = deployed.market;
+    let market = Market::new(m, &provider);
     say(
         json_out,
-        format!("anvil at {rpc}; Market {m}, OpProver {}", prover.address()),
+        format!(
+            "anvil at {rpc}; Market {m}, Dispute {}, Availability {}, OpProver {}",
+            deployed.dispute, deployed.availability, deployed.prover
+        ),
     );
 
     let common = |i: usize, name: &str| -> Vec<String> {
@@ -291,10 +310,13 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
         ("verifier-a", VERIFIER_A),
         ("verifier-b", VERIFIER_B),
         ("whistleblower", WHISTLEBLOWER),
+        ("stranger", STRANGER),
+        ("griefer", GRIEFER),
     ]
     .into_iter()
     .map(|(n, i)| (n.to_string(), addr(i)))
     .collect();
+    let mut strangers: Option<Value> = None;
     let mut seen = std::collections::BTreeSet::new();
     let mut restarted = None;
     let deadline = Instant::now() + Duration::from_secs(args.timeout);
@@ -306,10 +328,17 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
             }
         }
         let t = &r["tasks"][0];
+        if t["status"] == "committed" && strangers.is_none() {
+            strangers = Some(strangers_act(&args, &rpc, &keys, m, task).await?);
+            say(
+                json_out,
+                format!("strangers acted: {}", strangers.as_ref().expect("set")),
+            );
+        }
         let settled = matches!(
             t["status"].as_str(),
             Some("finalized" | "slashed" | "refunded")
-        );
+        ) && t["settled"] == true;
         let games_open = r["games"].as_array().into_iter().flatten().any(|g| {
             g["phase"]
                 .as_str()
@@ -365,7 +394,7 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
             json!({ "health": get("/health").await, "metrics": get("/metrics").await }),
         );
     }
-    let timeline = timeline(&provider, m).await?;
+    let timeline = timeline(&provider, &[m, deployed.dispute, deployed.availability]).await?;
     let dispute = dispute_cost(&timeline);
     let settlement = settlement_time(&timeline);
     let summary = json!({
@@ -377,6 +406,7 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
         "dispute": dispute,
         "settlement": settlement,
         "restartedAfterCheckpoints": restarted,
+        "strangers": strangers,
         "seconds": started.elapsed().as_secs_f64(),
         "logs": dir.display().to_string(),
     });
@@ -477,13 +507,54 @@ fn events(r: &Value) -> Vec<String> {
     out
 }
 
-/// Every market event of the run, in order: block time, event, transaction, sender, gas.
+/// What the devnet's strangers do once the task is committed (`--stranger-requests`,
+/// `--mass-challenges`).
+async fn strangers_act(
+    args: &Args,
+    rpc: &str,
+    keys: &[String],
+    market: Address,
+    task: u64,
+) -> eyre::Result<Value> {
+    let mut done = json!({});
+    if args.stranger_requests {
+        let (_, _, training) = args.task.load()?;
+        let layout = training.model.training(training.sgd).layout();
+        let ids = super::strangers::request_rows(
+            rpc,
+            &keys[STRANGER],
+            market,
+            task,
+            &training.initial_state(),
+            layout,
+        )
+        .await?;
+        done["requests"] = json!(ids);
+    }
+    if args.mass_challenges > 0 {
+        let games = super::strangers::mass_challenge(
+            rpc,
+            &keys[GRIEFER],
+            market,
+            task,
+            args.mass_challenges,
+        )
+        .await?;
+        done["challenges"] = json!(games);
+    }
+    Ok(done)
+}
+
+/// Every event of the market and its courts in the run, in order: block time, event,
+/// transaction, sender, gas.
 async fn timeline<P: alloy::providers::Provider>(
     provider: &P,
-    market: Address,
+    contracts: &[Address],
 ) -> eyre::Result<Vec<Value>> {
     use alloy::rpc::types::Filter;
     use alloy::sol_types::SolEvent;
+    use poai_common::chain::bindings::availability::Availability as A;
+    use poai_common::chain::bindings::dispute::Dispute as D;
     use poai_common::chain::bindings::market::Market as M;
     let names = [
         (M::TaskSubmitted::SIGNATURE_HASH, "TaskSubmitted"),
@@ -491,18 +562,21 @@ async fn timeline<P: alloy::providers::Provider>(
         (M::ResultCommitted::SIGNATURE_HASH, "ResultCommitted"),
         (M::SamplingDone::SIGNATURE_HASH, "SamplingDone"),
         (M::Attested::SIGNATURE_HASH, "Attested"),
-        (M::Challenged::SIGNATURE_HASH, "Challenged"),
-        (M::StepsPosted::SIGNATURE_HASH, "StepsPosted"),
-        (M::StepPicked::SIGNATURE_HASH, "StepPicked"),
-        (M::TracePosted::SIGNATURE_HASH, "TracePosted"),
-        (M::FraudProven::SIGNATURE_HASH, "FraudProven"),
-        (M::GameTimedOut::SIGNATURE_HASH, "GameTimedOut"),
-        (M::GameEnded::SIGNATURE_HASH, "GameEnded"),
-        (M::Slashed::SIGNATURE_HASH, "Slashed"),
+        (D::Challenged::SIGNATURE_HASH, "Challenged"),
+        (D::StepsPosted::SIGNATURE_HASH, "StepsPosted"),
+        (D::StepPicked::SIGNATURE_HASH, "StepPicked"),
+        (D::TracePosted::SIGNATURE_HASH, "TracePosted"),
+        (D::FraudProven::SIGNATURE_HASH, "FraudProven"),
+        (D::GameEnded::SIGNATURE_HASH, "GameEnded"),
+        (A::Requested::SIGNATURE_HASH, "Requested"),
+        (A::Answered::SIGNATURE_HASH, "Answered"),
+        (A::RequestTimedOut::SIGNATURE_HASH, "RequestTimedOut"),
+        (M::Convicted::SIGNATURE_HASH, "Convicted"),
+        (M::Settled::SIGNATURE_HASH, "Settled"),
         (M::TaskFinalized::SIGNATURE_HASH, "TaskFinalized"),
     ];
     let logs = provider
-        .get_logs(&Filter::new().address(market).from_block(0))
+        .get_logs(&Filter::new().address(contracts.to_vec()).from_block(0))
         .await?;
     let mut out = Vec::new();
     for log in logs {
@@ -540,19 +614,12 @@ fn dispute_cost(timeline: &[Value]) -> Value {
     let game = &proven["id"];
     let of_game: Vec<&Value> = timeline
         .iter()
-        .filter(|e| {
-            e["id"] == *game
-                && matches!(
-                    e["event"].as_str(),
-                    Some(
-                        "Challenged"
-                            | "StepsPosted"
-                            | "StepPicked"
-                            | "TracePosted"
-                            | "FraudProven"
-                            | "GameTimedOut"
-                    )
-                )
+        .filter(|e| match e["event"].as_str() {
+            Some("Challenged" | "StepPicked" | "FraudProven") => e["id"] == *game,
+            // Posted once per segment or step for every game (indexed by the task); the
+            // devnet runs one task.
+            Some("StepsPosted" | "TracePosted") => true,
+            _ => false,
         })
         .collect();
     let challenged = of_game.iter().find(|e| e["event"] == "Challenged");
@@ -586,7 +653,7 @@ fn settlement_time(timeline: &[Value]) -> Value {
             .find(|e| e["event"] == name)
             .and_then(|e| e["time"].as_u64())
     };
-    let settled = at("TaskFinalized").or(at("Slashed"));
+    let settled = at("TaskFinalized").or(at("Convicted"));
     match (at("ResultCommitted"), settled) {
         (Some(c), Some(s)) => json!({ "commitToSettlement": s.saturating_sub(c) }),
         _ => Value::Null,

@@ -7,6 +7,7 @@ pub(crate) mod devnet;
 pub(crate) mod digits;
 pub(crate) mod node;
 pub(crate) mod status;
+pub(crate) mod strangers;
 pub(crate) mod submit;
 pub(crate) mod train;
 pub(crate) mod withdraw;

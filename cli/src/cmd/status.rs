@@ -3,6 +3,7 @@
 
 use alloy::primitives::{Address, U256};
 use alloy::providers::{Provider, ProviderBuilder};
+use poai_common::chain::bindings::dispute::Dispute;
 use poai_common::chain::bindings::market::Market::{self, MarketInstance};
 use poai_node::chain::ether;
 use poai_node::challenge::phase;
@@ -29,10 +30,11 @@ pub(crate) async fn report<P: Provider>(
 ) -> eyre::Result<Value> {
     let mut tasks = Vec::new();
     let count: u64 = market.taskCount().call().await?.to();
-    let games_count: u64 = market.gameCount().call().await?.to();
+    let dispute = Dispute::new(market.dispute().call().await?, market.provider());
+    let games_count: u64 = dispute.gameCount().call().await?.to();
     let mut games = Vec::new();
     for id in 1..=games_count {
-        let g = market.game(U256::from(id)).call().await?;
+        let g = dispute.game(U256::from(id)).call().await?;
         games.push(json!({
             "game": id, "task": g.task.to::<u64>(), "challenger": g.challenger.to_string(),
             "segment": g.segment, "phase": phase::name(g.phase), "step": g.step,
@@ -55,12 +57,21 @@ pub(crate) async fn report<P: Provider>(
                     "verifier": s.verifier.to_string(),
                     "attest": attest,
                     "distance": ether(s.distance),
+                    "forfeit": s.forfeit,
                 })
             })
             .collect();
+        let conviction = market.conviction(U256::from(id)).call().await?;
         tasks.push(json!({
             "task": id,
             "status": status::name(t.status),
+            // A convicted task's stake is split once its cases end and its window closes.
+            "settled": t.status != status::SLASHED || conviction.settled,
+            // Who is in line for the bounty (a proof), or else the timeout reward.
+            "prover": (!conviction.prover.is_zero()).then(|| conviction.prover.to_string()),
+            "timeoutWinner": (!conviction.timeoutWinner.is_zero())
+                .then(|| conviction.timeoutWinner.to_string()),
+            "openCases": t.openCases,
             "submitter": t.submitter.to_string(),
             "solver": t.solver.to_string(),
             "payment": ether(t.payment),

@@ -7,7 +7,8 @@ use alloy::providers::{Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use eyre::{WrapErr, bail};
 use poai_common::blob::{self, Kind};
-use poai_common::chain::bindings::market::{Market, Tasks};
+use poai_common::chain::bindings::market::Market;
+use poai_common::chain::bindings::market::Market::{self as Tasks};
 use poai_common::check::Class;
 use poai_common::spec::TaskSpec;
 use poai_node::chain::eth;
@@ -28,8 +29,9 @@ pub(crate) struct Terms {
     /// A challenger's bond, in ether.
     #[arg(long, default_value_t = 1.0)]
     pub bond: f64,
-    /// Each sampled verifier's stake and fee, in ether.
-    #[arg(long, default_value_t = 2.0)]
+    /// Each sampled verifier's stake and fee, in ether (samples × stake may not exceed a fifth
+    /// of the solver's stake: the share of it a conviction burns).
+    #[arg(long, default_value_t = 1.0)]
     pub verifier_stake: f64,
     #[arg(long, default_value_t = 0.1)]
     pub verifier_fee: f64,

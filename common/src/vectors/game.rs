@@ -48,6 +48,9 @@ pub struct Solver {
     pub segment_states: Vec<Hash>,
     #[serde(with = "crate::serde_hex::hash")]
     pub trace_root: Hash,
+    /// The picked step's slot tensor hashes, as `Dispute.postTrace` takes them.
+    #[serde(with = "crate::serde_hex::hashes")]
+    pub trace_slots: Vec<Hash>,
     /// `OpProver.judgeOp(…)` of the disputed value in this solver's trace.
     #[serde(with = "crate::serde_hex::bytes")]
     pub op_call: Vec<u8>,
@@ -124,6 +127,11 @@ pub fn game_file() -> GameFile {
             checkpoints: hashes.iter().step_by(K as usize).copied().collect(),
             segment_states: hashes[(segment * K) as usize..=((segment + 1) * K) as usize].to_vec(),
             trace_root: committed.root(),
+            trace_slots: traces[t as usize]
+                .slots
+                .iter()
+                .map(|s| s.commit().hash)
+                .collect(),
             op_call: prove::calldata(
                 &committed
                     .op_proof(Class::Fp32, op, row, col)

@@ -2,14 +2,21 @@
 pragma solidity ^0.8.30;
 
 import {Tasks} from "./Tasks.sol";
+import {Role, Status, Task} from "./Types.sol";
 
 /// @title Attestations
-/// @notice Sampling and tier-1 attestations (DESIGN §1, steps 4–5): once the result is
-/// committed, the hash of the block after the commit — which nobody knew while training — picks
-/// the segments to verify and, among the registered verifiers, who verifies each. An assigned
-/// verifier attests pass or fail (with the distance it measured), locking its verifier stake
-/// until the task settles: paid its fee when the task finalizes, and its stake lost to the
-/// challenger if it attested *pass* for a segment later proven fraudulent.
+/// @notice Sampling and tier-1 attestations (DESIGN §1, steps 4–5). Once the result is committed,
+/// randomness nobody knew while training picks the segments to verify and, among the registered
+/// verifiers, who verifies each; the assigned verifier's stake is locked at once. What a verifier
+/// earns follows from what it attested and what became of the task (docs/PROTOCOL.md §9):
+///
+/// - *pass* on a task that finalizes: the fee and its stake back; *pass* on a segment proven
+///   fraudulent, by any case before the stake is split: the stake is burned (AUDIT C3: it never
+///   rewards the prover, who may have planted the fraud);
+/// - *fail*: only when backed by a challenge of that segment by the same verifier; an unbacked
+///   *fail* on a task that finalizes is burned (AUDIT H2: a *fail* is not free money); a backed
+///   one is unlocked, and if its game proves the fraud it ranks first for the bounty;
+/// - silence: the stake is burned, and after half the challenge window anyone may re-sample.
 abstract contract Attestations is Tasks {
     enum Attest {
         None,
@@ -21,117 +28,245 @@ abstract contract Attestations is Tasks {
         uint64 segment;
         address verifier;
         Attest attest;
+        /// The verifier challenged this segment after attesting *fail*.
+        bool backed;
+        /// A case proved this segment fraudulent while the verifier attested *pass*.
+        bool forfeit;
         /// The tier-1 distance the verifier measured, as 1e18 fixed point.
         uint256 distance;
     }
 
-    /// @notice Verifiers that sampling may assign (each with verifier stake when it registered).
+    /// @notice Blocks after the commit's before sampling may draw: the commit's successor's hash
+    /// is part of the seed.
+    uint64 public constant SAMPLE_DELAY = 2;
+    /// @notice Draws per sample to find an eligible verifier (not the solver, with the stake).
+    uint256 public constant DRAWS = 8;
+
+    /// @notice The least free verifier stake a verifier registers with (AUDIT H2: no 1-wei
+    /// sybils).
+    uint256 public immutable minVerifierStake;
+
+    /// @notice Verifiers that sampling may assign.
     address[] public verifiers;
     mapping(address => bool) public registered;
     mapping(uint256 => Sample[]) internal _samples;
     mapping(uint256 => bool) public sampled;
+    mapping(uint256 => bytes32) public seedOf;
+    mapping(uint256 => uint64) public sampledAt;
+    /// @dev When sample `index` of a task was last re-sampled: its replacement gets its own
+    /// half window before it can be re-sampled (without it, anyone could burn one freshly
+    /// drawn verifier after another in a single block).
+    mapping(uint256 => mapping(uint256 => uint64)) internal _resampledAt;
+    /// @dev Segments a case proved fraudulent: a *pass* attested on one after the conviction
+    /// is forfeit too.
+    mapping(uint256 => mapping(uint64 => bool)) internal _proven;
 
     event VerifierRegistered(address indexed verifier);
     event Sampled(uint256 indexed task, uint256 index, uint64 segment, address indexed verifier);
-    /// @notice The task's samples are drawn (perhaps none, with no verifier registered).
+    /// @notice The task's samples are drawn (perhaps fewer than asked, with too few eligible
+    /// verifiers).
     event SamplingDone(uint256 indexed task, bytes32 seed, uint256 samples);
     event Attested(
         uint256 indexed task, uint256 index, address indexed verifier, bool pass, uint256 distance
     );
-    event VerifierSlashed(
-        uint256 indexed task, address indexed verifier, address indexed to, uint256 amount
-    );
+    event Resampled(uint256 indexed task, uint256 index, address indexed from, address to);
+    event VerifierSlashed(uint256 indexed task, address indexed verifier, uint256 amount);
 
     error AlreadyRegistered();
-    error NoVerifierStake();
-    error NotSampledYet(uint256 task);
+    error NoVerifierStake(uint256 free, uint256 needed);
     error AlreadySampled(uint256 task);
-    error TooSoonToSample(uint256 task, uint64 afterBlock);
+    error TooSoonToSample(uint256 task, uint64 fromBlock);
     error NotAssigned(uint256 task, uint256 index, address verifier);
     error AlreadyAttested(uint256 task, uint256 index);
     error NoSuchSample(uint256 task, uint256 index);
+    error TooSoonToResample(uint256 task, uint64 at);
+
+    constructor(uint256 minVerifierStake_) {
+        minVerifierStake = minVerifierStake_;
+    }
 
     function samplesOf(uint256 id) external view returns (Sample[] memory) {
         return _samples[id];
     }
 
-    /// @notice Adds the caller to the verifiers that sampling assigns; it must hold free
-    /// verifier stake (each attestation locks the task's verifier stake from it).
+    /// @notice Adds the caller to the verifiers that sampling assigns; it must hold at least
+    /// `minVerifierStake` of free verifier stake.
     function registerVerifier() external nonReentrant {
         if (registered[msg.sender]) revert AlreadyRegistered();
-        if (_stakes[msg.sender][Role.Verifier].free == 0) revert NoVerifierStake();
+        uint256 free = _stakes[msg.sender][Role.Verifier].free;
+        if (free == 0 || free < minVerifierStake) revert NoVerifierStake(free, minVerifierStake);
         registered[msg.sender] = true;
         verifiers.push(msg.sender);
         emit VerifierRegistered(msg.sender);
     }
 
-    /// @notice Draws the task's samples from the hash of the block after its commit. Anyone may
-    /// call it once that block exists; after 256 blocks that hash is gone and the latest one
-    /// stands in (a weaker source, which the nodes avoid by sampling at once).
+    /// @notice Draws the task's samples and locks each assigned verifier's stake. The seed mixes
+    /// the commit's successor's hash (zero once out of reach, after 256 blocks) with the RANDAO
+    /// value of the block that samples, which that block's builder cannot choose (AUDIT M1;
+    /// the residual bias is in docs/THREAT_MODEL.md).
     function sample(uint256 id) external nonReentrant {
         Task storage k = _task(id);
         _expect(id, k, Status.Committed);
         if (sampled[id]) revert AlreadySampled(id);
-        if (block.number <= uint256(k.committedBlock) + 1) {
-            revert TooSoonToSample(id, k.committedBlock + 1);
-        }
-        bytes32 seed = blockhash(k.committedBlock + 1);
-        if (seed == 0) seed = blockhash(block.number - 1);
-        seed = keccak256(abi.encode(seed, id, k.resultRoot));
+        uint64 from = k.committedBlock + SAMPLE_DELAY;
+        if (block.number < from) revert TooSoonToSample(id, from);
+        // Sampling closes halfway through the challenge window, so that an assigned verifier
+        // always has half the window to attest: a `sample` at the window's end followed by
+        // `finalize` would burn every assigned verifier as a no-show and keep their fees.
+        uint64 until = k.deadline - k.terms.challengeWithin / 2;
+        if (block.timestamp > until) revert TooLate(id, until);
+        bytes32 seed = keccak256(
+            abi.encode(blockhash(k.committedBlock + 1), block.prevrandao, id, k.resultRoot)
+        );
         sampled[id] = true;
-        uint256 n = verifiers.length;
-        emit SamplingDone(id, seed, n == 0 ? 0 : k.terms.samples);
-        if (n == 0) return;
+        seedOf[id] = seed;
+        sampledAt[id] = uint64(block.timestamp);
         uint64 segments = k.commitments.steps / k.commitments.interval;
         for (uint256 i = 0; i < k.terms.samples; i++) {
+            address v = _draw(k, keccak256(abi.encode(seed, "verifier", i)), address(0));
+            if (v == address(0)) continue;
             uint64 segment = uint64(uint256(keccak256(abi.encode(seed, "segment", i))) % segments);
-            address v = verifiers[uint256(keccak256(abi.encode(seed, "verifier", i))) % n];
+            _lock(v, Role.Verifier, k.terms.verifierStake);
+            emit Sampled(id, _samples[id].length, segment, v);
             _samples[id].push(
-                Sample({segment: segment, verifier: v, attest: Attest.None, distance: 0})
+                Sample({
+                    segment: segment,
+                    verifier: v,
+                    attest: Attest.None,
+                    backed: false,
+                    forfeit: false,
+                    distance: 0
+                })
             );
-            emit Sampled(id, i, segment, v);
         }
+        emit SamplingDone(id, seed, _samples[id].length);
+    }
+
+    /// @dev A registered verifier other than the solver and `not`, with the task's verifier stake
+    /// free, or zero after `DRAWS` tries.
+    function _draw(Task storage k, bytes32 seed, address not) internal view returns (address) {
+        uint256 n = verifiers.length;
+        if (n == 0) return address(0);
+        for (uint256 t = 0; t < DRAWS; t++) {
+            address v = verifiers[uint256(keccak256(abi.encode(seed, t))) % n];
+            if (v == k.solver || v == not) continue;
+            if (_stakes[v][Role.Verifier].free < k.terms.verifierStake) continue;
+            return v;
+        }
+        return address(0);
     }
 
     /// @notice The assigned verifier's tier-1 verdict on sample `index`, before the challenge
-    /// window closes; locks the task's verifier stake until the task settles.
+    /// window closes. A *fail* must be backed by the verifier's own challenge of the segment.
+    /// A task convicted early stays open to attestations until the window closes: its silent
+    /// samples are burned at settlement, so they must keep the time they were given.
     function attest(uint256 id, uint256 index, bool pass, uint256 distance) external nonReentrant {
         Task storage k = _task(id);
-        _expect(id, k, Status.Committed);
+        if (k.status != Status.Committed && k.status != Status.Slashed) {
+            revert WrongStatus(id, k.status);
+        }
         if (block.timestamp > k.deadline) revert TooLate(id, k.deadline);
-        if (index >= _samples[id].length) revert NoSuchSample(id, index);
-        Sample storage s = _samples[id][index];
+        Sample storage s = _sample(id, index);
         if (msg.sender != s.verifier) revert NotAssigned(id, index, s.verifier);
         if (s.attest != Attest.None) revert AlreadyAttested(id, index);
-        _lock(msg.sender, Role.Verifier, k.terms.verifierStake);
         s.attest = pass ? Attest.Pass : Attest.Fail;
+        if (pass && _proven[id][s.segment]) s.forfeit = true;
         s.distance = distance;
         emit Attested(id, index, msg.sender, pass, distance);
     }
 
-    /// @dev Unlocks or slashes every attestation's stake; pays fees when the task finalizes.
-    function _settleVerifiers(
-        uint256 id,
-        Task storage k,
-        bool fraud,
-        uint64 segment,
-        address challenger
-    ) internal override returns (uint256 fees) {
+    /// @notice Replaces a verifier that has not attested by half the challenge window: its stake
+    /// is burned and another is drawn (from randomness of this block, for the same segment).
+    function resample(uint256 id, uint256 index) external nonReentrant {
+        Task storage k = _task(id);
+        _expect(id, k, Status.Committed);
+        if (block.timestamp > k.deadline) revert TooLate(id, k.deadline);
+        Sample storage s = _sample(id, index);
+        if (s.attest != Attest.None || s.verifier == address(0)) revert AlreadyAttested(id, index);
+        uint64 from = sampledAt[id];
+        if (_resampledAt[id][index] > from) from = _resampledAt[id][index];
+        uint64 at = from + k.terms.challengeWithin / 2;
+        if (block.timestamp <= at) revert TooSoonToResample(id, at);
+        _resampledAt[id][index] = uint64(block.timestamp);
+        address old = s.verifier;
+        _forfeit(id, old, k.terms.verifierStake);
+        address v =
+            _draw(k, keccak256(abi.encode(seedOf[id], "resample", index, block.prevrandao)), old);
+        s.verifier = v;
+        if (v != address(0)) _lock(v, Role.Verifier, k.terms.verifierStake);
+        emit Resampled(id, index, old, v);
+    }
+
+    function _sample(uint256 id, uint256 index) internal view returns (Sample storage) {
+        if (index >= _samples[id].length) revert NoSuchSample(id, index);
+        return _samples[id][index];
+    }
+
+    /// @dev Marks the *fail* attestations of `segment` by `challenger` as backed; whether there
+    /// was one (such a challenger is the sampled verifier, first in line for the bounty).
+    function _back(uint256 id, address challenger, uint64 segment) internal returns (bool any) {
+        Sample[] storage all = _samples[id];
+        for (uint256 i = 0; i < all.length; i++) {
+            Sample storage s = all[i];
+            if (s.verifier == challenger && s.segment == segment && s.attest == Attest.Fail) {
+                s.backed = true;
+                any = true;
+            }
+        }
+    }
+
+    /// @dev Whether `challenger` is a sampled verifier of `segment` that attested *fail*.
+    function _sampledFail(uint256 id, address challenger, uint64 segment)
+        internal
+        view
+        returns (bool)
+    {
+        Sample[] storage all = _samples[id];
+        for (uint256 i = 0; i < all.length; i++) {
+            Sample storage s = all[i];
+            if (s.verifier == challenger && s.segment == segment && s.attest == Attest.Fail) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// @dev A case proved `segment` fraudulent: every *pass* on it will be burned at settlement.
+    function _forfeitPasses(uint256 id, uint64 segment) internal {
+        _proven[id][segment] = true;
+        Sample[] storage all = _samples[id];
+        for (uint256 i = 0; i < all.length; i++) {
+            if (all[i].segment == segment && all[i].attest == Attest.Pass) all[i].forfeit = true;
+        }
+    }
+
+    function _forfeit(uint256 id, address verifier, uint256 stake) internal {
+        _slashLocked(verifier, Role.Verifier, stake);
+        _burn(stake);
+        emit VerifierSlashed(id, verifier, stake);
+    }
+
+    /// @dev Unlocks, pays or burns every sample's stake (see the contract's notice).
+    function _settleVerifiers(uint256 id, Task storage k, bool convicted)
+        internal
+        override
+        returns (uint256 fees)
+    {
         Sample[] storage all = _samples[id];
         uint256 stake = k.terms.verifierStake;
         for (uint256 i = 0; i < all.length; i++) {
             Sample storage s = all[i];
-            if (s.attest == Attest.None) continue;
-            if (fraud && s.attest == Attest.Pass && s.segment == segment) {
-                _slashLocked(s.verifier, Role.Verifier, stake);
-                _credit(challenger, stake);
-                emit VerifierSlashed(id, s.verifier, challenger, stake);
-            } else {
-                _unlock(s.verifier, Role.Verifier, stake);
-                if (!fraud) {
-                    _credit(s.verifier, k.terms.verifierFee);
-                    fees += k.terms.verifierFee;
-                }
+            if (s.verifier == address(0)) continue;
+            bool keeps = !s.forfeit
+                && (s.attest == Attest.Pass || (s.attest == Attest.Fail && (convicted || s.backed)));
+            if (!keeps) {
+                _forfeit(id, s.verifier, stake);
+                continue;
+            }
+            _unlock(s.verifier, Role.Verifier, stake);
+            if (!convicted && s.attest == Attest.Pass) {
+                _credit(s.verifier, k.terms.verifierFee);
+                fees += k.terms.verifierFee;
             }
         }
     }

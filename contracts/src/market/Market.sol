@@ -1,19 +1,205 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.30;
 
-import {OpProver} from "../OpProver.sol";
-import {Availability} from "./Availability.sol";
-import {Games} from "./Games.sol";
-import {Stakes} from "./Stakes.sol";
+import {Attestations} from "./Attestations.sol";
 import {Tasks} from "./Tasks.sol";
+import {IMarket, NO_SEGMENT, Role, Status, Task, Win} from "./Types.sol";
 
 /// @title Market
 /// @notice The PoAI market: stakes (`Stakes`), tasks with their escrow and deadlines (`Tasks`),
-/// sampling and attestations (`Attestations`), the dispute game with its settlement (`Games`)
-/// and data availability (`Availability`), in one contract that holds the money.
-contract Market is Availability {
-    constructor(uint64 unbondingDelay_, uint64 moveWindow_, OpProver prover_)
-        Tasks(unbondingDelay_)
-        Games(moveWindow_, prover_)
-    {}
+/// sampling and attestations (`Attestations`), and the money of every case that the two courts
+/// (`Dispute`, the game; `Availability`, openings on demand) open against a solver. It is the
+/// only contract that holds wei, so solvency is one equation (`liabilities`).
+///
+/// A case won against the solver *convicts* the task: its stake is seized into the task's pot
+/// and the escrow goes back to the submitter. Cases still open play on, and new challenges are
+/// taken until the challenge window closes; then `settle` splits the pot (DESIGN §6 (3)):
+/// - the bounty (`BOUNTY_BPS`) to the best win in a game (a proof, the solver's silence, or an
+///   opening the challenger demanded for its game): first a sampled verifier's backed challenge
+///   of its own segment, then the earliest-opened game; so neither a later self-challenge nor a
+///   self-request can take it from an honest challenger that was there first (AUDIT H1);
+/// - with no such win, a bounded reward (`TIMEOUT_BPS`) to the earliest unanswered opening;
+/// - the submitter's share (`SUBMITTER_BPS`); the rest is burned, so convicting oneself never
+///   pays.
+contract Market is IMarket, Attestations {
+    uint256 public constant BOUNTY_BPS = 5000;
+    uint256 public constant TIMEOUT_BPS = 1000;
+    uint256 public constant SUBMITTER_BPS = 3000;
+
+    /// @notice A convicted task's pot and who is in line for it.
+    struct Conviction {
+        uint256 pot;
+        /// The best proof so far: its rank (lower is better) and prover.
+        uint128 proofRank;
+        address prover;
+        /// The earliest unanswered opening about no game of its requester's.
+        uint64 timeoutOrder;
+        address timeoutWinner;
+        /// When the first case convicted the task.
+        uint64 at;
+        bool settled;
+    }
+
+    /// @notice The courts, wired once by the deployer.
+    address public dispute;
+    address public availability;
+    address private _wirer;
+
+    /// @notice Cases opened so far, across both courts (a case's order ranks it).
+    uint64 public caseCount;
+    mapping(uint256 => Conviction) internal _convictions;
+
+    event Wired(address dispute, address availability);
+    event CaseOpened(uint256 indexed task, uint64 order, address indexed challenger);
+    event Convicted(uint256 indexed task, address indexed challenger, Win how, uint64 segment);
+    event Settled(
+        uint256 indexed task,
+        address indexed winner,
+        uint256 reward,
+        uint256 submitterShare,
+        uint256 burned
+    );
+
+    error NotACourt(address caller);
+    error AlreadyWired();
+    error NotSettleable(uint256 task);
+
+    constructor(uint64 unbondingDelay_, uint256 minBond_, uint256 minVerifierStake_)
+        Tasks(unbondingDelay_, minBond_)
+        Attestations(minVerifierStake_)
+    {
+        _wirer = msg.sender;
+    }
+
+    /// @notice Names the two courts; once, by the deployer.
+    function wire(address dispute_, address availability_) external {
+        if (msg.sender != _wirer || dispute != address(0)) revert AlreadyWired();
+        dispute = dispute_;
+        availability = availability_;
+        delete _wirer;
+        emit Wired(dispute_, availability_);
+    }
+
+    modifier onlyCourt() {
+        if (msg.sender != dispute && msg.sender != availability) revert NotACourt(msg.sender);
+        _;
+    }
+
+    function task(uint256 id) public view override(IMarket, Tasks) returns (Task memory) {
+        return Tasks.task(id);
+    }
+
+    function conviction(uint256 id) external view returns (Conviction memory) {
+        return _convictions[id];
+    }
+
+    /// @inheritdoc IMarket
+    function convictedAt(uint256 id) external view returns (uint64) {
+        return _convictions[id].at;
+    }
+
+    /// @inheritdoc IMarket
+    function openCase(uint256 id, address challenger, uint64 segment)
+        external
+        payable
+        onlyCourt
+        nonReentrant
+        returns (uint64 order)
+    {
+        Task storage k = _task(id);
+        if (k.status != Status.Committed && k.status != Status.Slashed) {
+            revert WrongStatus(id, k.status);
+        }
+        if (_convictions[id].settled) revert WrongStatus(id, k.status);
+        if (msg.value != k.terms.challengeBond) revert WrongBond(k.terms.challengeBond, msg.value);
+        order = ++caseCount;
+        k.openCases++;
+        _totalBonds += msg.value;
+        if (segment != NO_SEGMENT) _back(id, challenger, segment);
+        emit CaseOpened(id, order, challenger);
+    }
+
+    /// @inheritdoc IMarket
+    function closeCase(uint256 id, address to, uint256 bond) external onlyCourt nonReentrant {
+        Task storage k = _task(id);
+        k.openCases--;
+        _totalBonds -= bond;
+        _credit(to, bond);
+    }
+
+    /// @inheritdoc IMarket
+    function convict(
+        uint256 id,
+        address challenger,
+        uint256 bond,
+        uint64 order,
+        uint64 segment,
+        Win how
+    ) external onlyCourt nonReentrant {
+        Task storage k = _task(id);
+        Conviction storage c = _convictions[id];
+        k.openCases--;
+        _totalBonds -= bond;
+        _credit(challenger, bond);
+        if (k.status == Status.Committed) {
+            k.status = Status.Slashed;
+            uint256 stake = k.terms.solverStake;
+            _slashLocked(k.solver, Role.Solver, stake);
+            c.pot = stake;
+            _totalPots += stake;
+            c.proofRank = type(uint128).max;
+            c.timeoutOrder = type(uint64).max;
+            c.at = uint64(block.timestamp);
+            _totalEscrow -= k.payment;
+            _credit(k.submitter, k.payment);
+        }
+        emit Convicted(id, challenger, how, segment);
+        // Only a proof shows a segment wrong: a solver silent about a segment its verifiers
+        // honestly passed must not cost them their stakes (DESIGN §6 (4)).
+        if (how == Win.Op || how == Win.Data || how == Win.Link) _forfeitPasses(id, segment);
+        if (segment == NO_SEGMENT) {
+            // An unanswered opening about no game of its requester's.
+            if (order < c.timeoutOrder) {
+                c.timeoutOrder = order;
+                c.timeoutWinner = challenger;
+            }
+            return;
+        }
+        // A sampled verifier winning its own segment ranks before every other case.
+        uint128 rank = uint128(order);
+        if (!_sampledFail(id, challenger, segment)) rank |= 1 << 64;
+        if (rank < c.proofRank) {
+            c.proofRank = rank;
+            c.prover = challenger;
+        }
+    }
+
+    /// @notice Splits a convicted task's pot once its cases have all ended and its challenge
+    /// window has closed (see the contract's notice); settles its samples.
+    function settle(uint256 id) external nonReentrant {
+        Task storage k = _task(id);
+        Conviction storage c = _convictions[id];
+        if (
+            k.status != Status.Slashed || c.settled || k.openCases != 0
+                || block.timestamp <= k.deadline
+        ) revert NotSettleable(id);
+        c.settled = true;
+        uint256 pot = c.pot;
+        _totalPots -= pot;
+        address winner = c.prover;
+        uint256 reward;
+        if (winner != address(0)) {
+            reward = pot * BOUNTY_BPS / 10_000;
+        } else if (c.timeoutWinner != address(0)) {
+            winner = c.timeoutWinner;
+            reward = pot * TIMEOUT_BPS / 10_000;
+        }
+        uint256 share = pot * SUBMITTER_BPS / 10_000;
+        uint256 burned = pot - reward - share;
+        _settleVerifiers(id, k, true);
+        _credit(winner, reward);
+        _credit(k.submitter, share);
+        emit Settled(id, winner, reward, share, burned);
+        _burn(burned);
+    }
 }

@@ -1,18 +1,13 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 pragma solidity ^0.8.30;
 
+import {Role} from "./Types.sol";
+
 /// @title Stakes
 /// @notice Solver and verifier stakes (DESIGN §1): a deposit is free until a task locks part of
 /// it; free stake leaves through an unbonding delay, so that a slash can still reach stake that
 /// was just freed. Payouts are credited to a balance and pulled (`withdraw`), never pushed.
 abstract contract Stakes {
-    /// @notice The two kinds of stake. `None` is never valid.
-    enum Role {
-        None,
-        Solver,
-        Verifier
-    }
-
     /// @notice One account's stake in one role.
     struct Stake {
         uint256 free;
@@ -20,6 +15,9 @@ abstract contract Stakes {
         uint256 unbonding;
         uint64 unbondsAt;
     }
+
+    /// @notice Where burned wei goes: slashed stake nobody may be paid from.
+    address internal constant BURN = address(0xdEaD);
 
     /// @notice Seconds between asking for stake back and getting it.
     uint64 public immutable unbondingDelay;
@@ -141,6 +139,13 @@ abstract contract Stakes {
         _stakes[account][role].locked -= amount;
         _totalStaked -= amount;
         emit StakeSlashed(account, role, amount);
+    }
+
+    /// @dev Sends `amount` to `0x…dEaD`, which runs no code: a burn is the one push payment.
+    function _burn(uint256 amount) internal {
+        if (amount == 0) return;
+        (bool ok,) = BURN.call{value: amount}("");
+        if (!ok) revert TransferFailed();
     }
 
     function _credit(address account, uint256 amount) internal {

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {Stakes} from "./Stakes.sol";
+import {Commitments, Role, Status, Task, Terms} from "./Types.sol";
 
 /// @title Tasks
 /// @notice Tasks and their money (DESIGN §1): a submitter escrows the payment with the task's
@@ -11,73 +12,16 @@ import {Stakes} from "./Stakes.sol";
 /// has a deadline; every state change an event. (Sampling, attestations and the dispute game
 /// build on this state machine: see docs/PROTOCOL.md §9.)
 abstract contract Tasks is Stakes {
-    /// @notice A task's phase. `None` is never a task's.
-    enum Status {
-        None,
-        Open,
-        Claimed,
-        Committed,
-        Finalized,
-        Refunded,
-        /// A fraud was proven: the solver's stake is slashed.
-        Slashed
-    }
-
-    /// @notice What the task commits to (DESIGN §3): the program (its root, op and slot counts,
-    /// and `layoutHash` over its state layout), the data set, the initial state, the batch
-    /// rule's seed, `T`, `k`, the batch size, the precision class, and the full spec's hash.
-    struct Commitments {
-        bytes32 programRoot;
-        bytes32 datasetHash;
-        bytes32 initStateHash;
-        bytes32 seed;
-        bytes32 layoutHash;
-        bytes32 specHash;
-        uint64 steps;
-        uint64 interval;
-        uint32 ops;
-        uint32 slots;
-        uint32 batch;
-        uint8 class;
-    }
-
-    /// @notice The deal: the solver's stake, the last moment to claim, and the time the solver
-    /// has to commit and the challengers to challenge (seconds).
-    struct Terms {
-        uint256 solverStake;
-        /// What a challenger bonds per challenge.
-        uint256 challengeBond;
-        /// What each sampled verifier locks when it attests, and is paid for attesting.
-        uint256 verifierStake;
-        uint256 verifierFee;
-        /// Segments sampled for verification after the commit.
-        uint32 samples;
-        uint64 claimBy;
-        uint64 solveWithin;
-        uint64 challengeWithin;
-    }
-
-    struct Task {
-        Commitments commitments;
-        Terms terms;
-        address submitter;
-        address solver;
-        uint256 payment;
-        Status status;
-        /// The current phase's deadline: claim, commit or challenge.
-        uint64 deadline;
-        /// The block of `commitResult`, whose successors' hashes seed the sampling.
-        uint64 committedBlock;
-        bytes32 resultRoot;
-        /// Challenges not yet decided; the task cannot finalize while any is open.
-        uint32 openGames;
-    }
-
-    string public constant VERSION = "poai-market/1";
+    string public constant VERSION = "poai-market/2";
     /// @notice The largest precision class (0 fp32, 1 tf32, 2 bf16).
     uint8 public constant MAX_CLASS = 2;
     /// @notice The most segments a task may have sampled (settlement loops over them).
     uint32 public constant MAX_SAMPLES = 16;
+    /// @notice The least share of a convicted solver's stake that is burned (what is left after
+    /// `Market`'s bounty and submitter's share). The verifier stakes a task puts at risk may not
+    /// exceed it, so framing verifiers with a planted fraud costs at least what they lose
+    /// (AUDIT C3).
+    uint256 public constant MIN_BURN_BPS = 2000;
 
     mapping(uint256 => Task) internal _tasks;
     /// @notice Tasks submitted so far; ids run from 1.
@@ -95,6 +39,7 @@ abstract contract Tasks is Stakes {
     event TaskRefunded(uint256 indexed id, address indexed submitter, uint256 refunded);
 
     error NoPayment();
+    error WrongBond(uint256 expected, uint256 got);
     /// @notice Which rule of `submitTask` the commitments break.
     enum CommitmentRule {
         StepsMultipleOfInterval,
@@ -122,15 +67,21 @@ abstract contract Tasks is Stakes {
     error TooEarly(uint256 id, uint64 deadline);
     error NotTheSolver(uint256 id, address solver);
     error EmptyResult();
-    error OpenGames(uint256 id, uint32 open);
+    error OpenCases(uint256 id, uint32 open);
 
-    constructor(uint64 unbondingDelay_) Stakes(unbondingDelay_) {}
+    /// @notice The least bond a task may ask of a challenger or requester: it must cover the
+    /// solver's gas to answer a request or a move (AUDIT M5), set at deployment for the chain.
+    uint256 public immutable minBond;
+
+    constructor(uint64 unbondingDelay_, uint256 minBond_) Stakes(unbondingDelay_) {
+        minBond = minBond_;
+    }
 
     function version() external pure returns (string memory) {
         return VERSION;
     }
 
-    function task(uint256 id) external view returns (Task memory) {
+    function task(uint256 id) public view virtual returns (Task memory) {
         return _task(id);
     }
 
@@ -152,9 +103,14 @@ abstract contract Tasks is Stakes {
             revert BadCommitments(CommitmentRule.Roots);
         }
         if (t.solverStake == 0) revert BadTerms(TermRule.SolverStake);
-        if (t.challengeBond == 0) revert BadTerms(TermRule.ChallengeBond);
+        if (t.challengeBond == 0 || t.challengeBond < minBond) {
+            revert BadTerms(TermRule.ChallengeBond);
+        }
         if (t.samples > MAX_SAMPLES) revert BadTerms(TermRule.Samples);
         if (t.samples != 0 && t.verifierStake == 0) revert BadTerms(TermRule.VerifierStake);
+        if (uint256(t.samples) * t.verifierStake > t.solverStake * MIN_BURN_BPS / 10_000) {
+            revert BadTerms(TermRule.VerifierStake);
+        }
         if (uint256(t.samples) * t.verifierFee >= msg.value) {
             revert BadTerms(TermRule.FeesExceedPayment);
         }
@@ -203,11 +159,11 @@ abstract contract Tasks is Stakes {
         Task storage k = _task(id);
         _expect(id, k, Status.Committed);
         if (block.timestamp <= k.deadline) revert TooEarly(id, k.deadline);
-        if (k.openGames != 0) revert OpenGames(id, k.openGames);
+        if (k.openCases != 0) revert OpenCases(id, k.openCases);
         k.status = Status.Finalized;
         _totalEscrow -= k.payment;
         // The verifiers' fees come out of the payment; the solver gets the rest.
-        uint256 paid = k.payment - _settleVerifiers(id, k, false, 0, address(0));
+        uint256 paid = k.payment - _settleVerifiers(id, k, false);
         _unlock(k.solver, Role.Solver, k.terms.solverStake);
         _credit(k.solver, paid);
         emit TaskFinalized(id, k.solver, paid);
@@ -232,23 +188,23 @@ abstract contract Tasks is Stakes {
         emit TaskRefunded(id, k.submitter, refunded);
     }
 
-    /// @notice Every wei the contract should hold: stakes, escrows, balances and bonds.
+    /// @notice Every wei the contract should hold: stakes, escrows, balances, the bonds of open
+    /// cases and the seized stakes of convicted tasks not yet split.
     function liabilities() public view returns (uint256) {
-        return _totalStaked + _totalEscrow + _totalBalances + _totalBonds;
+        return _totalStaked + _totalEscrow + _totalBalances + _totalBonds + _totalPots;
     }
 
-    /// @dev Bonds of open challenges (kept by the game).
+    /// @dev Bonds of open cases (games and availability requests).
     uint256 internal _totalBonds;
+    /// @dev Stakes seized from convicted solvers, until `settle` splits them.
+    uint256 internal _totalPots;
 
-    /// @dev Settles the task's attestations when it finalizes (`fraud` false) or is slashed for
-    /// a fraud in `segment` (proven by `challenger`); returns what it paid out of the escrow.
-    function _settleVerifiers(
-        uint256 id,
-        Task storage k,
-        bool fraud,
-        uint64 segment,
-        address challenger
-    ) internal virtual returns (uint256 fees);
+    /// @dev Settles the task's samples when it finalizes (`convicted` false) or when a
+    /// convicted task's stake is split; returns the fees it paid out of the escrow.
+    function _settleVerifiers(uint256 id, Task storage k, bool convicted)
+        internal
+        virtual
+        returns (uint256 fees);
 
     function _task(uint256 id) internal view returns (Task storage k) {
         k = _tasks[id];

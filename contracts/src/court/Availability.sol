@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.30;
+
+import {Merkle} from "../commit/Merkle.sol";
+import {State} from "../commit/State.sol";
+import {Tensor} from "../commit/Tensor.sol";
+import {IMarket, NO_SEGMENT, Task, Win} from "../market/Types.sol";
+import {Court} from "./Court.sol";
+import {Dispute} from "./Dispute.sol";
+
+/// @title Availability
+/// @notice Openings on demand (DESIGN §6 (2)): every commitment the game rests on can be forced
+/// open on chain by someone who was given nothing off chain. With the task's bond, anyone asks
+/// the solver for
+/// - `Leaf`: leaf `i` of `resultRoot` (a checkpoint's state hash, with its path);
+/// - `Steps`: a segment's per-step state hashes (answered by `Dispute.postSteps`, which every
+///   game on the segment then shares);
+/// - `State`: a committed state hash's tensor hashes (as many as the committed layout says);
+/// - `Row`: row `r` of a committed tensor (its header and the row with its path), where a row
+///   past the end is answered by the header alone ("no such row"), so every request can be
+///   answered by an honest solver (AUDIT C1); a request past the end opens the header.
+/// The solver answers within `moveWindow`; the bond then goes to it, for its gas. Unanswered, the
+/// task is convicted as if proven wrong (with the bounded timeout reward: a solver cannot buy a
+/// cheap conviction of itself with a request it leaves unanswered, AUDIT H1). Requests are taken
+/// while the challenge window is open, and after it only against segments under dispute (AUDIT
+/// M5); the bond is at least the market's `minBond`.
+contract Availability is Court {
+    enum Kind {
+        None,
+        Leaf,
+        Steps,
+        State,
+        Row
+    }
+
+    /// @notice Where a requested state or tensor is committed: a state (the task's initial
+    /// state; checkpoint `index`, a leaf of `resultRoot`; or per-step state `index` of
+    /// `segment`, a leaf of its posted steps root) and, for a tensor, its place `tensor` in that
+    /// state; or slot `index` of the trace posted for `step` of `segment`.
+    enum Source {
+        None,
+        Init,
+        Checkpoint,
+        StepState,
+        TraceSlot
+    }
+
+    struct Where {
+        Source source;
+        uint64 segment;
+        uint64 step;
+        uint256 index;
+        bytes32 stateHash;
+        /// The state's (or the slot's) path into its root.
+        bytes32[] siblings;
+        /// The committed layout, for the state's tensor count.
+        bytes layout;
+        uint256 tensor;
+        bytes32[] tensorSiblings;
+    }
+
+    struct Request {
+        uint256 task;
+        address requester;
+        uint256 bond;
+        uint64 order;
+        Kind kind;
+        /// The state (`State`) or tensor (`Row`) asked for.
+        bytes32 subject;
+        /// The leaf, segment or row asked for.
+        uint256 index;
+        /// A state's tensor count.
+        uint32 count;
+        /// The segment of the requester's own game this opening serves (its order is that
+        /// game's), or `NO_SEGMENT`.
+        uint64 segment;
+        uint64 deadline;
+        bool open;
+    }
+
+    Dispute public immutable dispute;
+
+    mapping(uint256 => Request) internal _requests;
+    uint256 public requestCount;
+
+    event Requested(
+        uint256 indexed request, uint256 indexed task, Kind kind, bytes32 subject, uint256 index
+    );
+    event LeafOpened(uint256 indexed request, uint256 indexed task, uint256 index, bytes32 state);
+    event StateOpened(uint256 indexed request, bytes32 indexed state, bytes32[] tensors);
+    event RowServed(uint256 indexed request, bytes32 indexed tensor, uint256 row, bytes data);
+    /// @notice The row asked for is past the tensor's end; the header answers.
+    event NoSuchRow(uint256 indexed request, bytes32 indexed tensor, Tensor.Header header);
+    event Answered(uint256 indexed request);
+    event RequestTimedOut(uint256 indexed request);
+
+    error NoSuchRequest(uint256 id);
+    error RequestClosed(uint256 id);
+    error BadSource();
+    /// @notice What was asked for is already on chain.
+    error AlreadyOpen();
+    error NoSuchLeaf(uint256 index, uint256 leaves);
+    error WrongCount(uint256 expected, uint256 got);
+    error NotPosted(uint64 segment);
+    error WrongState(bytes32 expected, bytes32 got);
+
+    constructor(IMarket market_, Dispute dispute_, uint64 moveWindow_) Court(market_, moveWindow_) {
+        dispute = dispute_;
+    }
+
+    function request(uint256 id) external view returns (Request memory) {
+        return _request(id);
+    }
+
+    /// @notice Asks for leaf `index` of the task's `resultRoot`.
+    function requestLeaf(uint256 taskId, uint256 index) external payable returns (uint256) {
+        Task memory k = _open(taskId, NO_SEGMENT);
+        uint256 leaves = _segments(k) + 1;
+        if (index >= leaves) revert NoSuchLeaf(index, leaves);
+        return _new(taskId, Kind.Leaf, 0, index, 0, NO_SEGMENT);
+    }
+
+    /// @notice Asks for segment `segment`'s per-step state hashes.
+    function requestSteps(uint256 taskId, uint64 segment) external payable returns (uint256) {
+        Task memory k = _open(taskId, segment);
+        if (segment >= _segments(k)) revert NoSuchLeaf(segment, _segments(k));
+        if (dispute.stepsPostedAt(taskId, segment) != 0) revert AlreadyOpen();
+        return _new(taskId, Kind.Steps, 0, segment, 0, segment);
+    }
+
+    /// @notice Asks for the tensor hashes of a committed state.
+    function requestState(uint256 taskId, Where calldata w) external payable returns (uint256) {
+        Task memory k = _open(taskId, _segmentOf(w));
+        if (w.source == Source.TraceSlot) revert BadSource();
+        _stateCommitted(taskId, k, w);
+        (uint256 count,) = _layout(k, w.layout, 0);
+        return _new(taskId, Kind.State, w.stateHash, 0, uint32(count), _segmentOf(w));
+    }
+
+    /// @notice Asks for row `row` of a committed tensor (any row: one past the end is answered
+    /// by the header).
+    function requestRow(uint256 taskId, bytes32 tensorHash, uint256 row, Where calldata w)
+        external
+        payable
+        returns (uint256)
+    {
+        Task memory k = _open(taskId, _segmentOf(w));
+        if (w.source == Source.TraceSlot) {
+            bytes32 root = dispute.traceRoot(taskId, w.segment, w.step);
+            if (root == 0) revert NotPosted(w.segment);
+            Merkle.check(
+                root, k.commitments.slots, w.index, Merkle.leafHash32(tensorHash), w.siblings
+            );
+        } else {
+            _stateCommitted(taskId, k, w);
+            (uint256 count,) = _layout(k, w.layout, 0);
+            State.checkTensor(w.stateHash, count, w.tensor, tensorHash, w.tensorSiblings);
+        }
+        return _new(taskId, Kind.Row, tensorHash, row, 0, _segmentOf(w));
+    }
+
+    /// @notice The solver's answer to a `Leaf` request: the state hash and its path.
+    function answerLeaf(uint256 id, bytes32 stateHash, bytes32[] calldata siblings) external {
+        (Request storage r, Task memory k) = _answer(id, Kind.Leaf);
+        Merkle.check(
+            k.resultRoot, _segments(k) + 1, r.index, Merkle.leafHash32(stateHash), siblings
+        );
+        emit LeafOpened(id, r.task, r.index, stateHash);
+        _close(id, r, k);
+    }
+
+    /// @notice Closes a `Steps` request whose segment's steps the solver has posted
+    /// (`Dispute.postSteps`) before the request's deadline.
+    function answerSteps(uint256 id) external {
+        (Request storage r, Task memory k) = _answer(id, Kind.Steps);
+        if (dispute.stepsPostedAt(r.task, uint64(r.index)) == 0) revert NotPosted(uint64(r.index));
+        _close(id, r, k);
+    }
+
+    /// @notice The solver's answer to a `State` request: the state's tensor hashes in order.
+    function answerState(uint256 id, bytes32[] calldata tensors) external {
+        (Request storage r, Task memory k) = _answer(id, Kind.State);
+        if (tensors.length != r.count) revert WrongCount(r.count, tensors.length);
+        bytes32 got = State.hash(tensors);
+        if (got != r.subject) revert WrongState(r.subject, got);
+        emit StateOpened(id, r.subject, tensors);
+        _close(id, r, k);
+    }
+
+    /// @notice The solver's answer to a `Row` request: the tensor's header, and the row with its
+    /// path unless the row is past the end (then `data` and `siblings` are ignored).
+    function answerRow(
+        uint256 id,
+        Tensor.Header calldata header,
+        bytes calldata data,
+        bytes32[] calldata siblings
+    ) external {
+        (Request storage r, Task memory k) = _answer(id, Kind.Row);
+        if (r.index >= header.rows) {
+            Tensor.check(header, r.subject);
+            emit NoSuchRow(id, r.subject, header);
+        } else {
+            Tensor.checkRow(header, r.subject, r.index, data, siblings);
+            emit RowServed(id, r.subject, r.index, data);
+        }
+        _close(id, r, k);
+    }
+
+    /// @notice Closes a request after its deadline: answered in time (a `Steps` request is
+    /// answered by the segment's posted steps), the bond is the solver's; otherwise the task is
+    /// convicted with the requester as challenger.
+    function requestTimeout(uint256 id) external {
+        Request storage r = _request(id);
+        if (!r.open) revert RequestClosed(id);
+        if (block.timestamp <= r.deadline) revert NotTimedOut(id, r.deadline);
+        if (r.kind == Kind.Steps) {
+            uint64 at = dispute.stepsPostedAt(r.task, uint64(r.index));
+            if (at != 0 && at <= r.deadline) {
+                _close(id, r, market.task(r.task));
+                return;
+            }
+        }
+        r.open = false;
+        emit RequestTimedOut(id);
+        market.convict(r.task, r.requester, r.bond, r.order, r.segment, Win.Unavailable);
+    }
+
+    /// @dev The task, if a request about `segment` may be made now: during the challenge
+    /// window, or after it about a segment with an open game.
+    function _open(uint256 taskId, uint64 segment) internal view returns (Task memory k) {
+        k = _live(taskId);
+        if (block.timestamp > k.deadline) {
+            if (segment == NO_SEGMENT || dispute.openOn(taskId, segment) == 0) {
+                revert TooLate(taskId, k.deadline);
+            }
+        }
+    }
+
+    /// @dev The segment a request is about, if it is one under dispute (per-step states and
+    /// trace slots); `NO_SEGMENT` for the task's initial state and its checkpoints.
+    function _segmentOf(Where calldata w) internal pure returns (uint64) {
+        return w.source == Source.StepState || w.source == Source.TraceSlot ? w.segment : NO_SEGMENT;
+    }
+
+    /// @dev Reverts unless `w.stateHash` is committed where `w` says.
+    function _stateCommitted(uint256 taskId, Task memory k, Where calldata w) internal view {
+        bytes32 leaf = Merkle.leafHash32(w.stateHash);
+        if (w.source == Source.Init) {
+            if (w.stateHash != k.commitments.initStateHash) {
+                revert WrongState(k.commitments.initStateHash, w.stateHash);
+            }
+        } else if (w.source == Source.Checkpoint) {
+            Merkle.check(k.resultRoot, _segments(k) + 1, w.index, leaf, w.siblings);
+        } else if (w.source == Source.StepState) {
+            bytes32 root = dispute.stepsRoot(taskId, w.segment);
+            if (root == 0) revert NotPosted(w.segment);
+            Merkle.check(root, k.commitments.interval + 1, w.index, leaf, w.siblings);
+        } else {
+            revert BadSource();
+        }
+    }
+
+    /// @dev A new request; one about a segment on which the requester has a game of its own
+    /// takes that game's order and segment (a challenger demanding what its game needs ranks as
+    /// its game does).
+    function _new(
+        uint256 taskId,
+        Kind kind,
+        bytes32 subject,
+        uint256 index,
+        uint32 count,
+        uint64 segment
+    ) internal returns (uint256 id) {
+        uint64 order = market.openCase{value: msg.value}(taskId, msg.sender, NO_SEGMENT);
+        uint64 game = segment == NO_SEGMENT ? 0 : dispute.orderOf(taskId, segment, msg.sender);
+        if (game != 0) order = game;
+        else segment = NO_SEGMENT;
+        id = ++requestCount;
+        _requests[id] = Request({
+            task: taskId,
+            requester: msg.sender,
+            bond: msg.value,
+            order: order,
+            kind: kind,
+            subject: subject,
+            index: index,
+            count: count,
+            segment: segment,
+            deadline: uint64(block.timestamp) + moveWindow,
+            open: true
+        });
+        emit Requested(id, taskId, kind, subject, index);
+    }
+
+    function _answer(uint256 id, Kind kind)
+        internal
+        view
+        returns (Request storage r, Task memory k)
+    {
+        r = _request(id);
+        if (!r.open || r.kind != kind) revert RequestClosed(id);
+        k = market.task(r.task);
+        if (msg.sender != k.solver) revert NotTheSolver(r.task, k.solver);
+        if (block.timestamp > r.deadline) revert MoveTooLate(id, r.deadline);
+    }
+
+    function _close(uint256 id, Request storage r, Task memory k) internal {
+        r.open = false;
+        emit Answered(id);
+        market.closeCase(r.task, k.solver, r.bond);
+    }
+
+    function _request(uint256 id) internal view returns (Request storage r) {
+        r = _requests[id];
+        if (r.task == 0) revert NoSuchRequest(id);
+    }
+}

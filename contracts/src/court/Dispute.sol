@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.30;
+
+import {Merkle} from "../commit/Merkle.sol";
+import {OpProver} from "../OpProver.sol";
+import {OpProof} from "../prover/OpProof.sol";
+import {Verdict} from "../prover/Verdict.sol";
+import {IDispute, IMarket, Task, Win} from "../market/Types.sol";
+import {Court} from "./Court.sol";
+
+/// @title Dispute
+/// @notice The dispute game of DESIGN §6 (normative), one per challenge of a committed task's
+/// segment. The solver's moves are shared by every game that needs them (AUDIT H7): it posts a
+/// segment's `k + 1` per-step state hashes once (`postSteps`; the contract computes their root),
+/// and a step's slot hashes once (`postTrace`; the contract computes the trace root), and each
+/// game on that segment or step moves on as soon as they are posted. The challenger picks a step
+/// (`pickStep`) and proves one op, load or link of its trace wrong (`proveOp`, `proveLoad`,
+/// `proveLink`). Each side has a chess clock (`clock` seconds in all, every turn at least
+/// `moveWindow`); a side whose time runs out loses the game (`timeout`). Every hash the game
+/// checks is posted in calldata here or can be opened by the `Availability` court.
+contract Dispute is Court, IDispute {
+    /// @notice Whose move it is, or how the game ended. `None` is never a game's.
+    enum Phase {
+        None,
+        AwaitSteps,
+        AwaitPick,
+        AwaitTrace,
+        AwaitProof,
+        ChallengerWon,
+        SolverWon,
+        /// The challenger's turn ran out after another case convicted the task: the bond goes
+        /// back (a convicted solver has no claim to it, and data it withholds may be what
+        /// stopped the challenger).
+        Ended
+    }
+
+    struct Game {
+        uint256 task;
+        address challenger;
+        uint256 bond;
+        /// The case's rank in the market (for the bounty).
+        uint64 order;
+        uint64 segment;
+        Phase phase;
+        /// The picked step's offset in the segment (`0 ≤ step < k`).
+        uint64 step;
+        /// When the current turn began, and each side's time left.
+        uint64 turnStart;
+        uint64 solverClock;
+        uint64 challengerClock;
+        /// The end of the current turn.
+        uint64 deadline;
+    }
+
+    /// @notice A root the solver posted, and when.
+    struct Posted {
+        bytes32 root;
+        uint64 at;
+    }
+
+    /// @notice Seconds each side has for all its moves in one game.
+    uint64 public immutable clock;
+    /// @notice The one-op prover the game asks.
+    OpProver public immutable prover;
+
+    mapping(uint256 => Game) internal _games;
+    uint256 public gameCount;
+    mapping(uint256 => mapping(uint64 => Posted)) internal _steps;
+    mapping(bytes32 => Posted) internal _traces;
+    /// @notice Open games per task and segment.
+    mapping(uint256 => mapping(uint64 => uint32)) public openOn;
+    /// @dev A challenger's earliest game on a segment of a task that was open when its next
+    /// game there opened (its demands take that game's order while it is open).
+    mapping(bytes32 => uint256) internal _firstGame;
+
+    event Challenged(
+        uint256 indexed game, uint256 indexed task, address indexed challenger, uint64 segment
+    );
+    /// @notice A segment's per-step state hashes, posted once for every game on it.
+    event StepsPosted(uint256 indexed task, uint64 indexed segment, bytes32 root, bytes32[] states);
+    event StepPicked(uint256 indexed game, uint64 step);
+    /// @notice A step's slot hashes, posted once for every game that picked it.
+    event TracePosted(
+        uint256 indexed task, uint64 indexed segment, uint64 step, bytes32 root, bytes32[] slots
+    );
+    event FraudProven(uint256 indexed game, uint256 indexed task, Win how);
+    event GameEnded(uint256 indexed game, Phase outcome);
+
+    error NoSuchGame(uint256 id);
+    error WrongPhase(uint256 game, Phase phase);
+    error NotYourMove(uint256 game, address expected);
+    error NoSuchSegment(uint64 segment, uint64 segments);
+    error NoSuchStep(uint64 step, uint64 interval);
+    error AlreadyPosted(uint64 segment, uint64 step);
+    error NotPosted(uint64 segment);
+    /// @notice A list of hashes whose length is not the one the task commits.
+    error WrongCount(uint256 expected, uint256 got);
+    /// @notice Segment 0 starts elsewhere than the task's initial state (AUDIT H5).
+    error InitMismatch(bytes32 expected, bytes32 got);
+    error NoFraud(Verdict.Reason reason);
+
+    constructor(IMarket market_, OpProver prover_, uint64 moveWindow_, uint64 clock_)
+        Court(market_, moveWindow_)
+    {
+        prover = prover_;
+        clock = clock_;
+    }
+
+    /// @notice The game as it stands now (a turn the solver already answered by a shared post
+    /// has passed to the challenger).
+    function game(uint256 id) external view returns (Game memory) {
+        Game storage g = _games[id];
+        if (g.phase == Phase.None) revert NoSuchGame(id);
+        return _synced(g);
+    }
+
+    /// @inheritdoc IDispute
+    function orderOf(uint256 taskId, uint64 segment, address challenger)
+        external
+        view
+        returns (uint64)
+    {
+        uint256 id = _firstGame[keccak256(abi.encode(taskId, segment, challenger))];
+        return _open(id) ? _games[id].order : 0;
+    }
+
+    /// @dev Whether game `id` exists and has not ended.
+    function _open(uint256 id) internal view returns (bool) {
+        Phase p = _games[id].phase;
+        return p != Phase.None && uint8(p) <= uint8(Phase.AwaitProof);
+    }
+
+    /// @inheritdoc IDispute
+    function stepsRoot(uint256 taskId, uint64 segment) external view returns (bytes32) {
+        return _steps[taskId][segment].root;
+    }
+
+    /// @notice When the solver posted a segment's per-step states (0: not yet).
+    function stepsPostedAt(uint256 taskId, uint64 segment) external view returns (uint64) {
+        return _steps[taskId][segment].at;
+    }
+
+    /// @inheritdoc IDispute
+    function traceRoot(uint256 taskId, uint64 segment, uint64 step)
+        external
+        view
+        returns (bytes32)
+    {
+        return _traces[_key(taskId, segment, step)].root;
+    }
+
+    /// @notice Challenges segment `segment` of a committed task, with the task's bond (held by
+    /// the market). Open until the task's challenge window closes, also after a conviction.
+    function challenge(uint256 taskId, uint64 segment) external payable returns (uint256 id) {
+        Task memory k = _live(taskId);
+        if (block.timestamp > k.deadline) revert TooLate(taskId, k.deadline);
+        uint64 segments = _segments(k);
+        if (segment >= segments) revert NoSuchSegment(segment, segments);
+        uint64 order = market.openCase{value: msg.value}(taskId, msg.sender, segment);
+        id = ++gameCount;
+        Game storage g = _games[id];
+        g.task = taskId;
+        g.challenger = msg.sender;
+        g.bond = msg.value;
+        g.order = order;
+        g.segment = segment;
+        g.phase = Phase.AwaitSteps;
+        g.turnStart = uint64(block.timestamp);
+        g.solverClock = clock;
+        g.challengerClock = clock;
+        g.deadline = _deadline(g.turnStart, clock);
+        openOn[taskId][segment]++;
+        bytes32 first = keccak256(abi.encode(taskId, segment, msg.sender));
+        if (!_open(_firstGame[first])) _firstGame[first] = id;
+        emit Challenged(id, taskId, msg.sender, segment);
+    }
+
+    /// @notice Move 1, for every game on `segment`: the segment's `k + 1` per-step state hashes,
+    /// whose first and last are checkpoints `segment` and `segment + 1` of `resultRoot` (with
+    /// their paths into it); segment 0 starts at the task's `initStateHash`.
+    function postSteps(
+        uint256 taskId,
+        uint64 segment,
+        bytes32[] calldata states,
+        bytes32[] calldata firstInResult,
+        bytes32[] calldata lastInResult
+    ) external {
+        Task memory k = _live(taskId);
+        if (msg.sender != k.solver) revert NotTheSolver(taskId, k.solver);
+        uint64 segments = _segments(k);
+        if (segment >= segments) revert NoSuchSegment(segment, segments);
+        if (_steps[taskId][segment].at != 0) revert AlreadyPosted(segment, 0);
+        uint256 n = k.commitments.interval + 1;
+        if (states.length != n) revert WrongCount(n, states.length);
+        if (segment == 0 && states[0] != k.commitments.initStateHash) {
+            revert InitMismatch(k.commitments.initStateHash, states[0]);
+        }
+        bytes32[] memory leaves = _leaves(states);
+        Merkle.check(k.resultRoot, segments + 1, segment, leaves[0], firstInResult);
+        Merkle.check(k.resultRoot, segments + 1, segment + 1, leaves[n - 1], lastInResult);
+        bytes32 root = Merkle.root(leaves);
+        _steps[taskId][segment] = Posted({root: root, at: uint64(block.timestamp)});
+        emit StepsPosted(taskId, segment, root, states);
+    }
+
+    /// @notice Move 2: the step the challenger says is wrong (offset in the segment).
+    function pickStep(uint256 id, uint64 step) external {
+        (Game storage g, Task memory k) = _move(id, Phase.AwaitPick, false);
+        if (step >= k.commitments.interval) revert NoSuchStep(step, k.commitments.interval);
+        g.step = step;
+        _pass(g, Phase.AwaitTrace);
+        emit StepPicked(id, step);
+    }
+
+    /// @notice Move 3, for every game that picked step `step` of `segment`: the tensor hashes
+    /// of every slot of that step, in slot order (the contract computes the trace root).
+    function postTrace(uint256 taskId, uint64 segment, uint64 step, bytes32[] calldata slots)
+        external
+    {
+        Task memory k = _live(taskId);
+        if (msg.sender != k.solver) revert NotTheSolver(taskId, k.solver);
+        if (_steps[taskId][segment].at == 0) revert NotPosted(segment);
+        if (step >= k.commitments.interval) revert NoSuchStep(step, k.commitments.interval);
+        bytes32 key = _key(taskId, segment, step);
+        if (_traces[key].at != 0) revert AlreadyPosted(segment, step);
+        if (slots.length != k.commitments.slots) {
+            revert WrongCount(k.commitments.slots, slots.length);
+        }
+        bytes32 root = Merkle.root(_leaves(slots));
+        _traces[key] = Posted({root: root, at: uint64(block.timestamp)});
+        emit TracePosted(taskId, segment, step, root, slots);
+    }
+
+    /// @notice Move 4, an op proof: one output value of one op outside its bound. `proof` is
+    /// `abi.encode(OpProof.Op, OpProof.Row[], OpProof.Value)` (see `OpProver.judgeOpProof`).
+    function proveOp(uint256 id, bytes calldata proof) external {
+        (Game storage g, Task memory k) = _move(id, Phase.AwaitProof, false);
+        Verdict.Reason r = prover.judgeOpProof(_step(g, k), proof);
+        if (!Verdict.proves(r)) revert NoFraud(r);
+        _challengerWins(id, g, Win.Op);
+    }
+
+    /// @notice Move 4, a data proof: a loaded row that is not the batch rule's data set row.
+    /// `proof` is `abi.encode(OpProof.Op, Tensor.Header dataset, OpProof.Slot output,
+    /// OpProof.RowRoot loaded, OpProof.RowRoot source)` (see `OpProver.provesLoadFraudProof`).
+    function proveLoad(uint256 id, bytes calldata proof) external {
+        (Game storage g, Task memory k) = _move(id, Phase.AwaitProof, false);
+        uint64 t = g.segment * k.commitments.interval + g.step;
+        if (!prover.provesLoadFraudProof(
+                _step(g, k), k.commitments.datasetHash, k.commitments.seed, t, proof
+            )) revert NoFraud(Verdict.Reason.WithinBound);
+        _challengerWins(id, g, Win.Data);
+    }
+
+    /// @notice A link proof's parts: `layout` is `abi.encode(uint32 stateTensors, uint32[]
+    /// nextState)`, whose SHA-256 the task committed as `layoutHash`; the state hash is leaf
+    /// `step` (`next` false: the step's start) or `step + 1` (its end) of the steps root; `proof`
+    /// is `abi.encode(bytes32 tensorHash, bytes32[] tensorInState, OpProof.Slot slot)`: tensor
+    /// `index` of that state and the trace slot that must hold it.
+    struct Link {
+        bytes layout;
+        bool next;
+        bytes32 stateHash;
+        bytes32[] stateInSteps;
+        uint256 index;
+        bytes proof;
+    }
+
+    /// @notice Move 4, a link proof: a state slot of the trace that is not the state the solver
+    /// posted for the step's start or end.
+    function proveLink(uint256 id, Link calldata link) external {
+        (Game storage g, Task memory k) = _move(id, Phase.AwaitProof, false);
+        (uint256 tensorCount, uint256 nextSlot) = _layout(k, link.layout, link.index);
+        Merkle.check(
+            _steps[g.task][g.segment].root,
+            k.commitments.interval + 1,
+            g.step + (link.next ? 1 : 0),
+            Merkle.leafHash32(link.stateHash),
+            link.stateInSteps
+        );
+        if (!prover.provesLinkFraudProof(
+                _step(g, k),
+                link.stateHash,
+                tensorCount,
+                link.index,
+                link.next,
+                nextSlot,
+                link.proof
+            )) revert NoFraud(Verdict.Reason.WithinBound);
+        _challengerWins(id, g, Win.Link);
+    }
+
+    /// @notice Decides a game whose mover's time ran out: a silent solver loses the task, a
+    /// silent challenger its bond (unless the task is already convicted: then it ends and the
+    /// bond goes back).
+    function timeout(uint256 id) external {
+        Game storage g = _sync(id);
+        if (uint8(g.phase) > uint8(Phase.AwaitProof)) revert WrongPhase(id, g.phase);
+        if (block.timestamp <= g.deadline) revert NotTimedOut(id, g.deadline);
+        if (g.phase == Phase.AwaitSteps || g.phase == Phase.AwaitTrace) {
+            _challengerWins(id, g, Win.Timeout);
+        } else {
+            Task memory k = market.task(g.task);
+            // Convicted before the challenger's time ran out (not merely before this call).
+            uint64 at = market.convictedAt(g.task);
+            bool convicted = at != 0 && at <= g.deadline;
+            g.phase = convicted ? Phase.Ended : Phase.SolverWon;
+            openOn[g.task][g.segment]--;
+            market.closeCase(g.task, convicted ? g.challenger : k.solver, g.bond);
+            emit GameEnded(id, g.phase);
+        }
+    }
+
+    /// @dev The game brought up to date and stored.
+    function _sync(uint256 id) internal returns (Game storage g) {
+        g = _games[id];
+        if (g.phase == Phase.None) revert NoSuchGame(id);
+        Game memory s = _synced(g);
+        if (s.phase != g.phase) {
+            g.phase = s.phase;
+            g.turnStart = s.turnStart;
+            g.solverClock = s.solverClock;
+            g.deadline = s.deadline;
+        }
+    }
+
+    /// @dev A solver's turn already answered by a shared post, in time for this game, has
+    /// passed to the challenger at the later of the post and the turn's start.
+    function _synced(Game storage stored) internal view returns (Game memory g) {
+        g = stored;
+        Posted memory p;
+        if (g.phase == Phase.AwaitSteps) p = _steps[g.task][g.segment];
+        else if (g.phase == Phase.AwaitTrace) p = _traces[_key(g.task, g.segment, g.step)];
+        else return g;
+        if (p.at == 0 || p.at > g.deadline) return g;
+        uint64 at = p.at > g.turnStart ? p.at : g.turnStart;
+        g.solverClock = _left(g.solverClock, at - g.turnStart);
+        g.turnStart = at;
+        g.phase = Phase(uint8(g.phase) + 1);
+        g.deadline = _deadline(at, g.challengerClock);
+    }
+
+    /// @dev The game in `phase` now, the right mover, in time.
+    function _move(uint256 id, Phase phase, bool solverMoves)
+        internal
+        returns (Game storage g, Task memory k)
+    {
+        g = _sync(id);
+        if (g.phase != phase) revert WrongPhase(id, g.phase);
+        k = _live(g.task);
+        address mover = solverMoves ? k.solver : g.challenger;
+        if (msg.sender != mover) revert NotYourMove(id, mover);
+        if (block.timestamp > g.deadline) revert MoveTooLate(id, g.deadline);
+    }
+
+    /// @dev The challenger moved: its clock is charged, the turn passes to the solver (and on at
+    /// once if the solver's answer is already posted).
+    function _pass(Game storage g, Phase next) internal {
+        uint64 now_ = uint64(block.timestamp);
+        g.challengerClock = _left(g.challengerClock, now_ - g.turnStart);
+        g.turnStart = now_;
+        g.phase = next;
+        g.deadline = _deadline(now_, g.solverClock);
+        Game memory s = _synced(g);
+        if (s.phase != next) {
+            g.phase = s.phase;
+            g.deadline = s.deadline;
+        }
+    }
+
+    function _left(uint64 clock_, uint64 used) internal pure returns (uint64) {
+        return used >= clock_ ? 0 : clock_ - used;
+    }
+
+    /// @dev A turn lasts what the mover has left, and at least `moveWindow`: each side's total
+    /// time is bounded by `clock + 2·moveWindow` (two turns each).
+    function _deadline(uint64 start, uint64 left) internal view returns (uint64) {
+        return start + (left > moveWindow ? left : moveWindow);
+    }
+
+    function _key(uint256 taskId, uint64 segment, uint64 step) internal pure returns (bytes32) {
+        return keccak256(abi.encode(taskId, segment, step));
+    }
+
+    function _leaves(bytes32[] calldata hashes) internal view returns (bytes32[] memory l) {
+        l = new bytes32[](hashes.length);
+        for (uint256 i = 0; i < l.length; i++) {
+            l[i] = Merkle.leafHash32(hashes[i]);
+        }
+    }
+
+    /// @dev The disputed step as the prover sees it.
+    function _step(Game storage g, Task memory k) internal view returns (OpProof.Step memory) {
+        return OpProof.Step({
+            programRoot: k.commitments.programRoot,
+            ops: k.commitments.ops,
+            traceRoot: _traces[_key(g.task, g.segment, g.step)].root,
+            slots: k.commitments.slots,
+            class: k.commitments.class
+        });
+    }
+
+    function _challengerWins(uint256 id, Game storage g, Win how) internal {
+        g.phase = Phase.ChallengerWon;
+        openOn[g.task][g.segment]--;
+        emit FraudProven(id, g.task, how);
+        market.convict(g.task, g.challenger, g.bond, g.order, g.segment, how);
+    }
+}

@@ -1,0 +1,173 @@
+//! Answers to availability requests (DESIGN §6 (2)): whatever the solver committed, it opens on
+//! demand — a leaf of `resultRoot`, a segment's per-step states, a state's tensor hashes, a row of
+//! any committed tensor (a row past the end answered by the header). Each answer is built from
+//! the solver's own store and checked against the hash the chain holds before it is sent.
+
+use std::sync::Arc;
+
+use alloy::primitives::{B256, U256};
+use alloy::providers::Provider;
+use alloy::rpc::types::Filter;
+use alloy::sol_types::{SolCall, SolEvent};
+use eyre::{WrapErr, eyre};
+use poai_common::blob::{self, Kind};
+use poai_common::chain::bindings::availability::Availability::{self, requestRowCall};
+use poai_common::chain::bindings::availability::Tensor::Header;
+use poai_common::merkle::{self, Hash};
+use poai_common::tensor::Tensor;
+use poai_node::Node;
+use poai_node::challenge::source;
+use poai_node::durable::Durable;
+
+use crate::{Options, Progress, post_steps, recorded};
+
+/// `Availability.Kind`, as the contract numbers it.
+mod kind {
+    pub(super) const LEAF: u8 = 1;
+    pub(super) const STEPS: u8 = 2;
+    pub(super) const STATE: u8 = 3;
+    pub(super) const ROW: u8 = 4;
+}
+
+/// Answers request `id`.
+pub(crate) async fn request(
+    node: &Arc<Node>,
+    opts: &Options,
+    progress: &Durable<Progress>,
+    id: u64,
+) -> eyre::Result<()> {
+    let a = &node.chain.availability;
+    let r = a.request(U256::from(id)).call().await?;
+    let task = r.task.to::<u64>();
+    let what = format!("request {id} of task {task}");
+    let tx = match r.kind {
+        kind::LEAF => {
+            let checkpoints = recorded(progress, task)?;
+            let index = r.index.to::<u64>();
+            let leaf = *checkpoints
+                .get(index as usize)
+                .ok_or_else(|| eyre!("no checkpoint {index} of task {task}"))?;
+            let proof = merkle::Tree::from_payloads(&checkpoints)?.proof(index)?;
+            a.answerLeaf(U256::from(id), B256::from(leaf), b256s(&proof.siblings))
+                .into_transaction_request()
+        }
+        kind::STEPS => {
+            let segment = r.index.to::<u64>();
+            let posted = node
+                .chain
+                .dispute
+                .stepsPostedAt(r.task, segment)
+                .call()
+                .await?;
+            if posted == 0 {
+                post_steps(node, opts, progress, task, segment).await?;
+            }
+            a.answerSteps(U256::from(id)).into_transaction_request()
+        }
+        kind::STATE => {
+            let state = state(node, task, &r.subject.0).await?;
+            let hashes: Vec<B256> = state.iter().map(|t| B256::from(t.commit().hash)).collect();
+            a.answerState(U256::from(id), hashes)
+                .into_transaction_request()
+        }
+        kind::ROW => {
+            let tensor = requested_tensor(node, id, task).await?;
+            let c = tensor.commit();
+            if c.hash != r.subject.0 {
+                eyre::bail!("the tensor found for request {id} is not the one asked for");
+            }
+            let header = Header {
+                dtype: c.header.dtype,
+                rows: c.header.rows,
+                cols: c.header.cols,
+                rowsRoot: B256::from(c.header.rows_root),
+            };
+            let (data, siblings) = match u32::try_from(r.index) {
+                Ok(row) if row < c.header.rows => {
+                    (tensor.row_bytes(row)?, b256s(&c.row_proof(row)?.siblings))
+                }
+                // Past the end: the header answers.
+                _ => (Vec::new(), Vec::new()),
+            };
+            a.answerRow(U256::from(id), header, data.into(), siblings)
+                .into_transaction_request()
+        }
+        other => eyre::bail!("request {id} has an unknown kind {other}"),
+    };
+    node.chain.send(tx, what).await?;
+    tracing::info!(
+        request = id,
+        task,
+        kind = r.kind,
+        "answered an availability request"
+    );
+    Ok(())
+}
+
+/// A state the solver holds: a checkpoint or a per-step state it stored, or the task's initial
+/// state.
+async fn state(node: &Arc<Node>, task: u64, hash: &Hash) -> eyre::Result<Vec<Tensor>> {
+    let loaded = node.task(task).await?;
+    if *hash == loaded.commitments.init_state_hash {
+        return Ok(loaded.spec.training.initial_state());
+    }
+    node.store
+        .checkpoints()?
+        .get(hash)
+        .wrap_err_with(|| format!("state {} is not stored", poai_node::hex0x(hash)))
+}
+
+/// The tensor a `Row` request names, found where the request said it is committed (read from
+/// the request's own transaction: a state's tensor or a trace's slot).
+async fn requested_tensor(node: &Arc<Node>, id: u64, task: u64) -> eyre::Result<Tensor> {
+    let a = &node.chain.availability;
+    let filter = Filter::new()
+        .address(*a.address())
+        .event_signature(Availability::Requested::SIGNATURE_HASH)
+        .topic1(B256::from(U256::from(id)))
+        .from_block(0);
+    let logs = node.chain.provider.get_logs(&filter).await?;
+    let tx = logs
+        .first()
+        .and_then(|l| l.transaction_hash)
+        .ok_or_else(|| eyre!("request {id} has no Requested event"))?;
+    let input = node
+        .chain
+        .provider
+        .get_transaction_by_hash(tx)
+        .await?
+        .ok_or_else(|| eyre!("the transaction of request {id} is gone"))?
+        .into_request()
+        .input
+        .into_input()
+        .unwrap_or_default();
+    let call = requestRowCall::abi_decode(&input)
+        .map_err(|e| eyre!("request {id} was not made by a plain requestRow call: {e}"))?;
+    let w = call.w;
+    if w.source == source::TRACE_SLOT {
+        let root = node
+            .chain
+            .dispute
+            .traceRoot(U256::from(task), w.segment, w.step)
+            .call()
+            .await?;
+        let bytes = node
+            .store
+            .read(Kind::Trace, &root.0)
+            .ok_or_else(|| eyre!("the trace of step {} is not stored", w.step))?;
+        let slots = blob::decode_tensors(&bytes)?;
+        return slots
+            .into_iter()
+            .nth(w.index.to::<usize>())
+            .ok_or_else(|| eyre!("no slot {}", w.index));
+    }
+    state(node, task, &w.stateHash.0)
+        .await?
+        .into_iter()
+        .nth(w.tensor.to::<usize>())
+        .ok_or_else(|| eyre!("no tensor {} in the state", w.tensor))
+}
+
+fn b256s(xs: &[Hash]) -> Vec<B256> {
+    xs.iter().map(|h| B256::from(*h)).collect()
+}
