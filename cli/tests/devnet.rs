@@ -70,7 +70,6 @@ const BOUNTY: f64 = 5.0;
 const TIMEOUT: f64 = 1.0;
 const BOND: f64 = 1.0;
 const FEE: f64 = 0.1;
-const VERIFIER_STAKE: f64 = 1.0;
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6
@@ -182,35 +181,27 @@ fn a_solver_that_withholds_its_checkpoints_is_slashed() {
     slashed("withhold-checkpoints");
 }
 
+/// A verifier that passes without checking does not save a cheat: the whistleblower checks
+/// passed segments first and convicts the solver. (The pass itself costs the verifier nothing
+/// yet: a proof in a game rests on data posted after the attestation, so burning passes for it
+/// would let a solver frame honest verifiers; docs/THREAT_MODEL.md.)
 #[test]
-fn a_verifier_that_passes_without_checking_loses_its_stake_which_is_burned() {
+fn a_lazy_pass_does_not_save_a_cheating_solver() {
     let s = devnet(&["--cheat", "learning-rate", "--lazy-verifier"]);
     assert_eq!(task(&s)["status"], "slashed", "{s:#}");
     assert_eq!(task(&s)["settled"], true, "{s:#}");
     let samples = task(&s)["samples"].as_array().expect("samples");
     assert!(samples.iter().all(|x| x["attest"] == "pass"), "{s:#}");
-    let proven = games(&s)
-        .iter()
-        .find(|g| g["phase"] == "challenger won")
-        .expect("a won game");
-    let lazy_passes = samples
-        .iter()
-        .filter(|x| x["segment"] == proven["segment"])
-        .count() as f64;
     assert!(
-        lazy_passes >= 1.0,
-        "the whistleblower proves a passed segment: {s:#}"
+        credit(&s, "whistleblower") >= BOND + BOUNTY - 1e-9,
+        "the whistleblower convicted it: {s:#}"
     );
     let v = &account(&s, "verifier-a")["verifierStake"];
     assert!(
-        close(
-            v["free"].as_f64().expect("free") + v["locked"].as_f64().expect("locked"),
-            10.0 - lazy_passes * VERIFIER_STAKE
-        ),
+        close(v["free"].as_f64().expect("free"), 10.0)
+            && close(v["locked"].as_f64().expect("locked"), 0.0),
         "{s:#}"
     );
-    // Burned, not paid to the prover (AUDIT C3: a prover may have planted the fraud).
-    assert!(close(credit(&s, "whistleblower"), BOND + BOUNTY), "{s:#}");
 }
 
 #[test]

@@ -25,6 +25,9 @@ pub const MAX_LAYERS: usize = 8;
 pub const MAX_BATCH: u32 = 8192;
 pub const MAX_STEPS: u64 = 100_000_000;
 pub const MAX_SEGMENTS: u64 = 1 << 20;
+/// Steps a segment may have at most: `postSteps` carries `k + 1` state hashes in one transaction
+/// (about 2.2 M gas at 1 024; the market refuses more).
+pub const MAX_INTERVAL: u64 = 1024;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -122,9 +125,11 @@ impl TaskSpec {
             || !sched.steps.is_multiple_of(sched.interval)
             || sched.steps > MAX_STEPS
             || sched.steps / sched.interval > MAX_SEGMENTS
+            || sched.interval > MAX_INTERVAL
         {
             return bounds(format!(
-                "T = {} and k = {} (k must divide T; T ≤ {MAX_STEPS}; T/k ≤ {MAX_SEGMENTS})",
+                "T = {} and k = {} (k must divide T; T ≤ {MAX_STEPS}; T/k ≤ {MAX_SEGMENTS}; \
+                 k ≤ {MAX_INTERVAL})",
                 sched.steps, sched.interval
             ));
         }
@@ -285,6 +290,11 @@ mod tests {
             // AUDIT M4: a softmax too wide to prove within a transaction's gas.
             |s: &mut TaskSpec| s.training.model.classes = MAX_CLASSES + 1,
             |s: &mut TaskSpec| s.training.schedule.interval = 3,
+            // A segment too long for `postSteps` to carry in one transaction.
+            |s: &mut TaskSpec| {
+                s.training.schedule.steps = 2 * (MAX_INTERVAL + 1);
+                s.training.schedule.interval = MAX_INTERVAL + 1;
+            },
             |s: &mut TaskSpec| s.training.schedule.steps = 0,
         ] {
             let mut s = spec(&d);

@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {CourtFixture} from "./utils/Court.sol";
+import {Market} from "../src/market/Market.sol";
 import {Tasks} from "../src/market/Tasks.sol";
 import {Commitments, Status, Terms} from "../src/market/Types.sol";
 import {Court} from "../src/court/Court.sol";
@@ -11,9 +12,11 @@ import {State} from "../src/commit/State.sol";
 import {Tensor} from "../src/commit/Tensor.sol";
 
 /// @notice Openings on demand (DESIGN §6 (2)): every kind of request (a leaf of `resultRoot`, a
-/// segment's per-step states, a state's tensor hashes, a row of a tensor) answered in time pays
-/// the solver the bond; unanswered it convicts the task. Tests named `test_<finding>_…` each
-/// check a rule that AUDIT.md's finding broke.
+/// segment's per-step states, a state's tensor hashes, a row of a tensor) answered in time has its
+/// bond held by the market until the task resolves (the solver's when it finalizes, back to the
+/// requester when it is convicted); unanswered it convicts the task. Tests named
+/// `test_<finding>_…` each check a rule that AUDIT.md's finding (or the review of the courts,
+/// `test_review_<attack>_…`) broke.
 contract AvailabilityTest is CourtFixture {
     address internal asker = address(0xA5);
 
@@ -74,10 +77,12 @@ contract AvailabilityTest is CourtFixture {
         return availability.request(id).open;
     }
 
-    /// @dev The request closed with its bond paid to the solver, the task unharmed.
-    function _answered(uint256 id, uint256 bonds) internal view {
+    /// @dev The request closed with its bond held by the market (credited to nobody until the
+    /// task resolves), the task unharmed.
+    function _answered(uint256 id) internal view {
         vm.assertFalse(_open(id), "closed");
-        vm.assertEq(market.balanceOf(solver), bonds, "bond to the solver");
+        vm.assertEq(market.balanceOf(solver), 0, "held, not yet the solver's");
+        vm.assertEq(market.balanceOf(asker), 0, "nor the requester's");
         vm.assertEq(market.task(taskId).openCases, 0, "no case open");
         vm.assertEq(uint256(_status(taskId)), uint256(Status.Committed), "not convicted");
         _solvent();
@@ -126,7 +131,7 @@ contract AvailabilityTest is CourtFixture {
         availability.answerLeaf(id, wrong, siblings);
         vm.prank(solver);
         availability.answerLeaf(id, right, siblings);
-        _answered(id, BOND);
+        _answered(id);
         vm.expectRevert(abi.encodeWithSelector(Availability.RequestClosed.selector, id));
         availability.requestTimeout(id);
         _afterWindow();
@@ -143,8 +148,9 @@ contract AvailabilityTest is CourtFixture {
 
     // ------------------------------------------------------------------ Steps
 
-    /// @notice A segment's per-step states are answered by `Dispute.postSteps`; the bond is the
-    /// solver's once the deadline passes; nobody asks for steps already posted.
+    /// @notice A segment's per-step states are answered by `Dispute.postSteps`; the request
+    /// closes (its bond held for the task's end) once the deadline passes; nobody asks for steps
+    /// already posted.
     function test_aStepsRequestIsAnsweredByPostSteps() public {
         vm.prank(asker);
         uint256 id = availability.requestSteps{value: BOND}(taskId, 2);
@@ -157,7 +163,7 @@ contract AvailabilityTest is CourtFixture {
         availability.requestTimeout(id);
         vm.warp(block.timestamp + 1);
         availability.requestTimeout(id);
-        _answered(id, BOND);
+        _answered(id);
         vm.prank(asker);
         vm.expectRevert(abi.encodeWithSelector(Availability.NoSuchLeaf.selector, 4, 4));
         availability.requestSteps{value: BOND}(taskId, 4);
@@ -191,7 +197,7 @@ contract AvailabilityTest is CourtFixture {
         availability.answerState(id, wrong);
         vm.prank(solver);
         availability.answerState(id, tensors);
-        _answered(id, BOND);
+        _answered(id);
         // The initial state, and a per-step state once posted, can be asked for too.
         w.source = Availability.Source.Init;
         w.stateHash = checkpoints[0];
@@ -211,7 +217,7 @@ contract AvailabilityTest is CourtFixture {
         bytes32[] memory step = _tensors(2 * K + 4);
         vm.prank(solver);
         availability.answerState(id, step);
-        _answered(id, 3 * BOND);
+        _answered(id);
     }
 
     /// @notice An unanswered state request convicts.
@@ -234,7 +240,7 @@ contract AvailabilityTest is CourtFixture {
         vm.expectPartialRevert(Merkle.RootMismatch.selector);
         availability.answerRow(id, h, r0, siblings);
         _answerRow(id, 1);
-        _answered(id, BOND);
+        _answered(id);
     }
 
     /// @notice A row of a trace slot, once the trace is posted, can be asked for and answered.
@@ -255,7 +261,7 @@ contract AvailabilityTest is CourtFixture {
         uint256 id = availability.requestRow{value: BOND}(taskId, tensorHash, 0, w);
         _answerRow(id, 0);
         vm.assertFalse(_open(id), "answered");
-        vm.assertEq(market.balanceOf(solver), BOND, "bond to the solver");
+        vm.assertEq(market.balanceOf(solver), 0, "the bond held until the task resolves");
         // Another step's trace is not posted.
         w.step = 4;
         vm.prank(asker);
@@ -326,10 +332,81 @@ contract AvailabilityTest is CourtFixture {
         availability.answerRow(id, h, r0, siblings);
     }
 
+    // ------------------------------------------------------------------ review E
+
+    function _requestLeaf(address who, uint256 index) internal returns (uint256 id) {
+        vm.prank(who);
+        id = availability.requestLeaf{value: BOND}(taskId, index);
+    }
+
+    function _answerLeaf(uint256 id) internal {
+        uint256 index = availability.request(id).index;
+        bytes32[] memory siblings = _proof(_leaves(checkpoints), index);
+        vm.prank(solver);
+        availability.answerLeaf(id, checkpoints[index], siblings);
+    }
+
+    /// @notice Review E: an answered opening's bond went to the solver at once, so a cheater
+    /// that serves nothing off chain could farm the bonds of the openings it forces everyone to
+    /// make and answer on chain. The market now holds it until the task resolves: an honest
+    /// solver's task finalizes and the solver gets every answered bond then (a steps request
+    /// answered by `postSteps` too); a task convicted, its requesters reclaim theirs, and the
+    /// convicted cheater never gets them (nor at settlement).
+    function test_review_E_answeredOpeningBondsAreHeldUntilTheTaskResolves() public {
+        uint256 liabilities = market.liabilities();
+        _answerLeaf(_requestLeaf(asker, 3));
+        vm.prank(asker);
+        uint256 steps = availability.requestSteps{value: BOND}(taskId, 2);
+        _postSteps(2);
+        vm.warp(block.timestamp + MOVE + 1);
+        availability.requestTimeout(steps);
+        _answered(steps);
+        vm.assertEq(market.liabilities() - liabilities, 2 * BOND, "held by the market");
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, taskId));
+        market.reclaim(taskId);
+        _afterWindow();
+        market.finalize(taskId);
+        vm.assertEq(market.balanceOf(solver), 2 * BOND + PAY, "the solver's at finalization");
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, taskId));
+        market.reclaim(taskId);
+        // A cheat answers two openings, then leaves a third unanswered and is convicted.
+        uint256 paid = market.balanceOf(solver);
+        taskId = _task(checkpoints);
+        _answerLeaf(_requestLeaf(asker, 1));
+        _answerLeaf(_requestLeaf(second, 2));
+        uint256 last = _requestLeaf(challenger, 4);
+        vm.warp(block.timestamp + MOVE + 1);
+        availability.requestTimeout(last);
+        vm.assertEq(uint256(_status(taskId)), uint256(Status.Slashed), "convicted");
+        vm.assertEq(market.balanceOf(challenger), BOND, "the unanswered one's bond back");
+        vm.assertEq(market.heldFor(taskId, asker), BOND, "the asker's answered bond held");
+        vm.assertEq(market.heldFor(taskId, challenger), 0, "nothing held for the unanswered one");
+        vm.prank(solver);
+        market.reclaim(taskId);
+        vm.assertEq(market.balanceOf(solver), paid, "nothing held for the cheat");
+        vm.prank(asker);
+        market.reclaim(taskId);
+        vm.prank(second);
+        market.reclaim(taskId);
+        vm.assertEq(market.balanceOf(asker), BOND, "the asker's bond back");
+        vm.assertEq(market.balanceOf(second), BOND, "the other requester's too");
+        vm.assertEq(market.heldFor(taskId, asker), 0, "reclaimed");
+        vm.prank(asker);
+        market.reclaim(taskId);
+        vm.assertEq(market.balanceOf(asker), BOND, "once");
+        _afterWindow();
+        market.settle(taskId);
+        vm.assertEq(market.balanceOf(solver), paid, "the cheat never gets them");
+        vm.assertEq(market.balanceOf(challenger), BOND + STAKE / 10, "bond and timeout reward");
+        _solvent();
+    }
+
     // ------------------------------------------------------------------ AUDIT C1
 
     /// @notice C1: a row past the tensor's end (one past, or far past) is answered by the
-    /// header alone; the bond goes to the honest solver and nothing is slashed.
+    /// header alone; the bond goes to the honest solver (at finalization) and nothing is slashed.
     function test_C1_aRowPastTheEndIsAnsweredByTheHeader() public {
         uint256 onePast = _askRow(2);
         uint256 farPast = _askRow(7);
@@ -341,7 +418,7 @@ contract AvailabilityTest is CourtFixture {
         availability.answerRow(farPast, forged, "", new bytes32[](0));
         _answerRow(onePast, 2);
         _answerRow(farPast, 7);
-        _answered(farPast, 2 * BOND);
+        _answered(farPast);
         vm.assertFalse(_open(onePast), "closed too");
         _afterWindow();
         market.finalize(taskId);
@@ -352,7 +429,7 @@ contract AvailabilityTest is CourtFixture {
     function testFuzz_C1_anyRowRequestCanBeAnswered(uint256 row) public {
         uint256 id = _askRow(row);
         _answerRow(id, row);
-        _answered(id, BOND);
+        _answered(id);
     }
 
     /// @notice C1: a request nobody answers convicts, past the end or not.

@@ -649,7 +649,8 @@ contract DisputeTest is CourtFixture {
     /// sybil then asks for a leaf (about no game of its own) and the solver leaves it
     /// unanswered, convicting itself first; the honest challenger's own demand is left
     /// unanswered too, and takes the bounty by its game's order, while the sybil gets its bond
-    /// back only. A request about a segment on which the requester has no game ranks as no game.
+    /// back only. A request about a segment on which the requester has no game ranks as no game;
+    /// answered, its bond goes back to its requester once the task is convicted.
     function test_H1_aChallengersDemandRanksAsItsGame() public {
         uint256 id = _challenge(challenger, 1);
         _postSteps(1);
@@ -692,8 +693,13 @@ contract DisputeTest is CourtFixture {
         market.settle(taskId);
         vm.assertEq(market.balanceOf(challenger), 2 * BOND + STAKE / 2, "honest: bonds, bounty");
         vm.assertEq(market.balanceOf(sybil), BOND, "sybil: its bond only");
-        vm.assertEq(market.balanceOf(second), 0, "the answered stranger's bond");
-        vm.assertEq(market.balanceOf(solver), BOND, "to the solver");
+        // The stranger's answered request: its bond held, never the convicted solver's, and
+        // reclaimed by the stranger (review E).
+        vm.assertEq(market.balanceOf(second), 0, "the answered stranger's bond is held");
+        vm.assertEq(market.balanceOf(solver), 0, "nothing to the convicted solver");
+        vm.prank(second);
+        market.reclaim(taskId);
+        vm.assertEq(market.balanceOf(second), BOND, "reclaimed");
         _solvent();
     }
 

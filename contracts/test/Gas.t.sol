@@ -282,6 +282,52 @@ contract CourtGasTest is CourtFixture {
         _call("dispute/timeout_convicts", sybil, address(dispute), 0, data);
     }
 
+    /// @notice Review B: the two moves whose lists grow with the task's sizes, at the caps
+    /// `submitTask` allows (`MAX_INTERVAL + 1` per-step state hashes, `MAX_SLOTS` slot hashes),
+    /// each fit one transaction.
+    function test_gas_movesAtTheSizeCaps() public {
+        uint64 k = market.MAX_INTERVAL();
+        uint32 width = market.MAX_SLOTS();
+        Commitments memory c = _commitments();
+        c.steps = 2 * k;
+        c.interval = k;
+        c.slots = width;
+        Terms memory t = _terms();
+        bytes32[] memory points = new bytes32[](3);
+        for (uint256 j = 0; j < 3; j++) {
+            points[j] = _state(j * k);
+        }
+        bytes32[] memory result = _leaves(points);
+        bytes32 root = _root(result);
+        vm.prank(submitter);
+        uint256 task = market.submitTask{value: PAY}(c, t);
+        vm.startPrank(solver);
+        market.deposit{value: STAKE}(Role.Solver);
+        market.claim(task);
+        market.commitResult(task, root);
+        vm.stopPrank();
+        vm.prank(challenger);
+        uint256 id = dispute.challenge{value: BOND}(task, 1);
+        bytes32[] memory states = new bytes32[](k + 1);
+        for (uint256 i = 0; i <= k; i++) {
+            states[i] = _state(k + i);
+        }
+        bytes memory data = abi.encodeCall(
+            Dispute.postSteps, (task, 1, states, _proof(result, 1), _proof(result, 2))
+        );
+        _call("dispute/postSteps_k1024", solver, address(dispute), 0, data);
+        _pick(challenger, id, 0);
+        bytes32[] memory slots = new bytes32[](width);
+        for (uint256 i = 0; i < width; i++) {
+            slots[i] = keccak256(abi.encode("slot", i));
+        }
+        data = abi.encodeCall(Dispute.postTrace, (task, 1, 0, slots));
+        _call("dispute/postTrace_slots1024", solver, address(dispute), 0, data);
+        vm.assertEq(
+            uint256(dispute.game(id).phase), uint256(Dispute.Phase.AwaitProof), "both posted"
+        );
+    }
+
     // ------------------------------------------------------------------ availability
 
     function _where1() internal view returns (Availability.Where memory w) {

@@ -116,6 +116,8 @@ contract MarketTest is Test {
         vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
         market.closeCase(id, other, 0);
         vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
+        market.holdBond(id, other, 0);
+        vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
         market.convict(id, other, 0, 1, 0, Win.Op);
         vm.stopPrank();
     }
@@ -188,48 +190,50 @@ contract MarketTest is Test {
         _expectBadTerms(t, Tasks.TermRule.VerifierStake);
         t = _terms();
         t.samples = 2;
-        t.verifierStake = 3 ether;
-        _expectBadTerms(t, Tasks.TermRule.VerifierStake);
-        t = _terms();
-        t.samples = 2;
         t.verifierStake = 0.5 ether;
         t.verifierFee = 0.5 ether;
         _expectBadTerms(t, Tasks.TermRule.FeesExceedPayment);
     }
 
-    /// @notice AUDIT C3(b): a colluding submitter, solver and prover that plants a fraud to
-    /// frame the verifiers that pass it loses the burned share of the solver's stake
-    /// (`MIN_BURN_BPS`, what the bounty and the submitter's share leave); the verifier stakes a
-    /// task puts at risk (`samples × verifierStake`) may not exceed it, so framing never pays.
-    /// Exactly the burned share is accepted, one wei more is refused, whatever the samples.
-    function test_C3_theTermsCapVerifierStakesAtTheBurnedShare() public {
-        vm.assertEq(
-            market.MIN_BURN_BPS(),
-            10_000 - market.BOUNTY_BPS() - market.SUBMITTER_BPS(),
-            "the cap is the share a conviction burns"
-        );
-        uint256 burned = STAKE * market.MIN_BURN_BPS() / 10_000;
-        uint32[3] memory counts = [uint32(1), 4, 16];
-        for (uint256 i = 0; i < counts.length; i++) {
-            Terms memory t = _terms();
-            t.samples = counts[i];
-            t.verifierStake = burned / counts[i] + 1;
-            _expectBadTerms(t, Tasks.TermRule.VerifierStake);
-            t.verifierStake = burned / counts[i];
-            vm.prank(submitter);
-            uint256 id = market.submitTask{value: PAY}(_commitments(), t);
-            vm.assertTrue(
-                uint256(t.samples) * market.task(id).terms.verifierStake <= burned, "within the cap"
-            );
-        }
-        // A bigger solver stake allows bigger verifier stakes.
-        Terms memory big = _terms();
-        big.samples = 4;
-        big.verifierStake = 1 ether;
-        _expectBadTerms(big, Tasks.TermRule.VerifierStake);
-        big.solverStake = 20 ether;
+    /// @notice Review C: a conviction no longer burns the passes of its segment, so the verifier
+    /// stakes a task puts at risk are no longer capped by the burned share of the solver's stake
+    /// (the `MIN_BURN_BPS` rule is gone): any verifier stake the submitter asks for is accepted.
+    function test_C3_verifierStakesAreNotCappedByTheSolverStake() public {
+        Terms memory t = _terms();
+        t.samples = 16;
+        t.verifierStake = STAKE;
         vm.prank(submitter);
-        market.submitTask{value: PAY}(_commitments(), big);
+        uint256 id = market.submitTask{value: PAY}(_commitments(), t);
+        vm.assertEq(market.task(id).terms.verifierStake, STAKE, "sixteen solver stakes at risk");
+        _solvent();
+    }
+
+    /// @notice Review B: every list a move carries must fit one transaction: `postSteps`' `k + 1`
+    /// state hashes and `postTrace`'s slot hashes (about 2.2 M gas at 1 024, `CourtGasTest`).
+    /// An interval above `MAX_INTERVAL` or slots above `MAX_SLOTS` (1 024 each) is refused
+    /// with `BadCommitments(Sizes)`; exactly the caps are accepted.
+    function test_review_B_intervalsAndSlotsBeyondATransactionAreRefused() public {
+        vm.assertEq(market.MAX_INTERVAL(), 1024, "interval cap");
+        vm.assertEq(market.MAX_SLOTS(), 1024, "slots cap");
+        Commitments memory c = _commitments();
+        c.interval = 1025;
+        c.steps = 2 * 1025;
+        _expectBadCommitments(c, Tasks.CommitmentRule.Sizes);
+        c = _commitments();
+        c.slots = 1025;
+        _expectBadCommitments(c, Tasks.CommitmentRule.Sizes);
+        c = _commitments();
+        c.interval = type(uint64).max;
+        c.steps = type(uint64).max;
+        _expectBadCommitments(c, Tasks.CommitmentRule.Sizes);
+        c.interval = 1024;
+        c.steps = 3 * 1024;
+        c.slots = 1024;
+        Terms memory t = _terms();
+        vm.prank(submitter);
+        uint256 id = market.submitTask{value: PAY}(c, t);
+        vm.assertEq(market.task(id).commitments.interval, 1024, "the interval cap is accepted");
+        vm.assertEq(market.task(id).commitments.slots, 1024, "the slots cap is accepted");
         _solvent();
     }
 
@@ -385,6 +389,47 @@ contract MarketTest is Test {
         vm.assertEq(market.balanceOf(solver), BOND, "bond to whom the court says");
         market.finalize(id);
         vm.assertEq(market.balanceOf(solver), BOND + PAY, "then paid");
+        _solvent();
+    }
+
+    /// @notice Review E, the market's side: `holdBond` closes a case whose opening was answered
+    /// and holds its bond (a liability credited to nobody) until the task resolves: the
+    /// solver's at finalization; after a conviction its requester's, by `reclaim`, once.
+    function test_anAnsweredOpeningsBondIsHeldUntilTheTaskResolves() public {
+        uint256 id = _committed();
+        market.openCase{value: BOND}(id, other, NO_SEGMENT);
+        market.holdBond(id, other, BOND);
+        vm.assertEq(market.task(id).openCases, 0, "closed");
+        vm.assertEq(market.balanceOf(solver) + market.balanceOf(other), 0, "credited to nobody");
+        vm.assertEq(market.liabilities(), PAY + STAKE + BOND, "held");
+        _solvent();
+        vm.prank(other);
+        vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, id));
+        market.reclaim(id);
+        vm.warp(block.timestamp + DAY + 1);
+        market.finalize(id);
+        vm.assertEq(market.balanceOf(solver), BOND + PAY, "the solver's at finalization");
+        vm.prank(other);
+        vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, id));
+        market.reclaim(id);
+        // A convicted task's held bonds go back to their requesters, never to the solver.
+        uint256 k = _committed();
+        market.openCase{value: BOND}(k, other, NO_SEGMENT);
+        market.holdBond(k, other, BOND);
+        uint64 c = market.openCase{value: BOND}(k, submitter, 0);
+        market.convict(k, submitter, BOND, c, 0, Win.Timeout);
+        vm.prank(solver);
+        market.reclaim(k);
+        vm.assertEq(market.balanceOf(solver), BOND + PAY, "nothing held for the solver");
+        vm.prank(other);
+        market.reclaim(k);
+        vm.assertEq(market.balanceOf(other), BOND, "back to the requester");
+        vm.prank(other);
+        market.reclaim(k);
+        vm.assertEq(market.balanceOf(other), BOND, "once");
+        vm.warp(block.timestamp + DAY + 1);
+        market.settle(k);
+        vm.assertEq(market.balanceOf(solver), BOND + PAY, "the convicted solver gets none");
         _solvent();
     }
 

@@ -19,12 +19,16 @@ import {Tensor} from "../src/commit/Tensor.sol";
 ///   §3 trees and headers), from which it answers every request and move *before any time
 ///   passes* (`wait` serves first), which is what "in time" means here;
 /// - `lazy`, a solver that commits a junk root and never answers, so convictions happen;
+/// - `flaky`, a solver whose commitments open like `honest`'s but that answers leaf requests
+///   only (never a move, a steps, state or row request), so convicted tasks have answered
+///   openings whose bonds the market holds (review E);
 /// - `eve`, an adversary who submits, requests any leaf, state or row (in range or past the
-///   tensor's end) of any committed state or trace slot, challenges, picks steps, and times out
-///   whatever it can; the sampled verifiers attest at random and are re-sampled.
+///   tensor's end) of any committed state or trace slot, challenges, picks steps, times out
+///   whatever it can and reclaims held bonds; the sampled verifiers attest at random and are
+///   re-sampled.
 /// Nobody proves an op (the synthetic trace is not a real computation): the honest-solver
 /// property covers availability and liveness, the ways AUDIT C1, H1, H7 and M5 slashed an
-/// honest solver.
+/// honest solver. The handler also checks every payout of a held bond as it happens.
 contract MarketHandler is Trees {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
@@ -34,6 +38,7 @@ contract MarketHandler is Trees {
 
     address public constant honest = address(0x4011);
     address public constant lazy = address(0x1A2);
+    address public constant flaky = address(0xF1A);
     address public constant eve = address(0xE7E);
     address public constant sam = address(0x5A3);
     address internal constant BURN = address(0xdEaD);
@@ -65,6 +70,17 @@ contract MarketHandler is Trees {
     uint256 public honestTasks;
     uint256 public pastEndRequested;
     uint256 public timeoutsWon;
+    /// Review E: the bonds of answered openings, held until their task resolves, as the handler
+    /// saw them held (by task; by task and requester), all ever held (coverage), those
+    /// reclaimed, and every payout that did not match: a finalized task's solver not credited
+    /// exactly its payment less the fees plus the held bonds, a convicted solver credited
+    /// anything at settlement, a reclaim other than the requester's held bonds of a convicted
+    /// task.
+    mapping(uint256 => uint256) public heldOf;
+    mapping(uint256 => mapping(address => uint256)) public heldFor;
+    uint256 public heldTotal;
+    uint256 public reclaimed;
+    uint256 public payoutMismatches;
     /// A negative control for the tests: the honest solver skips rows past the end (as it
     /// would have to if `answerRow` refused them).
     bool public immutable skipPastEnd;
@@ -81,6 +97,7 @@ contract MarketHandler is Trees {
         burnedBefore = BURN.balance;
         vm.deal(honest, 1_000_000 ether);
         vm.deal(lazy, 1_000_000 ether);
+        vm.deal(flaky, 1_000_000 ether);
         vm.deal(eve, 1_000_000 ether);
         vm.deal(sam, 1_000_000 ether);
         for (uint256 i = 0; i < 3; i++) {
@@ -196,6 +213,29 @@ contract MarketHandler is Trees {
         endedAs[id] = market.task(id).status;
     }
 
+    /// @dev Whether `solver` answers request `q` (its commitments open): the honest solver
+    /// every request, the flaky one leaf requests only.
+    function _serves(address solver, Availability.Request memory q) internal pure returns (bool) {
+        return solver == honest || (solver == flaky && q.kind == Availability.Kind.Leaf);
+    }
+
+    /// @dev Request `q` was answered: the market holds its bond.
+    function _hold(Availability.Request memory q) internal {
+        heldOf[q.task] += q.bond;
+        heldFor[q.task][q.requester] += q.bond;
+        heldTotal += q.bond;
+    }
+
+    /// @dev The fees a task's finalization pays: one per *pass* of a sample still assigned.
+    function _fees(uint256 id, Task memory k) internal view returns (uint256 fees) {
+        Attestations.Sample[] memory s = market.samplesOf(id);
+        for (uint256 i = 0; i < s.length; i++) {
+            if (s[i].verifier != address(0) && s[i].attest == Attestations.Attest.Pass) {
+                fees += k.terms.verifierFee;
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ tasks
 
     function submit(bool byEve, uint256 pay, uint256 stake, uint8 samples, bool bigBond) external {
@@ -211,8 +251,6 @@ contract MarketHandler is Trees {
         c.ops = SLOTS - 1;
         c.slots = SLOTS;
         c.batch = 8;
-        // Up to two samples of 0.5 ether put at most the burned fifth of the least solver
-        // stake (5 ether) at risk, as `submitTask` requires (AUDIT C3).
         Terms memory t = Terms({
             solverStake: 5 ether + stake % 5 ether,
             challengeBond: bigBond ? 0.5 ether : market.minBond(),
@@ -230,19 +268,30 @@ contract MarketHandler is Trees {
 
     /// @notice The honest solver claims and commits at once (it never misses its deadline).
     function claimHonest(uint256 task) external {
+        uint256 stake = _claimOpening(honest, task);
+        honestDeposited += stake;
+    }
+
+    /// @notice The flaky solver claims and commits the same openable root at once.
+    function claimFlaky(uint256 task) external {
+        _claimOpening(flaky, task);
+    }
+
+    /// @dev `who` deposits the stake of the first open task from `task`'s, claims it and
+    /// commits the root of its openable checkpoints; returns the stake it deposited.
+    function _claimOpening(address who, uint256 task) internal returns (uint256 stake) {
         uint256 id = _openTask(task);
-        if (id == 0) return;
-        uint256 stake = market.task(id).terms.solverStake;
+        if (id == 0) return 0;
+        stake = market.task(id).terms.solverStake;
         bytes32 root = _root(_checkpointLeaves(id));
-        vm.startPrank(honest);
+        vm.startPrank(who);
         market.deposit{value: stake}(Role.Solver);
         try market.claim(id) {
             market.commitResult(id, root);
-            honestTasks++;
+            if (who == honest) honestTasks++;
         } catch {}
         vm.stopPrank();
         ghostIn += stake;
-        honestDeposited += stake;
     }
 
     /// @notice The lazy solver claims, maybe commits junk, and never answers anything.
@@ -259,11 +308,18 @@ contract MarketHandler is Trees {
         ghostIn += stake;
     }
 
+    /// @notice Finalizes a task; its solver must be credited exactly the payment less the fees
+    /// plus the held bonds of its answered openings.
     function finalize(uint256 task) external {
         uint256 id = _taskId(task);
         if (id == 0) return;
+        Task memory k = market.task(id);
+        uint256 before = market.balanceOf(k.solver);
+        uint256 owed = k.status == Status.Committed ? k.payment - _fees(id, k) + heldOf[id] : 0;
         try market.finalize(id) {
             _ended(id);
+            if (market.balanceOf(k.solver) - before != owed) payoutMismatches++;
+            heldOf[id] = 0;
         } catch {}
     }
 
@@ -275,12 +331,41 @@ contract MarketHandler is Trees {
         } catch {}
     }
 
+    /// @notice Settles a convicted task; its solver is credited nothing (no held bond either).
     function settle(uint256 task) external {
         uint256 id = _taskId(task);
         if (id == 0) return;
+        address solver = market.task(id).solver;
+        uint256 before = market.balanceOf(solver);
         try market.settle(id) {
             _ended(id);
+            if (market.balanceOf(solver) != before) payoutMismatches++;
         } catch {}
+    }
+
+    /// @notice Eve, or a solver, reclaims its held bonds of every task: exactly the bonds of its
+    /// answered openings of each convicted task, and never of another.
+    function reclaim(uint256 who) external {
+        address[3] memory all = [eve, flaky, honest];
+        address a = all[who % 3];
+        uint256 n = market.taskCount();
+        for (uint256 id = 1; id <= n; id++) {
+            bool convicted = market.task(id).status == Status.Slashed;
+            uint256 before = market.balanceOf(a);
+            vm.prank(a);
+            try market.reclaim(id) {
+                uint256 got = market.balanceOf(a) - before;
+                if (!convicted || got != heldFor[id][a]) {
+                    payoutMismatches++;
+                    continue;
+                }
+                reclaimed += got;
+                heldOf[id] -= got;
+                heldFor[id][a] = 0;
+            } catch {
+                if (convicted) payoutMismatches++;
+            }
+        }
     }
 
     // ------------------------------------------------------------------ the honest solver
@@ -300,7 +385,8 @@ contract MarketHandler is Trees {
 
     function _answer(uint256 id) internal {
         Availability.Request memory q = availability.request(id);
-        if (!q.open || _solverOf(q.task) != honest) return;
+        address by = _solverOf(q.task);
+        if (!q.open || !_serves(by, q)) return;
         if (q.kind == Availability.Kind.Steps) {
             if (dispute.stepsPostedAt(q.task, uint64(q.index)) == 0) {
                 _postSteps(q.task, uint64(q.index));
@@ -312,16 +398,18 @@ contract MarketHandler is Trees {
             bytes32[] memory leaves = _checkpointLeaves(q.task);
             bytes32 state = _stateHash(_checkpoint(q.task, q.index));
             bytes32[] memory path = _proof(leaves, q.index);
-            vm.prank(honest);
-            try availability.answerLeaf(id, state, path) {}
-            catch (bytes memory e) {
+            vm.prank(by);
+            try availability.answerLeaf(id, state, path) {
+                _hold(q);
+            } catch (bytes memory e) {
                 _failed(e);
             }
         } else if (q.kind == Availability.Kind.State) {
             bytes32[] memory tensors = _tensors(_stateLabel[q.subject]);
-            vm.prank(honest);
-            try availability.answerState(id, tensors) {}
-            catch (bytes memory e) {
+            vm.prank(by);
+            try availability.answerState(id, tensors) {
+                _hold(q);
+            } catch (bytes memory e) {
                 _failed(e);
             }
         } else {
@@ -336,9 +424,10 @@ contract MarketHandler is Trees {
                 if (skipPastEnd) return;
                 pastEndAnswered++;
             }
-            vm.prank(honest);
-            try availability.answerRow(id, h, data, path) {}
-            catch (bytes memory e) {
+            vm.prank(by);
+            try availability.answerRow(id, h, data, path) {
+                _hold(q);
+            } catch (bytes memory e) {
                 _failed(e);
             }
         }
@@ -408,7 +497,7 @@ contract MarketHandler is Trees {
         if (kind == 0) {
             w.source = Availability.Source.Init;
             label = INIT;
-        } else if (_solverOf(id) != honest) {
+        } else if (_solverOf(id) != honest && _solverOf(id) != flaky) {
             return (false, w, 0);
         } else if (kind == 1) {
             w.source = Availability.Source.Checkpoint;
@@ -498,10 +587,14 @@ contract MarketHandler is Trees {
         }
         n = availability.requestCount();
         for (uint256 id = 1; id <= n; id++) {
-            uint256 task = availability.request(id).task;
-            bool was = market.task(task).status == Status.Slashed;
+            Availability.Request memory q = availability.request(id);
+            bool was = market.task(q.task).status == Status.Slashed;
+            uint256 before = market.balanceOf(q.requester);
             try availability.requestTimeout(id) {
-                if (!was && market.task(task).status == Status.Slashed) timeoutsWon++;
+                // A conviction credits the requester its bond at once; an answered `Steps`
+                // request credits nobody: its bond is held.
+                if (market.balanceOf(q.requester) == before) _hold(q);
+                if (!was && market.task(q.task).status == Status.Slashed) timeoutsWon++;
             } catch {}
         }
     }
@@ -555,8 +648,9 @@ contract MarketHandler is Trees {
     // ------------------------------------------------------------------ money and time
 
     function withdraw(uint256 who) external {
-        address[7] memory all = [honest, lazy, eve, sam, verifiers[0], verifiers[1], verifiers[2]];
-        address a = all[who % 7];
+        address[8] memory all =
+            [honest, lazy, flaky, eve, sam, verifiers[0], verifiers[1], verifiers[2]];
+        address a = all[who % 8];
         uint256 owed = market.balanceOf(a);
         vm.prank(a);
         try market.withdraw() {
@@ -635,6 +729,33 @@ contract MarketInvariantsTest is Test {
         }
     }
 
+    /// @notice Review E: an answered opening's bond is held until its task resolves. The
+    /// handler checks every payout as it happens: a finalized task's solver gets exactly its
+    /// payment less the fees plus the held bonds of its answered openings, a convicted solver
+    /// gets nothing at settlement, and a reclaim gives exactly the caller's held bonds of a
+    /// convicted task; the market still owes every bond held and not yet paid out.
+    function invariant_answeredBondsAreHeldUntilTheTaskResolves() public view {
+        vm.assertEq(handler.payoutMismatches(), 0, "every held bond paid as the task resolved");
+        uint256 held;
+        uint256 n = market.taskCount();
+        for (uint256 id = 1; id <= n; id++) {
+            held += handler.heldOf(id);
+            if (market.task(id).status == Status.Finalized) {
+                vm.assertEq(handler.heldOf(id), 0, "a finalized task holds nothing");
+            } else if (market.task(id).status == Status.Slashed) {
+                // `heldFor` shows what a requester can reclaim: only of a convicted task.
+                vm.assertEq(
+                    market.heldFor(id, handler.eve()),
+                    handler.heldFor(id, handler.eve()),
+                    "the requester's held bonds, as answered"
+                );
+            } else {
+                vm.assertEq(market.heldFor(id, handler.eve()), 0, "nothing to reclaim yet");
+            }
+        }
+        vm.assertTrue(market.liabilities() >= held, "held bonds are owed");
+    }
+
     /// forge-config: default.invariant.depth = 128
     /// @notice The key property: a solver that answers every request and move in time is never
     /// slashed, whatever rows (in range or past the end) and challenges the adversary asks for;
@@ -698,8 +819,10 @@ contract MarketHandlerTest is Test {
         vm.assertEq(h.pastEndAnswered(), 2, "both past the end, both answered by the header");
         vm.assertEq(h.honestFailures(), 0, "no answer refused");
         vm.assertEq(market.task(id).openCases, 0, "all closed");
+        vm.assertEq(h.heldOf(id), 2 * market.minBond(), "both bonds held");
         h.finalize(0);
         vm.assertEq(uint256(market.task(id).status), uint256(Status.Finalized), "finalized");
+        vm.assertEq(h.payoutMismatches(), 0, "the held bonds paid to the solver");
         vm.assertEq(h.endings(id), 1, "ended once");
         vm.assertEq(address(market).balance, market.liabilities(), "solvent");
     }
@@ -711,6 +834,37 @@ contract MarketHandlerTest is Test {
         h = new MarketHandler(market, dispute, availability, true);
         uint256 id = _pastEndScenario();
         vm.assertEq(uint256(market.task(id).status), uint256(Status.Slashed), "convicted");
+    }
+
+    /// @notice Review E through the handler: a solver that answers only leaf requests has
+    /// their bonds held; convicted by a state request it leaves unanswered, it gets none of
+    /// them, and the requester reclaims them once.
+    function test_aConvictedSolversHeldBondsGoBackToTheRequester() public {
+        h.submit(false, 1 ether, 1 ether, 0, false);
+        h.claimFlaky(0);
+        h.requestLeaf(0, 1);
+        h.requestLeaf(0, 2);
+        h.wait(0);
+        uint256 bond = market.minBond();
+        vm.assertEq(h.heldOf(1), 2 * bond, "both leaves answered, their bonds held");
+        vm.assertEq(market.balanceOf(h.flaky()), 0, "not the solver's yet");
+        // sel 1: checkpoint 0, which the flaky solver does not open.
+        h.requestState(0, 1);
+        h.wait(1 hours);
+        h.timeouts();
+        vm.assertEq(uint256(market.task(1).status), uint256(Status.Slashed), "convicted");
+        h.reclaim(1);
+        h.reclaim(0);
+        h.reclaim(0);
+        vm.assertEq(h.reclaimed(), 2 * bond, "the requester's held bonds, once");
+        for (uint256 i = 0; i < 3; i++) {
+            h.wait(1 hours);
+        }
+        h.settle(0);
+        vm.assertEq(h.endings(1), 1, "settled");
+        vm.assertEq(market.balanceOf(h.flaky()), 0, "the convicted solver gets none");
+        vm.assertEq(h.payoutMismatches(), 0, "every payout as expected");
+        vm.assertEq(address(market).balance, market.liabilities(), "solvent");
     }
 
     /// @notice A lazy solver's task is convicted and settles once, and everything balances.

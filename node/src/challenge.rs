@@ -188,6 +188,15 @@ impl Challenger {
             return Err(e.into());
         }
         tracing::info!(task = g.task.to::<u64>(), "settled: the stake is split");
+        // The bonds of this node's openings the convicted solver answered come back.
+        if market.heldFor(g.task, node.chain.address).call().await? > U256::ZERO {
+            node.chain
+                .send(
+                    market.reclaim(g.task).into_transaction_request(),
+                    format!("task {}: reclaim answered openings' bonds", g.task),
+                )
+                .await?;
+        }
         Ok(())
     }
 

@@ -57,7 +57,6 @@ pub(crate) async fn report<P: Provider>(
                     "verifier": s.verifier.to_string(),
                     "attest": attest,
                     "distance": ether(s.distance),
-                    "forfeit": s.forfeit,
                 })
             })
             .collect();

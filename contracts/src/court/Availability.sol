@@ -19,8 +19,9 @@ import {Dispute} from "./Dispute.sol";
 /// - `Row`: row `r` of a committed tensor (its header and the row with its path), where a row
 ///   past the end is answered by the header alone ("no such row"), so every request can be
 ///   answered by an honest solver (AUDIT C1); a request past the end opens the header.
-/// The solver answers within `moveWindow`; the bond then goes to it, for its gas. Unanswered, the
-/// task is convicted as if proven wrong (with the bounded timeout reward: a solver cannot buy a
+/// The solver answers within `moveWindow`; the bond is then held by the market until the task
+/// resolves: the solver's (for its gas) when it finalizes, the requester's when it is
+/// convicted. Unanswered, the task is convicted as if proven wrong (with the bounded timeout reward: a solver cannot buy a
 /// cheap conviction of itself with a request it leaves unanswered, AUDIT H1). Requests are taken
 /// while the challenge window is open, and after it only against segments under dispute (AUDIT
 /// M5); the bond is at least the market's `minBond`.
@@ -207,8 +208,8 @@ contract Availability is Court {
     }
 
     /// @notice Closes a request after its deadline: answered in time (a `Steps` request is
-    /// answered by the segment's posted steps), the bond is the solver's; otherwise the task is
-    /// convicted with the requester as challenger.
+    /// answered by the segment's posted steps), its bond is held as for any answer; otherwise
+    /// the task is convicted with the requester as challenger.
     function requestTimeout(uint256 id) external {
         Request storage r = _request(id);
         if (!r.open) revert RequestClosed(id);
@@ -304,10 +305,10 @@ contract Availability is Court {
         if (block.timestamp > r.deadline) revert MoveTooLate(id, r.deadline);
     }
 
-    function _close(uint256 id, Request storage r, Task memory k) internal {
+    function _close(uint256 id, Request storage r, Task memory) internal {
         r.open = false;
         emit Answered(id);
-        market.closeCase(r.task, k.solver, r.bond);
+        market.holdBond(r.task, r.requester, r.bond);
     }
 
     function _request(uint256 id) internal view returns (Request storage r) {

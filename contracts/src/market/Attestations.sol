@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {Tasks} from "./Tasks.sol";
 import {Role, Status, Task} from "./Types.sol";
+import {Stakes} from "./Stakes.sol";
 
 /// @title Attestations
 /// @notice Sampling and tier-1 attestations (DESIGN §1, steps 4–5). Once the result is committed,
@@ -10,13 +11,17 @@ import {Role, Status, Task} from "./Types.sol";
 /// verifiers, who verifies each; the assigned verifier's stake is locked at once. What a verifier
 /// earns follows from what it attested and what became of the task (docs/PROTOCOL.md §9):
 ///
-/// - *pass* on a task that finalizes: the fee and its stake back; *pass* on a segment proven
-///   fraudulent, by any case before the stake is split: the stake is burned (AUDIT C3: it never
-///   rewards the prover, who may have planted the fraud);
+/// - *pass*: the fee and its stake back when the task finalizes, its stake back when it is
+///   convicted. A proof in a game does not burn the passes of its segment: the per-step states
+///   and traces a game rests on are posted after the attestation, so a solver could make any
+///   segment provably wrong in a game and frame the verifiers that checked its checkpoints
+///   honestly (docs/THREAT_MODEL.md, C3); liability returns when an attestation commits to the
+///   per-step data it checked;
 /// - *fail*: only when backed by a challenge of that segment by the same verifier; an unbacked
 ///   *fail* on a task that finalizes is burned (AUDIT H2: a *fail* is not free money); a backed
-///   one is unlocked, and if its game proves the fraud it ranks first for the bounty;
-/// - silence: the stake is burned, and after half the challenge window anyone may re-sample.
+///   one is unlocked (its game ranks for the bounty by its order, like any other);
+/// - silence: the stake is burned, and a quarter of the window after sampling anyone may
+///   re-sample.
 abstract contract Attestations is Tasks {
     enum Attest {
         None,
@@ -30,8 +35,6 @@ abstract contract Attestations is Tasks {
         Attest attest;
         /// The verifier challenged this segment after attesting *fail*.
         bool backed;
-        /// A case proved this segment fraudulent while the verifier attested *pass*.
-        bool forfeit;
         /// The tier-1 distance the verifier measured, as 1e18 fixed point.
         uint256 distance;
     }
@@ -57,11 +60,10 @@ abstract contract Attestations is Tasks {
     /// half window before it can be re-sampled (without it, anyone could burn one freshly
     /// drawn verifier after another in a single block).
     mapping(uint256 => mapping(uint256 => uint64)) internal _resampledAt;
-    /// @dev Segments a case proved fraudulent: a *pass* attested on one after the conviction
-    /// is forfeit too.
-    mapping(uint256 => mapping(uint64 => bool)) internal _proven;
 
     event VerifierRegistered(address indexed verifier);
+    /// @notice A verifier left the set: its stake fell below the minimum.
+    event VerifierDeregistered(address indexed verifier);
     event Sampled(uint256 indexed task, uint256 index, uint64 segment, address indexed verifier);
     /// @notice The task's samples are drawn (perhaps fewer than asked, with too few eligible
     /// verifiers).
@@ -130,12 +132,7 @@ abstract contract Attestations is Tasks {
             emit Sampled(id, _samples[id].length, segment, v);
             _samples[id].push(
                 Sample({
-                    segment: segment,
-                    verifier: v,
-                    attest: Attest.None,
-                    backed: false,
-                    forfeit: false,
-                    distance: 0
+                    segment: segment, verifier: v, attest: Attest.None, backed: false, distance: 0
                 })
             );
         }
@@ -143,14 +140,25 @@ abstract contract Attestations is Tasks {
     }
 
     /// @dev A registered verifier other than the solver and `not`, with the task's verifier stake
-    /// free, or zero after `DRAWS` tries.
-    function _draw(Task storage k, bytes32 seed, address not) internal view returns (address) {
-        uint256 n = verifiers.length;
-        if (n == 0) return address(0);
+    /// free, or zero after `DRAWS` tries. A drawn verifier whose stake (free and locked) fell
+    /// below `minVerifierStake` leaves the set (swapped with the last), so verifiers that took
+    /// their stake out cannot absorb the draws.
+    function _draw(Task storage k, bytes32 seed, address not) internal returns (address) {
         for (uint256 t = 0; t < DRAWS; t++) {
-            address v = verifiers[uint256(keccak256(abi.encode(seed, t))) % n];
+            uint256 n = verifiers.length;
+            if (n == 0) return address(0);
+            uint256 at = uint256(keccak256(abi.encode(seed, t))) % n;
+            address v = verifiers[at];
+            Stake storage st = _stakes[v][Role.Verifier];
+            if (st.free + st.locked < minVerifierStake || st.free + st.locked == 0) {
+                verifiers[at] = verifiers[n - 1];
+                verifiers.pop();
+                registered[v] = false;
+                emit VerifierDeregistered(v);
+                continue;
+            }
             if (v == k.solver || v == not) continue;
-            if (_stakes[v][Role.Verifier].free < k.terms.verifierStake) continue;
+            if (st.free < k.terms.verifierStake) continue;
             return v;
         }
         return address(0);
@@ -170,13 +178,13 @@ abstract contract Attestations is Tasks {
         if (msg.sender != s.verifier) revert NotAssigned(id, index, s.verifier);
         if (s.attest != Attest.None) revert AlreadyAttested(id, index);
         s.attest = pass ? Attest.Pass : Attest.Fail;
-        if (pass && _proven[id][s.segment]) s.forfeit = true;
         s.distance = distance;
         emit Attested(id, index, msg.sender, pass, distance);
     }
 
-    /// @notice Replaces a verifier that has not attested by half the challenge window: its stake
-    /// is burned and another is drawn (from randomness of this block, for the same segment).
+    /// @notice Replaces a verifier that has not attested a quarter of the window after it was
+    /// drawn: its stake is burned and another is drawn (from randomness of this block, for the
+    /// same segment), while a quarter of the window is left.
     function resample(uint256 id, uint256 index) external nonReentrant {
         Task storage k = _task(id);
         _expect(id, k, Status.Committed);
@@ -185,8 +193,14 @@ abstract contract Attestations is Tasks {
         if (s.attest != Attest.None || s.verifier == address(0)) revert AlreadyAttested(id, index);
         uint64 from = sampledAt[id];
         if (_resampledAt[id][index] > from) from = _resampledAt[id][index];
-        uint64 at = from + k.terms.challengeWithin / 2;
+        uint64 at = from + k.terms.challengeWithin / 4;
         if (block.timestamp <= at) revert TooSoonToResample(id, at);
+        // A replacement gets a quarter of the window to attest, or it is not drawn at all: a
+        // re-sample at the window's last second would burn an honest replacement as a no-show.
+        // (Sampling closes halfway through the window, so a no-show's quarter and its
+        // replacement's always fit.)
+        uint64 last = k.deadline - k.terms.challengeWithin / 4;
+        if (block.timestamp > last) revert TooLate(id, last);
         _resampledAt[id][index] = uint64(block.timestamp);
         address old = s.verifier;
         _forfeit(id, old, k.terms.verifierStake);
@@ -202,41 +216,14 @@ abstract contract Attestations is Tasks {
         return _samples[id][index];
     }
 
-    /// @dev Marks the *fail* attestations of `segment` by `challenger` as backed; whether there
-    /// was one (such a challenger is the sampled verifier, first in line for the bounty).
-    function _back(uint256 id, address challenger, uint64 segment) internal returns (bool any) {
+    /// @dev Marks the *fail* attestations of `segment` by `challenger` as backed.
+    function _back(uint256 id, address challenger, uint64 segment) internal {
         Sample[] storage all = _samples[id];
         for (uint256 i = 0; i < all.length; i++) {
             Sample storage s = all[i];
             if (s.verifier == challenger && s.segment == segment && s.attest == Attest.Fail) {
                 s.backed = true;
-                any = true;
             }
-        }
-    }
-
-    /// @dev Whether `challenger` is a sampled verifier of `segment` that attested *fail*.
-    function _sampledFail(uint256 id, address challenger, uint64 segment)
-        internal
-        view
-        returns (bool)
-    {
-        Sample[] storage all = _samples[id];
-        for (uint256 i = 0; i < all.length; i++) {
-            Sample storage s = all[i];
-            if (s.verifier == challenger && s.segment == segment && s.attest == Attest.Fail) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /// @dev A case proved `segment` fraudulent: every *pass* on it will be burned at settlement.
-    function _forfeitPasses(uint256 id, uint64 segment) internal {
-        _proven[id][segment] = true;
-        Sample[] storage all = _samples[id];
-        for (uint256 i = 0; i < all.length; i++) {
-            if (all[i].segment == segment && all[i].attest == Attest.Pass) all[i].forfeit = true;
         }
     }
 
@@ -257,8 +244,8 @@ abstract contract Attestations is Tasks {
         for (uint256 i = 0; i < all.length; i++) {
             Sample storage s = all[i];
             if (s.verifier == address(0)) continue;
-            bool keeps = !s.forfeit
-                && (s.attest == Attest.Pass || (s.attest == Attest.Fail && (convicted || s.backed)));
+            bool keeps =
+                s.attest == Attest.Pass || (s.attest == Attest.Fail && (convicted || s.backed));
             if (!keeps) {
                 _forfeit(id, s.verifier, stake);
                 continue;

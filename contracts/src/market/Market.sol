@@ -14,10 +14,9 @@ import {IMarket, NO_SEGMENT, Role, Status, Task, Win} from "./Types.sol";
 /// A case won against the solver *convicts* the task: its stake is seized into the task's pot
 /// and the escrow goes back to the submitter. Cases still open play on, and new challenges are
 /// taken until the challenge window closes; then `settle` splits the pot (DESIGN §6 (3)):
-/// - the bounty (`BOUNTY_BPS`) to the best win in a game (a proof, the solver's silence, or an
-///   opening the challenger demanded for its game): first a sampled verifier's backed challenge
-///   of its own segment, then the earliest-opened game; so neither a later self-challenge nor a
-///   self-request can take it from an honest challenger that was there first (AUDIT H1);
+/// - the bounty (`BOUNTY_BPS`) to the earliest-opened game won (by a proof, the solver's
+///   silence, or an opening the challenger demanded for it); so neither a later self-challenge
+///   nor a self-request can take it from an honest challenger that was there first (AUDIT H1);
 /// - with no such win, a bounded reward (`TIMEOUT_BPS`) to the earliest unanswered opening;
 /// - the submitter's share (`SUBMITTER_BPS`); the rest is burned, so convicting oneself never
 ///   pays.
@@ -29,8 +28,8 @@ contract Market is IMarket, Attestations {
     /// @notice A convicted task's pot and who is in line for it.
     struct Conviction {
         uint256 pot;
-        /// The best proof so far: its rank (lower is better) and prover.
-        uint128 proofRank;
+        /// The earliest-opened game won so far (its order) and its challenger.
+        uint64 proofRank;
         address prover;
         /// The earliest unanswered opening about no game of its requester's.
         uint64 timeoutOrder;
@@ -128,6 +127,32 @@ contract Market is IMarket, Attestations {
     }
 
     /// @inheritdoc IMarket
+    function holdBond(uint256 id, address requester, uint256 bond) external onlyCourt nonReentrant {
+        Task storage k = _task(id);
+        k.openCases--;
+        _totalBonds -= bond;
+        _totalHeld += bond;
+        _heldOf[id] += bond;
+        _heldFor[id][requester] += bond;
+    }
+
+    /// @notice The bonds of `requester`'s answered openings of a task that it can reclaim (the
+    /// task convicted); zero otherwise (a finalized task paid them to its solver).
+    function heldFor(uint256 id, address requester) external view returns (uint256) {
+        return _tasks[id].status == Status.Slashed ? _heldFor[id][requester] : 0;
+    }
+
+    /// @notice The bonds of the caller's answered openings of a convicted task, back.
+    function reclaim(uint256 id) external nonReentrant {
+        if (_task(id).status != Status.Slashed) revert NotSettleable(id);
+        uint256 amount = _heldFor[id][msg.sender];
+        _heldFor[id][msg.sender] = 0;
+        _heldOf[id] -= amount;
+        _totalHeld -= amount;
+        _credit(msg.sender, amount);
+    }
+
+    /// @inheritdoc IMarket
     function convict(
         uint256 id,
         address challenger,
@@ -147,16 +172,13 @@ contract Market is IMarket, Attestations {
             _slashLocked(k.solver, Role.Solver, stake);
             c.pot = stake;
             _totalPots += stake;
-            c.proofRank = type(uint128).max;
+            c.proofRank = type(uint64).max;
             c.timeoutOrder = type(uint64).max;
             c.at = uint64(block.timestamp);
             _totalEscrow -= k.payment;
             _credit(k.submitter, k.payment);
         }
         emit Convicted(id, challenger, how, segment);
-        // Only a proof shows a segment wrong: a solver silent about a segment its verifiers
-        // honestly passed must not cost them their stakes (DESIGN §6 (4)).
-        if (how == Win.Op || how == Win.Data || how == Win.Link) _forfeitPasses(id, segment);
         if (segment == NO_SEGMENT) {
             // An unanswered opening about no game of its requester's.
             if (order < c.timeoutOrder) {
@@ -165,11 +187,8 @@ contract Market is IMarket, Attestations {
             }
             return;
         }
-        // A sampled verifier winning its own segment ranks before every other case.
-        uint128 rank = uint128(order);
-        if (!_sampledFail(id, challenger, segment)) rank |= 1 << 64;
-        if (rank < c.proofRank) {
-            c.proofRank = rank;
+        if (order < c.proofRank) {
+            c.proofRank = order;
             c.prover = challenger;
         }
     }

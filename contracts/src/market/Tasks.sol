@@ -17,11 +17,11 @@ abstract contract Tasks is Stakes {
     uint8 public constant MAX_CLASS = 2;
     /// @notice The most segments a task may have sampled (settlement loops over them).
     uint32 public constant MAX_SAMPLES = 16;
-    /// @notice The least share of a convicted solver's stake that is burned (what is left after
-    /// `Market`'s bounty and submitter's share). The verifier stakes a task puts at risk may not
-    /// exceed it, so framing verifiers with a planted fraud costs at least what they lose
-    /// (AUDIT C3).
-    uint256 public constant MIN_BURN_BPS = 2000;
+    /// @notice The most steps a segment may have, and slots a step: every list a move carries
+    /// (`postSteps`' `k + 1` state hashes, `postTrace`'s slot hashes) must fit one transaction
+    /// (about 2.2 M gas at 1 024; AUDIT review of the courts, attack B).
+    uint64 public constant MAX_INTERVAL = 1024;
+    uint32 public constant MAX_SLOTS = 1024;
 
     mapping(uint256 => Task) internal _tasks;
     /// @notice Tasks submitted so far; ids run from 1.
@@ -46,7 +46,8 @@ abstract contract Tasks is Stakes {
         SlotsExceedOps,
         Batch,
         Class,
-        Roots
+        Roots,
+        Sizes
     }
     /// @notice Which rule of `submitTask` the terms break.
     enum TermRule {
@@ -97,6 +98,9 @@ abstract contract Tasks is Stakes {
             revert BadCommitments(CommitmentRule.StepsMultipleOfInterval);
         }
         if (c.ops == 0 || c.slots <= c.ops) revert BadCommitments(CommitmentRule.SlotsExceedOps);
+        if (c.interval > MAX_INTERVAL || c.slots > MAX_SLOTS) {
+            revert BadCommitments(CommitmentRule.Sizes);
+        }
         if (c.batch == 0) revert BadCommitments(CommitmentRule.Batch);
         if (c.class > MAX_CLASS) revert BadCommitments(CommitmentRule.Class);
         if (c.programRoot == 0 || c.datasetHash == 0 || c.initStateHash == 0) {
@@ -108,9 +112,6 @@ abstract contract Tasks is Stakes {
         }
         if (t.samples > MAX_SAMPLES) revert BadTerms(TermRule.Samples);
         if (t.samples != 0 && t.verifierStake == 0) revert BadTerms(TermRule.VerifierStake);
-        if (uint256(t.samples) * t.verifierStake > t.solverStake * MIN_BURN_BPS / 10_000) {
-            revert BadTerms(TermRule.VerifierStake);
-        }
         if (uint256(t.samples) * t.verifierFee >= msg.value) {
             revert BadTerms(TermRule.FeesExceedPayment);
         }
@@ -164,6 +165,10 @@ abstract contract Tasks is Stakes {
         _totalEscrow -= k.payment;
         // The verifiers' fees come out of the payment; the solver gets the rest.
         uint256 paid = k.payment - _settleVerifiers(id, k, false);
+        uint256 held = _heldOf[id];
+        _heldOf[id] = 0;
+        _totalHeld -= held;
+        _credit(k.solver, held);
         _unlock(k.solver, Role.Solver, k.terms.solverStake);
         _credit(k.solver, paid);
         emit TaskFinalized(id, k.solver, paid);
@@ -189,15 +194,21 @@ abstract contract Tasks is Stakes {
     }
 
     /// @notice Every wei the contract should hold: stakes, escrows, balances, the bonds of open
-    /// cases and the seized stakes of convicted tasks not yet split.
+    /// cases, the bonds of answered openings held, and the seized stakes of convicted tasks not
+    /// yet split.
     function liabilities() public view returns (uint256) {
-        return _totalStaked + _totalEscrow + _totalBalances + _totalBonds + _totalPots;
+        return _totalStaked + _totalEscrow + _totalBalances + _totalBonds + _totalPots + _totalHeld;
     }
 
     /// @dev Bonds of open cases (games and availability requests).
     uint256 internal _totalBonds;
     /// @dev Stakes seized from convicted solvers, until `settle` splits them.
     uint256 internal _totalPots;
+    /// @dev Bonds of answered openings, held until the task resolves: the solver's when it
+    /// finalizes, back to their requesters when it is convicted.
+    uint256 internal _totalHeld;
+    mapping(uint256 => uint256) internal _heldOf;
+    mapping(uint256 => mapping(address => uint256)) internal _heldFor;
 
     /// @dev Settles the task's samples when it finalizes (`convicted` false) or when a
     /// convicted task's stake is split; returns the fees it paid out of the escrow.

@@ -107,6 +107,11 @@ interface IMarket {
     /// @notice A case ended without a conviction: its bond goes to `to`.
     function closeCase(uint256 id, address to, uint256 bond) external;
 
+    /// @notice An opening was answered: its bond is held until the task resolves (the solver's
+    /// when it finalizes, back to `requester` when it is convicted), so a cheater that serves
+    /// nothing off chain cannot farm the bonds of the openings it forces.
+    function holdBond(uint256 id, address requester, uint256 bond) external;
+
     /// @notice When the task was convicted (zero: not convicted).
     function convictedAt(uint256 id) external view returns (uint64);
 
