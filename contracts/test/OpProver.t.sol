@@ -311,7 +311,24 @@ contract OpProverTest is Test {
             this.measure(name, data);
             found++;
         }
-        vm.assertEq(found, 6, "gas cases");
+        vm.assertEq(found, 7, "gas cases");
+    }
+
+    /// @notice AUDIT M4: a softmax proof at the spec's class cap (256, `spec::MAX_CLASSES`)
+    /// proves its fraud within a transaction's 10 M gas, calldata included; above the cap, a
+    /// cheater could alter the op where no proof fits a block.
+    function test_M4_aSoftmaxProofAtTheClassCapFitsATransaction() public {
+        for (uint256 i = 0; i < cases; i++) {
+            (string memory name, bytes memory data,) = _case(i);
+            if (keccak256(bytes(name)) != keccak256("gas: softmax_xent_grad of 256")) continue;
+            uint256 before = gasleft();
+            (bool ok, bytes memory ret) = address(prover).staticcall(data);
+            uint256 used = before - gasleft();
+            vm.assertTrue(ok && Verdict.proves(abi.decode(ret, (Verdict.Reason))), "proves");
+            vm.assertTrue(used + 21_000 + data.length * 16 < 10_000_000, "fits a transaction");
+            return;
+        }
+        revert("no softmax vector at the class cap: regenerate the vectors");
     }
 
     function measure(string calldata name, bytes calldata data) external {

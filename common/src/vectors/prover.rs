@@ -320,6 +320,26 @@ pub fn prover_file() -> ProverFile {
     );
     let t = forged(&t, &p, 0, |v| v * 1.01);
     c.add("gas: softmax_xent_grad of 10", &p, &t, Class::Fp32, 0);
+    // AUDIT M4: the widest softmax a spec allows (`spec::MAX_CLASSES`) must be provable within
+    // one transaction's gas.
+    let classes = crate::spec::MAX_CLASSES;
+    let (p, t) = one_op(
+        &[Shape::new(1, classes), Shape::new(1, 1)],
+        Op::SoftmaxXentGrad {
+            logits: 0,
+            labels: 1,
+            scale: 1.0 / 32.0,
+        },
+        |s, i| if s == 0 { values[i] * 4.0 } else { 3.0 },
+    );
+    let t = forged(&t, &p, 0, |v| v * 1.01);
+    c.add(
+        &format!("gas: softmax_xent_grad of {classes}"),
+        &p,
+        &t,
+        Class::Fp32,
+        0,
+    );
     let (p, t) = one_op(
         &[Shape::new(1, 64), Shape::new(1, 64)],
         Op::Momentum {
