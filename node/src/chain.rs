@@ -1,7 +1,8 @@
 //! The chain client of a node: an alloy provider with the node's key, the bindings of the
 //! market and its two courts (read from the market),
-//! and one way to send a transaction — serialised per node (one nonce sequence), retried on
-//! transport errors, and a revert named by the market's own error.
+//! and one way to send a transaction — pipelined per node (one nonce sequence, no send waiting
+//! on another's receipt), retried on transport errors, and a revert named by the contract's own
+//! error.
 
 use std::time::Duration;
 
@@ -46,7 +47,8 @@ pub struct Chain {
     pub dispute: DisputeInstance<DynProvider>,
     pub availability: AvailabilityInstance<DynProvider>,
     pub address: Address,
-    sending: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// The next nonce to send with (`None`: read it from the chain).
+    nonce: std::sync::Arc<tokio::sync::Mutex<Option<u64>>>,
 }
 
 impl Chain {
@@ -56,9 +58,8 @@ impl Chain {
         let url = rpc
             .parse()
             .map_err(|e| Error::Read(format!("rpc url {rpc}: {e}")))?;
-        // The nonce is read from the chain for each transaction: a cached nonce is reserved even
-        // when the market refuses the transaction at gas estimation, which would leave a gap
-        // that blocks every later one. Sends are serialised per node, so reading is exact.
+        // `send` sets every nonce itself (its own count, read afresh from the chain after any
+        // failure), so a transaction refused at gas estimation never leaves a gap.
         let provider = ProviderBuilder::new()
             .disable_recommended_fillers()
             .with_gas_estimation()
@@ -83,7 +84,7 @@ impl Chain {
             dispute,
             availability,
             address,
-            sending: Default::default(),
+            nonce: Default::default(),
         })
     }
 
@@ -98,32 +99,71 @@ impl Chain {
         Ok(block.header.timestamp)
     }
 
-    /// Sends `tx` and waits for its receipt. A revert is an error naming the market's custom
+    /// Sends `tx` and waits for its receipt. A revert is an error naming the contract's custom
     /// error; transport failures are retried with backoff.
+    ///
+    /// Sending is pipelined: the nonce is taken and the transaction handed to the node under a
+    /// lock, and the receipt awaited outside it, so a node's transactions go out back to back
+    /// (the next is never held up by the previous one's receipt; AUDIT H7). The nonce is the
+    /// node's own count, read from the chain's pending count whenever a send failed (a
+    /// transaction refused at estimation takes no nonce).
     pub async fn send(
         &self,
         tx: TransactionRequest,
         what: impl Into<String>,
     ) -> Result<TransactionReceipt, Error> {
         let what = what.into();
-        let _one_at_a_time = self.sending.lock().await;
         let mut last = String::new();
         for attempt in 1..=ATTEMPTS {
-            match self.provider.send_transaction(tx.clone()).await {
+            let sent = {
+                let mut next = self.nonce.lock().await;
+                let nonce = match *next {
+                    Some(n) => n,
+                    None => self
+                        .provider
+                        .get_transaction_count(self.address)
+                        .pending()
+                        .await
+                        .map_err(|e| Error::Read(format!("the nonce: {e}")))?,
+                };
+                let sent = self
+                    .provider
+                    .send_transaction(tx.clone().nonce(nonce))
+                    .await;
+                *next = sent.is_ok().then_some(nonce + 1);
+                sent
+            };
+            match sent {
                 Ok(pending) => {
-                    match pending
+                    let hash = *pending.tx_hash();
+                    let receipt = match pending
                         .with_timeout(Some(Duration::from_secs(60)))
                         .get_receipt()
                         .await
                     {
-                        Ok(r) if r.status() => return Ok(r),
-                        Ok(r) => {
+                        Ok(r) => Some(r),
+                        Err(e) => {
+                            last = e.to_string();
+                            // Mined after all, and the watcher missed it?
+                            self.provider
+                                .get_transaction_receipt(hash)
+                                .await
+                                .ok()
+                                .flatten()
+                        }
+                    };
+                    match receipt {
+                        Some(r) if r.status() => return Ok(r),
+                        Some(r) => {
                             return Err(Error::Reverted {
                                 what,
                                 tx: r.transaction_hash.to_string(),
                             });
                         }
-                        Err(e) => last = e.to_string(),
+                        None => {
+                            // Not mined: its nonce may be taken or not; read it afresh.
+                            *self.nonce.lock().await = None;
+                        }
                     }
                 }
                 Err(RpcError::ErrorResp(payload)) => {
