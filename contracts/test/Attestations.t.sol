@@ -794,7 +794,8 @@ contract AttestationsTest is Test, Trees {
         vm.prank(challenger);
         uint256 r = availability.requestSteps{value: BOND}(taskId, seg);
         vm.assertEq(availability.request(r).segment, seg, "the demand ranks as its game");
-        vm.warp(block.timestamp + HOUR + 1);
+        // Steps are due in the game's clock (2 h here).
+        vm.warp(block.timestamp + 2 * HOUR + 1);
         availability.requestTimeout(r);
         vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
         vm.warp(block.timestamp + HOUR);

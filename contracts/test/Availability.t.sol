@@ -154,7 +154,8 @@ contract AvailabilityTest is CourtFixture {
     function test_aStepsRequestIsAnsweredByPostSteps() public {
         vm.prank(asker);
         uint256 id = availability.requestSteps{value: BOND}(taskId, 2);
-        vm.warp(block.timestamp + MOVE);
+        // A segment's steps are due in the game's clock, not the move window.
+        vm.warp(block.timestamp + CLOCK);
         _postSteps(2);
         vm.prank(asker);
         vm.expectRevert(Availability.AlreadyOpen.selector);
@@ -173,7 +174,7 @@ contract AvailabilityTest is CourtFixture {
     function test_anUnansweredStepsRequestConvicts() public {
         vm.prank(asker);
         uint256 id = availability.requestSteps{value: BOND}(taskId, 3);
-        vm.warp(block.timestamp + MOVE + 1);
+        vm.warp(block.timestamp + CLOCK + 1);
         _postSteps(3);
         _convicted(id);
     }
@@ -358,7 +359,7 @@ contract AvailabilityTest is CourtFixture {
         vm.prank(asker);
         uint256 steps = availability.requestSteps{value: BOND}(taskId, 2);
         _postSteps(2);
-        vm.warp(block.timestamp + MOVE + 1);
+        vm.warp(block.timestamp + CLOCK + 1);
         availability.requestTimeout(steps);
         _answered(steps);
         vm.assertEq(market.liabilities() - liabilities, 2 * BOND, "held by the market");
@@ -423,6 +424,36 @@ contract AvailabilityTest is CourtFixture {
         _afterWindow();
         market.finalize(taskId);
         vm.assertEq(market.balanceOf(solver), 2 * BOND + PAY, "bonds and payment");
+    }
+
+    /// @notice Review 2, finding 1: a row request made by a contract (a Safe, a batch) names its
+    /// tensor as well as one made by an account: the market keeps where the request proved it
+    /// committed, so the solver need not decode anyone's calldata to find it.
+    function test_review2_aRowRequestFromAContractIsLocated() public {
+        RowAsker relay = new RowAsker();
+        vm.deal(address(relay), BOND);
+        Availability.Where memory w = _where();
+        uint256 id = relay.ask{value: BOND}(availability, taskId, tensorHash, 1, w);
+        Availability.Located memory at = availability.located(id);
+        vm.assertEq(uint256(at.source), uint256(Availability.Source.Checkpoint), "source");
+        vm.assertEq(at.index, 1, "checkpoint 1");
+        vm.assertEq(at.stateHash, checkpoints[1], "its state");
+        vm.assertEq(at.tensor, 0, "tensor 0");
+        _answerRow(id, 1);
+        _answered(id);
+    }
+
+    /// @notice Review 2, finding 2: a segment's steps are due in the game's clock, not the move
+    /// window: demanding every segment's steps at once cannot shorten what a game would allow.
+    function test_review2_stepsAreDueInTheGamesClock() public {
+        vm.prank(asker);
+        uint256 id = availability.requestSteps{value: BOND}(taskId, 2);
+        vm.assertEq(
+            availability.request(id).deadline, uint64(block.timestamp) + CLOCK, "the game's clock"
+        );
+        vm.warp(block.timestamp + MOVE + 1);
+        vm.expectPartialRevert(Court.NotTimedOut.selector);
+        availability.requestTimeout(id);
     }
 
     /// @notice C1: whatever row is asked for, the honest solver can answer it.
@@ -495,5 +526,18 @@ contract AvailabilityTest is CourtFixture {
             abi.encodeWithSelector(Tasks.BadTerms.selector, Tasks.TermRule.ChallengeBond)
         );
         market.submitTask{value: PAY}(c, t);
+    }
+}
+
+/// @notice A contract that asks for a row on chain (as a Safe or a batch would).
+contract RowAsker {
+    function ask(
+        Availability availability,
+        uint256 task,
+        bytes32 tensorHash,
+        uint256 row,
+        Availability.Where calldata w
+    ) external payable returns (uint256) {
+        return availability.requestRow{value: msg.value}(task, tensorHash, row, w);
     }
 }

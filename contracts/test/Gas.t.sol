@@ -355,7 +355,7 @@ contract CourtGasTest is CourtFixture {
         bytes32[] memory last = _proof(result, 3);
         vm.prank(solver);
         dispute.postSteps(wideTask, 2, states, first, last);
-        vm.warp(block.timestamp + MOVE + 1);
+        vm.warp(block.timestamp + CLOCK + 1);
         _ask("requestTimeout_answered", sybil, abi.encodeCall(Availability.requestTimeout, (id)));
     }
 

@@ -135,36 +135,39 @@ impl Chain {
             };
             match sent {
                 Ok(pending) => {
+                    // The transaction holds its nonce: it is never sent again under another
+                    // (that would duplicate it, and leave the stuck nonce blocking every later
+                    // one); its receipt is waited for.
                     let hash = *pending.tx_hash();
-                    let receipt = match pending
+                    let mut receipt = pending
                         .with_timeout(Some(Duration::from_secs(60)))
                         .get_receipt()
                         .await
-                    {
-                        Ok(r) => Some(r),
-                        Err(e) => {
-                            last = e.to_string();
-                            // Mined after all, and the watcher missed it?
-                            self.provider
-                                .get_transaction_receipt(hash)
-                                .await
-                                .ok()
-                                .flatten()
+                        .ok();
+                    for _ in 1..ATTEMPTS {
+                        if receipt.is_some() {
+                            break;
                         }
-                    };
-                    match receipt {
-                        Some(r) if r.status() => return Ok(r),
-                        Some(r) => {
-                            return Err(Error::Reverted {
-                                what,
-                                tx: r.transaction_hash.to_string(),
-                            });
-                        }
-                        None => {
-                            // Not mined: its nonce may be taken or not; read it afresh.
-                            *self.nonce.lock().await = None;
-                        }
+                        tokio::time::sleep(Duration::from_secs(12)).await;
+                        receipt = self
+                            .provider
+                            .get_transaction_receipt(hash)
+                            .await
+                            .ok()
+                            .flatten();
                     }
+                    return match receipt {
+                        Some(r) if r.status() => Ok(r),
+                        Some(r) => Err(Error::Reverted {
+                            what,
+                            tx: r.transaction_hash.to_string(),
+                        }),
+                        None => Err(Error::Transport {
+                            what,
+                            reason: format!("transaction {hash} not mined (fees are not bumped)"),
+                            attempts: 1,
+                        }),
+                    };
                 }
                 Err(RpcError::ErrorResp(payload)) => {
                     let named = payload

@@ -234,12 +234,17 @@ impl Challenger {
                 .terms
                 .challengeBond,
         );
-        node.chain
+        if let Err(e) = node
+            .chain
             .send(
                 call.into_transaction_request(),
                 format!("task {}: demand per-step state {index} on chain", g.task),
             )
-            .await?;
+            .await
+        {
+            self.undemand(g);
+            return Err(e.into());
+        }
         tracing::warn!(
             task = g.task.to::<u64>(),
             index,
@@ -285,12 +290,17 @@ impl Challenger {
                     .terms
                     .challengeBond,
             );
-        node.chain
+        if let Err(e) = node
+            .chain
             .send(
                 call.into_transaction_request(),
                 format!("task {}: demand the trace on chain", g.task),
             )
-            .await?;
+            .await
+        {
+            self.undemand(g);
+            return Err(e.into());
+        }
         tracing::warn!(
             task = g.task.to::<u64>(),
             "demanded an unavailable trace on chain"
@@ -304,6 +314,14 @@ impl Challenger {
             .lock()
             .expect("not poisoned")
             .insert((g.task.to(), g.segment, g.phase))
+    }
+
+    /// A demand that failed to send may be sent again.
+    fn undemand(&self, g: &Dispute::Game) {
+        self.demanded
+            .lock()
+            .expect("not poisoned")
+            .remove(&(g.task.to(), g.segment, g.phase));
     }
 
     fn first_time(&self, id: u64, phase: u8) -> bool {

@@ -6,12 +6,8 @@
 use std::sync::Arc;
 
 use alloy::primitives::{B256, U256};
-use alloy::providers::Provider;
-use alloy::rpc::types::Filter;
-use alloy::sol_types::{SolCall, SolEvent};
 use eyre::{WrapErr, eyre};
 use poai_common::blob::{self, Kind};
-use poai_common::chain::bindings::availability::Availability::{self, requestRowCall};
 use poai_common::chain::bindings::availability::Tensor::Header;
 use poai_common::merkle::{self, Hash};
 use poai_common::tensor::Tensor;
@@ -117,33 +113,15 @@ async fn state(node: &Arc<Node>, task: u64, hash: &Hash) -> eyre::Result<Vec<Ten
         .wrap_err_with(|| format!("state {} is not stored", poai_node::hex0x(hash)))
 }
 
-/// The tensor a `Row` request names, found where the request said it is committed (read from
-/// the request's own transaction: a state's tensor or a trace's slot).
+/// The tensor a `Row` request names, found where the request proved it committed (the
+/// market keeps it with the request, whoever made it: an account or a contract).
 async fn requested_tensor(node: &Arc<Node>, id: u64, task: u64) -> eyre::Result<Tensor> {
-    let a = &node.chain.availability;
-    let filter = Filter::new()
-        .address(*a.address())
-        .event_signature(Availability::Requested::SIGNATURE_HASH)
-        .topic1(B256::from(U256::from(id)))
-        .from_block(0);
-    let logs = node.chain.provider.get_logs(&filter).await?;
-    let tx = logs
-        .first()
-        .and_then(|l| l.transaction_hash)
-        .ok_or_else(|| eyre!("request {id} has no Requested event"))?;
-    let input = node
+    let w = node
         .chain
-        .provider
-        .get_transaction_by_hash(tx)
-        .await?
-        .ok_or_else(|| eyre!("the transaction of request {id} is gone"))?
-        .into_request()
-        .input
-        .into_input()
-        .unwrap_or_default();
-    let call = requestRowCall::abi_decode(&input)
-        .map_err(|e| eyre!("request {id} was not made by a plain requestRow call: {e}"))?;
-    let w = call.w;
+        .availability
+        .located(U256::from(id))
+        .call()
+        .await?;
     if w.source == source::TRACE_SLOT {
         let root = node
             .chain
@@ -158,13 +136,13 @@ async fn requested_tensor(node: &Arc<Node>, id: u64, task: u64) -> eyre::Result<
         let slots = blob::decode_tensors(&bytes)?;
         return slots
             .into_iter()
-            .nth(w.index.to::<usize>())
+            .nth(w.index.saturating_to::<usize>())
             .ok_or_else(|| eyre!("no slot {}", w.index));
     }
     state(node, task, &w.stateHash.0)
         .await?
         .into_iter()
-        .nth(w.tensor.to::<usize>())
+        .nth(w.tensor.saturating_to::<usize>())
         .ok_or_else(|| eyre!("no tensor {} in the state", w.tensor))
 }
 

@@ -82,6 +82,7 @@ enum Job {
     Trace { task: u64, segment: u64, step: u64 },
     Timeout { game: u64 },
     Request { id: u64 },
+    Close { id: u64 },
 }
 
 impl std::fmt::Debug for Solver {
@@ -272,7 +273,25 @@ impl Solver {
         let mut owed = Vec::new();
         for r_id in 1..=count {
             let r = a.request(U256::from(r_id)).call().await?;
-            if r.task != U256::from(id) || !r.open || r.deadline < now {
+            if r.task != U256::from(id) || !r.open {
+                continue;
+            }
+            if r.deadline < now {
+                // A steps request answered in time by the posted steps, but not closed yet:
+                // close it, or it holds up finalization. (`Availability.Kind.Steps` is 2; its
+                // index is a segment.)
+                if r.kind == 2 {
+                    let posted = self
+                        .node
+                        .chain
+                        .dispute
+                        .stepsPostedAt(r.task, r.index.saturating_to::<u64>())
+                        .call()
+                        .await?;
+                    if posted != 0 && posted <= r.deadline {
+                        owed.push((r.deadline, Job::Close { id: r_id }));
+                    }
+                }
                 continue;
             }
             owed.push((r.deadline, Job::Request { id: r_id }));
@@ -442,6 +461,18 @@ async fn owe(
             Ok(())
         }
         Job::Request { id } => answer::request(node, opts, progress, id).await,
+        Job::Close { id } => {
+            node.chain
+                .send(
+                    node.chain
+                        .availability
+                        .requestTimeout(U256::from(id))
+                        .into_transaction_request(),
+                    format!("request {id}: answered by the posted steps; close it"),
+                )
+                .await?;
+            Ok(())
+        }
     }
 }
 

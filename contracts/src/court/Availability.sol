@@ -19,7 +19,8 @@ import {Dispute} from "./Dispute.sol";
 /// - `Row`: row `r` of a committed tensor (its header and the row with its path), where a row
 ///   past the end is answered by the header alone ("no such row"), so every request can be
 ///   answered by an honest solver (AUDIT C1); a request past the end opens the header.
-/// The solver answers within `moveWindow`; the bond is then held by the market until the task
+/// The solver answers within `moveWindow` (a segment's steps within the game's clock); the bond
+/// is then held by the market until the task
 /// resolves: the solver's (for its gas) when it finalizes, the requester's when it is
 /// convicted. Unanswered, the task is convicted as if proven wrong (with the bounded timeout reward: a solver cannot buy a
 /// cheap conviction of itself with a request it leaves unanswered, AUDIT H1). Requests are taken
@@ -79,9 +80,23 @@ contract Availability is Court {
         bool open;
     }
 
+    /// @notice Where a `Row` request's tensor is committed, as its request proved it: the
+    /// solver finds the tensor from this, whoever made the request (an account or a contract).
+    struct Located {
+        Source source;
+        uint64 segment;
+        uint64 step;
+        /// The state's leaf (checkpoint or per-step state) or the trace slot.
+        uint256 index;
+        bytes32 stateHash;
+        /// The tensor's place in the state.
+        uint256 tensor;
+    }
+
     Dispute public immutable dispute;
 
     mapping(uint256 => Request) internal _requests;
+    mapping(uint256 => Located) internal _located;
     uint256 public requestCount;
 
     event Requested(
@@ -111,6 +126,12 @@ contract Availability is Court {
 
     function request(uint256 id) external view returns (Request memory) {
         return _request(id);
+    }
+
+    /// @notice Where a `Row` request's tensor is committed.
+    function located(uint256 id) external view returns (Located memory) {
+        _request(id);
+        return _located[id];
     }
 
     /// @notice Asks for leaf `index` of the task's `resultRoot`.
@@ -157,7 +178,16 @@ contract Availability is Court {
             (uint256 count,) = _layout(k, w.layout, 0);
             State.checkTensor(w.stateHash, count, w.tensor, tensorHash, w.tensorSiblings);
         }
-        return _new(taskId, Kind.Row, tensorHash, row, 0, _segmentOf(w));
+        uint256 id = _new(taskId, Kind.Row, tensorHash, row, 0, _segmentOf(w));
+        _located[id] = Located({
+            source: w.source,
+            segment: w.segment,
+            step: w.step,
+            index: w.index,
+            stateHash: w.stateHash,
+            tensor: w.tensor
+        });
+        return id;
     }
 
     /// @notice The solver's answer to a `Leaf` request: the state hash and its path.
@@ -287,10 +317,18 @@ contract Availability is Court {
             index: index,
             count: count,
             segment: segment,
-            deadline: uint64(block.timestamp) + moveWindow,
+            deadline: uint64(block.timestamp) + (kind == Kind.Steps ? _stepsTime() : moveWindow),
             open: true
         });
         emit Requested(id, taskId, kind, subject, index);
+    }
+
+    /// @dev A segment's steps are due in the time a game gives the solver for them (its clock,
+    /// at least `moveWindow`), not faster: a request must not shorten what the game allows
+    /// (demanding every segment's steps at once asks the solver to recompute the whole run).
+    function _stepsTime() internal view returns (uint64) {
+        uint64 c = dispute.clock();
+        return c > moveWindow ? c : moveWindow;
     }
 
     function _answer(uint256 id, Kind kind)

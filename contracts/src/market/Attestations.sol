@@ -57,7 +57,7 @@ abstract contract Attestations is Tasks {
     mapping(uint256 => bytes32) public seedOf;
     mapping(uint256 => uint64) public sampledAt;
     /// @dev When sample `index` of a task was last re-sampled: its replacement gets its own
-    /// half window before it can be re-sampled (without it, anyone could burn one freshly
+    /// quarter of the window before it can be re-sampled (without it, anyone could burn one freshly
     /// drawn verifier after another in a single block).
     mapping(uint256 => mapping(uint256 => uint64)) internal _resampledAt;
 
