@@ -58,6 +58,16 @@ fn task(summary: &Value) -> &Value {
     &summary["report"]["tasks"][0]
 }
 
+/// How many times `event` is in the run's timeline.
+fn events(summary: &Value, event: &str) -> usize {
+    summary["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .filter(|e| e["event"] == event)
+        .count()
+}
+
 fn games(summary: &Value) -> &Vec<Value> {
     summary["report"]["games"].as_array().expect("games")
 }
@@ -245,13 +255,7 @@ fn a_strangers_row_requests_are_answered_and_the_honest_solver_is_paid() {
     assert_eq!(task(&s)["status"], "finalized", "{s:#}");
     let requests = s["strangers"]["requests"].as_array().expect("requests");
     assert_eq!(requests.len(), 2, "{s:#}");
-    let answered = s["timeline"]
-        .as_array()
-        .expect("timeline")
-        .iter()
-        .filter(|e| e["event"] == "Answered")
-        .count();
-    assert_eq!(answered, 2, "both requests answered: {s:#}");
+    assert_eq!(events(&s, "Answered"), 2, "both requests answered: {s:#}");
     assert!(
         close(credit(&s, "solver"), PAYMENT - 2.0 * FEE + 2.0 * BOND),
         "the solver is paid, and keeps both bonds: {s:#}"
@@ -274,14 +278,9 @@ fn many_challenges_at_once_do_not_slash_an_honest_solver() {
         .filter(|g| g["phase"] == "solver won")
         .count();
     assert!(lost >= n, "every griefing game lost: {s:#}");
-    let posts = s["timeline"]
-        .as_array()
-        .expect("timeline")
-        .iter()
-        .filter(|e| e["event"] == "StepsPosted")
-        .count();
     assert_eq!(
-        posts, 10,
+        events(&s, "StepsPosted"),
+        10,
         "one post per segment, for every game on it: {s:#}"
     );
     assert!(
@@ -297,14 +296,7 @@ fn many_challenges_at_once_do_not_slash_an_honest_solver() {
 #[test]
 fn a_solver_that_answers_with_junk_roots_is_slashed_through_availability() {
     let s = slashed("junk-roots");
-    assert!(
-        s["timeline"]
-            .as_array()
-            .expect("timeline")
-            .iter()
-            .any(|e| e["event"] == "RequestTimedOut"),
-        "{s:#}"
-    );
+    assert!(events(&s, "RequestTimedOut") > 0, "{s:#}");
 }
 
 /// AUDIT C2: a solver that plays every move but serves none of its states, off chain or on, is
@@ -312,12 +304,5 @@ fn a_solver_that_answers_with_junk_roots_is_slashed_through_availability() {
 #[test]
 fn a_solver_that_withholds_while_playing_is_slashed_through_availability() {
     let s = slashed("withhold-while-playing");
-    assert!(
-        s["timeline"]
-            .as_array()
-            .expect("timeline")
-            .iter()
-            .any(|e| e["event"] == "RequestTimedOut"),
-        "{s:#}"
-    );
+    assert!(events(&s, "RequestTimedOut") > 0, "{s:#}");
 }

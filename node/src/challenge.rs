@@ -225,32 +225,14 @@ impl Challenger {
             tensor: U256::ZERO,
             tensorSiblings: Vec::new(),
         };
-        let call = node.chain.availability.requestState(g.task, w).value(
-            node.chain
-                .market
-                .task(g.task)
-                .call()
-                .await?
-                .terms
-                .challengeBond,
-        );
-        if let Err(e) = node
-            .chain
-            .send(
-                call.into_transaction_request(),
-                format!("task {}: demand per-step state {index} on chain", g.task),
-            )
-            .await
-        {
-            self.undemand(g);
-            return Err(e.into());
-        }
-        tracing::warn!(
-            task = g.task.to::<u64>(),
-            index,
-            "demanded an unavailable state on chain"
-        );
-        Ok(())
+        let call = node.chain.availability.requestState(g.task, w);
+        self.demand(
+            node,
+            g,
+            call.into_transaction_request(),
+            format!("task {}: demand per-step state {index} on chain", g.task),
+        )
+        .await
     }
 
     /// Asks on chain for the first row of the posted trace's first slot, when nobody serves the
@@ -280,31 +262,40 @@ impl Challenger {
         let call = node
             .chain
             .availability
-            .requestRow(g.task, slots[0].into(), U256::ZERO, w)
-            .value(
-                node.chain
-                    .market
-                    .task(g.task)
-                    .call()
-                    .await?
-                    .terms
-                    .challengeBond,
-            );
-        if let Err(e) = node
+            .requestRow(g.task, slots[0].into(), U256::ZERO, w);
+        self.demand(
+            node,
+            g,
+            call.into_transaction_request(),
+            format!("task {}: demand the trace on chain", g.task),
+        )
+        .await
+    }
+
+    /// Sends a demand with the task's bond; one that fails to send may be sent again.
+    async fn demand(
+        &self,
+        node: &Node,
+        g: &Dispute::Game,
+        tx: alloy::rpc::types::TransactionRequest,
+        what: String,
+    ) -> eyre::Result<()> {
+        let bond = node
             .chain
-            .send(
-                call.into_transaction_request(),
-                format!("task {}: demand the trace on chain", g.task),
-            )
-            .await
-        {
-            self.undemand(g);
+            .market
+            .task(g.task)
+            .call()
+            .await?
+            .terms
+            .challengeBond;
+        if let Err(e) = node.chain.send(tx.value(bond), what.clone()).await {
+            self.demanded
+                .lock()
+                .expect("not poisoned")
+                .remove(&(g.task.to(), g.segment, g.phase));
             return Err(e.into());
         }
-        tracing::warn!(
-            task = g.task.to::<u64>(),
-            "demanded an unavailable trace on chain"
-        );
+        tracing::warn!(task = g.task.to::<u64>(), %what, "demanded unavailable data on chain");
         Ok(())
     }
 
@@ -314,14 +305,6 @@ impl Challenger {
             .lock()
             .expect("not poisoned")
             .insert((g.task.to(), g.segment, g.phase))
-    }
-
-    /// A demand that failed to send may be sent again.
-    fn undemand(&self, g: &Dispute::Game) {
-        self.demanded
-            .lock()
-            .expect("not poisoned")
-            .remove(&(g.task.to(), g.segment, g.phase));
     }
 
     fn first_time(&self, id: u64, phase: u8) -> bool {
@@ -475,6 +458,27 @@ impl Challenger {
     }
 }
 
+/// The logs of event `E` of the dispute contract for `segment` of `task` (both indexed).
+async fn posted<E: alloy::sol_types::SolEvent>(
+    node: &Node,
+    task: u64,
+    segment: u64,
+) -> eyre::Result<Vec<E>> {
+    use alloy::primitives::B256;
+    use alloy::providers::Provider;
+    use alloy::rpc::types::Filter;
+    let filter = Filter::new()
+        .address(*node.chain.dispute.address())
+        .event_signature(E::SIGNATURE_HASH)
+        .topic1(B256::from(U256::from(task)))
+        .topic2(B256::from(U256::from(segment)))
+        .from_block(0);
+    let logs = node.chain.provider.get_logs(&filter).await?;
+    logs.iter()
+        .map(|l| Ok(l.log_decode::<E>()?.inner.data))
+        .collect()
+}
+
 /// The per-step state hashes of `segment` of `task`, as the solver posted them on chain
 /// (`Dispute.StepsPosted`): the challenger needs nothing off chain to know them.
 pub async fn steps_posted(
@@ -482,21 +486,11 @@ pub async fn steps_posted(
     task: u64,
     segment: u64,
 ) -> eyre::Result<Vec<poai_common::Hash>> {
-    use alloy::providers::Provider;
-    use alloy::rpc::types::Filter;
-    use alloy::sol_types::SolEvent;
-    let filter = Filter::new()
-        .address(*node.chain.dispute.address())
-        .event_signature(Dispute::StepsPosted::SIGNATURE_HASH)
-        .topic1(alloy::primitives::B256::from(U256::from(task)))
-        .topic2(alloy::primitives::B256::from(U256::from(segment)))
-        .from_block(0);
-    let logs = node.chain.provider.get_logs(&filter).await?;
-    let log = logs
+    let posted = posted::<Dispute::StepsPosted>(node, task, segment).await?;
+    let first = posted
         .first()
         .ok_or_else(|| eyre!("segment {segment} of task {task} has no posted steps"))?;
-    let posted = log.log_decode::<Dispute::StepsPosted>()?;
-    Ok(posted.inner.data.states.iter().map(|h| h.0).collect())
+    Ok(first.states.iter().map(|h| h.0).collect())
 }
 
 /// The slot hashes of the trace the solver posted for `step` of `segment` of `task`
@@ -507,24 +501,12 @@ pub async fn traces_posted(
     segment: u64,
     step: u64,
 ) -> eyre::Result<Vec<poai_common::Hash>> {
-    use alloy::providers::Provider;
-    use alloy::rpc::types::Filter;
-    use alloy::sol_types::SolEvent;
-    let filter = Filter::new()
-        .address(*node.chain.dispute.address())
-        .event_signature(Dispute::TracePosted::SIGNATURE_HASH)
-        .topic1(alloy::primitives::B256::from(U256::from(task)))
-        .topic2(alloy::primitives::B256::from(U256::from(segment)))
-        .from_block(0);
-    for log in node.chain.provider.get_logs(&filter).await? {
-        let posted = log.log_decode::<Dispute::TracePosted>()?;
-        if posted.inner.data.step == step {
-            return Ok(posted.inner.data.slots.iter().map(|h| h.0).collect());
-        }
-    }
-    Err(eyre!(
-        "step {step} of segment {segment} of task {task} has no posted trace"
-    ))
+    posted::<Dispute::TracePosted>(node, task, segment)
+        .await?
+        .into_iter()
+        .find(|t| t.step == step)
+        .map(|t| t.slots.iter().map(|h| h.0).collect())
+        .ok_or_else(|| eyre!("step {step} of segment {segment} of task {task} has no posted trace"))
 }
 
 /// The solver's checkpoint list of a task (the `hashes` blob named by `resultRoot`), or `None`

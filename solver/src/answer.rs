@@ -18,11 +18,11 @@ use poai_node::durable::Durable;
 use crate::{Options, Progress, post_steps, recorded};
 
 /// `Availability.Kind`, as the contract numbers it.
-mod kind {
-    pub(super) const LEAF: u8 = 1;
-    pub(super) const STEPS: u8 = 2;
-    pub(super) const STATE: u8 = 3;
-    pub(super) const ROW: u8 = 4;
+pub(crate) mod kind {
+    pub(crate) const LEAF: u8 = 1;
+    pub(crate) const STEPS: u8 = 2;
+    pub(crate) const STATE: u8 = 3;
+    pub(crate) const ROW: u8 = 4;
 }
 
 /// Answers request `id`.

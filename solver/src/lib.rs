@@ -278,9 +278,8 @@ impl Solver {
             }
             if r.deadline < now {
                 // A steps request answered in time by the posted steps, but not closed yet:
-                // close it, or it holds up finalization. (`Availability.Kind.Steps` is 2; its
-                // index is a segment.)
-                if r.kind == 2 {
+                // close it, or it holds up finalization. (Its index is a segment.)
+                if r.kind == answer::kind::STEPS {
                     let posted = self
                         .node
                         .chain
@@ -556,7 +555,18 @@ async fn post_trace(
     step: u64,
 ) -> eyre::Result<()> {
     let task = node.task(task_id).await?;
-    let states = poai_node::challenge::steps_posted(node, task_id, segment).await?;
+    // The per-step hashes as this solver stored them when it posted them (named by the steps
+    // root), else as the chain's event has them.
+    let root = node
+        .chain
+        .dispute
+        .stepsRoot(U256::from(task_id), segment)
+        .call()
+        .await?;
+    let states = match node.store.read(Kind::Hashes, &root.0) {
+        Some(bytes) => blob::decode_hashes(&bytes)?,
+        None => poai_node::challenge::steps_posted(node, task_id, segment).await?,
+    };
     let start = states[step as usize];
     let (node2, opts2, t) = (node.clone(), opts.clone(), task.clone());
     let k = task.commitments.interval;
