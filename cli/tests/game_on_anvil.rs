@@ -34,7 +34,7 @@ async fn a_cheating_solver_is_slashed_through_the_whole_game_on_anvil() {
         &poai_node::chain::Settings {
             unbonding: 3600,
             move_window: 600,
-            clock: 1200,
+            clock: 1800,
             min_bond: U256::ZERO,
             min_verifier_stake: U256::ZERO,
         },

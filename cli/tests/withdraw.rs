@@ -53,7 +53,7 @@ async fn unbonded_stake_reaches_the_wallet_after_the_delay_and_not_before() {
         &poai_node::chain::Settings {
             unbonding: DELAY,
             move_window: 600,
-            clock: 1200,
+            clock: 1800,
             min_bond: U256::ZERO,
             min_verifier_stake: U256::ZERO,
         },

@@ -68,7 +68,7 @@ contract AttestationsTest is Test, Trees {
         vm.warp(1_000_000);
         vm.roll(100);
         market = new Market(7 days, 0.01 ether, VMIN);
-        dispute = new Dispute(market, new OpProver(), HOUR, 2 * HOUR);
+        dispute = new Dispute(market, new OpProver(), HOUR, 3 * HOUR);
         availability = new Availability(market, dispute, HOUR);
         market.wire(address(dispute), address(availability));
         for (uint256 i = 0; i <= SEGMENTS; i++) {
@@ -600,7 +600,7 @@ contract AttestationsTest is Test, Trees {
         // The solver answers both; the verifier does not go on and loses its bonds.
         _postSteps(seg);
         _postSteps(seg == 0 ? 1 : 0);
-        vm.warp(block.timestamp + 2 * HOUR + 1);
+        vm.warp(block.timestamp + 3 * HOUR + 1);
         dispute.timeout(game);
         dispute.timeout(early);
         vm.warp(block.timestamp + WINDOW);
@@ -794,8 +794,8 @@ contract AttestationsTest is Test, Trees {
         vm.prank(challenger);
         uint256 r = availability.requestSteps{value: BOND}(taskId, seg);
         vm.assertEq(availability.request(r).segment, seg, "the demand ranks as its game");
-        // Steps are due in the game's clock (2 h here).
-        vm.warp(block.timestamp + 2 * HOUR + 1);
+        // Steps are due in the game's clock (3 h here).
+        vm.warp(block.timestamp + 3 * HOUR + 1);
         availability.requestTimeout(r);
         vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
         vm.warp(block.timestamp + HOUR);

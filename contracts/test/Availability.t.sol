@@ -527,6 +527,158 @@ contract AvailabilityTest is CourtFixture {
         );
         market.submitTask{value: PAY}(c, t);
     }
+
+    // ------------------------------------------------------------------ Data
+
+    /// @dev Checkpoint 2 of a new task as a state of real tensors (a 2×2, a 3×5, a 1×9 and a
+    /// 4×8), so it can be opened whole; returns the task, the tensors' hashes, headers and
+    /// bytes.
+    function _realCheckpoint()
+        internal
+        returns (
+            uint256 id,
+            bytes32[] memory hashes,
+            Tensor.Header[] memory headers,
+            bytes[] memory values
+        )
+    {
+        uint8[2][4] memory shapes = [[2, 2], [3, 5], [1, 9], [4, 8]];
+        hashes = new bytes32[](TENSORS);
+        headers = new Tensor.Header[](TENSORS);
+        values = new bytes[](TENSORS);
+        for (uint256 m; m < TENSORS; ++m) {
+            (headers[m], values[m]) = _realTensor(shapes[m][0], shapes[m][1], m);
+            hashes[m] = Tensor.hash(headers[m]);
+        }
+        checkpoints[2] = State.hash(hashes);
+        id = _task(checkpoints);
+    }
+
+    function _askData(uint256 id, uint32 from, uint32 to) internal returns (uint256) {
+        Availability.Where memory w = _checkpoint(2);
+        vm.prank(asker);
+        return availability.requestData{value: BOND}(id, w, from, to);
+    }
+
+    function _slice(Tensor.Header[] memory h, uint256 from, uint256 to)
+        internal
+        pure
+        returns (Tensor.Header[] memory s)
+    {
+        s = new Tensor.Header[](to - from);
+        for (uint256 i = from; i < to; ++i) {
+            s[i - from] = h[i];
+        }
+    }
+
+    /// @notice AUDIT C2 (property 2): a state nobody serves off chain is opened on chain whole,
+    /// every value of every tensor checked against the committed state hash, so a challenger
+    /// that was given nothing can re-execute from it; a wrong byte, a short answer, another
+    /// state's hashes or the wrong number of headers are refused.
+    function test_C2_aStateIsOpenedWholeOnChain() public {
+        (uint256 task, bytes32[] memory hashes, Tensor.Header[] memory headers, bytes[] memory v) =
+            _realCheckpoint();
+        taskId = task;
+        uint256 id = _askData(task, 0, TENSORS);
+        vm.assertEq(uint256(availability.request(id).kind), uint256(Availability.Kind.Data), "kind");
+        bytes memory all = bytes.concat(v[0], v[1], v[2], v[3]);
+        bytes memory wrong = bytes.concat(v[0], v[1], v[2], v[3]);
+        wrong[20] = bytes1(uint8(wrong[20]) ^ 1);
+        vm.startPrank(solver);
+        vm.expectPartialRevert(Tensor.HashMismatch.selector);
+        availability.answerData(id, hashes, headers, wrong);
+        vm.expectRevert(abi.encodeWithSelector(Availability.DataLength.selector, all.length, 4));
+        availability.answerData(id, hashes, headers, hex"00000000");
+        bytes32[] memory other = _tensors(K);
+        vm.expectPartialRevert(Availability.WrongState.selector);
+        availability.answerData(id, other, headers, all);
+        vm.expectRevert(abi.encodeWithSelector(Availability.WrongCount.selector, TENSORS, 3));
+        availability.answerData(id, hashes, _slice(headers, 0, 3), all);
+        vm.expectEmit();
+        emit Availability.DataOpened(id, checkpoints[2], 0, headers, all);
+        availability.answerData(id, hashes, headers, all);
+        vm.stopPrank();
+        _answered(id);
+        // A range: tensors 1 and 2 only.
+        id = _askData(task, 1, 3);
+        bytes memory some = bytes.concat(v[1], v[2]);
+        vm.prank(solver);
+        availability.answerData(id, hashes, _slice(headers, 1, 3), some);
+        _answered(id);
+    }
+
+    /// @notice A range must be a non-empty part of the list.
+    function test_aDataRangeIsPartOfTheList() public {
+        (uint256 task,,,) = _realCheckpoint();
+        Availability.Where memory w = _checkpoint(2);
+        vm.startPrank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Availability.BadRange.selector, 2, 2, TENSORS));
+        availability.requestData{value: BOND}(task, w, 2, 2);
+        vm.expectRevert(
+            abi.encodeWithSelector(Availability.BadRange.selector, 0, TENSORS + 1, TENSORS)
+        );
+        availability.requestData{value: BOND}(task, w, 0, TENSORS + 1);
+        vm.stopPrank();
+    }
+
+    /// @notice AUDIT C1 for whole openings: an honest solver can answer any range, however large
+    /// its tensors: over `MAX_DATA_BYTES`, the headers answer (and show the requester to ask
+    /// for narrower ranges or rows); values sent with them are refused.
+    function test_C1_aRangeTooLargeToOpenIsAnsweredByItsHeaders() public {
+        bytes32[] memory hashes = _tensors(K);
+        Tensor.Header[] memory headers = new Tensor.Header[](TENSORS);
+        for (uint256 m; m < TENSORS; ++m) {
+            headers[m] = _header(K, m);
+        }
+        // Tensor 1 is 256 × 256 values (256 KiB).
+        headers[1] = Tensor.Header(1, 256, 256, keccak256("large"));
+        hashes[1] = Tensor.hash(headers[1]);
+        checkpoints[2] = State.hash(hashes);
+        taskId = _task(checkpoints);
+        uint256 id = _askData(taskId, 1, 2);
+        vm.startPrank(solver);
+        vm.expectRevert(abi.encodeWithSelector(Availability.DataLength.selector, 0, 4));
+        availability.answerData(id, hashes, _slice(headers, 1, 2), hex"00000000");
+        availability.answerData(id, hashes, _slice(headers, 1, 2), "");
+        vm.stopPrank();
+        _answered(id);
+    }
+
+    /// @notice The slots of a posted trace can be opened whole, checked against its root.
+    function test_C2_aTraceIsOpenedWholeOnChain() public {
+        uint256 game = _challenge(challenger, 2);
+        _postSteps(2);
+        _pick(challenger, game, 3);
+        bytes32[] memory slots = _slots(2, 3);
+        (Tensor.Header memory h, bytes memory v) = _realTensor(3, 7, 99);
+        slots[5] = Tensor.hash(h);
+        _postTrace(2, 3, slots);
+        Availability.Where memory w;
+        w.source = Availability.Source.TraceSlot;
+        w.segment = 2;
+        w.step = 3;
+        vm.prank(asker);
+        uint256 id = availability.requestData{value: BOND}(taskId, w, 5, 6);
+        vm.assertEq(availability.request(id).subject, dispute.traceRoot(taskId, 2, 3), "subject");
+        Tensor.Header[] memory headers = new Tensor.Header[](1);
+        headers[0] = h;
+        vm.prank(solver);
+        availability.answerData(id, slots, headers, v);
+        vm.assertFalse(_open(id), "answered");
+        // Another step's trace is not posted.
+        w.step = 4;
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Availability.NotPosted.selector, 2));
+        availability.requestData{value: BOND}(taskId, w, 0, 1);
+    }
+
+    /// @notice An unanswered whole opening convicts (AUDIT C2: a cheater that answers the game
+    /// but serves nothing cannot stall a challenger that asks on chain).
+    function test_C2_anUnansweredDataRequestConvicts() public {
+        (uint256 task,,,) = _realCheckpoint();
+        taskId = task;
+        _convicted(_askData(task, 0, TENSORS));
+    }
 }
 
 /// @notice A contract that asks for a row on chain (as a Safe or a batch would).

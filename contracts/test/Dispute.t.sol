@@ -10,6 +10,7 @@ import {Dispute} from "../src/court/Dispute.sol";
 import {Availability} from "../src/court/Availability.sol";
 import {Merkle} from "../src/commit/Merkle.sol";
 import {Tensor} from "../src/commit/Tensor.sol";
+import {OpProver} from "../src/OpProver.sol";
 import {Verdict} from "../src/prover/Verdict.sol";
 
 /// @notice The dispute game (DESIGN §6) on synthetic commitments: every move, the chess clocks,
@@ -774,6 +775,16 @@ contract DisputeTest is CourtFixture {
     }
 
     // ------------------------------------------------------------------ AUDIT M6
+
+    /// @notice A game's clock leaves a challenger served nothing off chain the time to open
+    /// what each of its two moves needs on chain (an opening may take a whole `moveWindow`) and
+    /// still move: a clock under `3 · moveWindow` is refused at deployment.
+    function test_C2_theClockCoversAnOpeningPerChallengerMove() public {
+        OpProver prover = dispute.prover();
+        vm.expectRevert(abi.encodeWithSelector(Dispute.ClockTooShort.selector, 3 * MOVE - 1, MOVE));
+        new Dispute(market, prover, MOVE, 3 * MOVE - 1);
+        vm.assertEq(new Dispute(market, prover, MOVE, 3 * MOVE).clock(), 3 * MOVE, "the least");
+    }
 
     /// @notice M6: each side has a chess clock: a side that spent its clock on one turn gets
     /// only `moveWindow` for the next, so last-second moves cannot stretch a game beyond

@@ -369,6 +369,34 @@ contract CourtGasTest is CourtFixture {
         _ask("answerState", solver, abi.encodeCall(Availability.answerState, (id, tensors)));
     }
 
+    /// @notice A whole opening at the cap: tensor 0 of a checkpoint, 128 × 128 values
+    /// (`MAX_DATA_BYTES`), asked for and answered with every value.
+    function test_gas_dataRequestAtTheCap() public {
+        (Tensor.Header memory h, bytes memory values) = _realTensor(128, 128, 7);
+        vm.assertEq(values.length, availability.MAX_DATA_BYTES(), "at the cap");
+        bytes32[] memory hashes = _tensors(K);
+        hashes[0] = Tensor.hash(h);
+        bytes32[] memory points = checkpoints;
+        points[1] = State.hash(hashes);
+        uint256 task = _task(points);
+        Availability.Where memory w;
+        w.source = Availability.Source.Checkpoint;
+        w.index = 1;
+        w.stateHash = points[1];
+        w.siblings = _proof(_leaves(points), 1);
+        w.layout = layout;
+        uint256 id = _ask(
+            "requestData", challenger, abi.encodeCall(Availability.requestData, (task, w, 0, 1))
+        );
+        Tensor.Header[] memory headers = new Tensor.Header[](1);
+        headers[0] = h;
+        _ask(
+            "answerData_64KiB",
+            solver,
+            abi.encodeCall(Availability.answerData, (id, hashes, headers, values))
+        );
+    }
+
     function _requestRow(uint256 row) internal returns (uint256) {
         Availability.Where memory w = _where1();
         w.tensorSiblings = _proof(_leaves(wideTensors), 0);

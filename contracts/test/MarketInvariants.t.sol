@@ -684,7 +684,7 @@ contract MarketInvariantsTest is Test {
         vm.warp(1_000_000);
         vm.roll(100);
         market = new Market(1 days, 0.01 ether, 1 ether);
-        dispute = new Dispute(market, new OpProver(), 1 hours, 2 hours);
+        dispute = new Dispute(market, new OpProver(), 1 hours, 3 hours);
         availability = new Availability(market, dispute, 1 hours);
         market.wire(address(dispute), address(availability));
         handler = new MarketHandler(market, dispute, availability, false);
@@ -786,7 +786,7 @@ contract MarketHandlerTest is Test {
         vm.warp(1_000_000);
         vm.roll(100);
         market = new Market(1 days, 0.01 ether, 1 ether);
-        dispute = new Dispute(market, new OpProver(), 1 hours, 2 hours);
+        dispute = new Dispute(market, new OpProver(), 1 hours, 3 hours);
         availability = new Availability(market, dispute, 1 hours);
         market.wire(address(dispute), address(availability));
         h = new MarketHandler(market, dispute, availability, false);

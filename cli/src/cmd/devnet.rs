@@ -168,8 +168,9 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
         &poai_node::chain::Settings {
             unbonding: 3600,
             move_window: args.move_window,
-            // Each side's clock in a game: two moves' worth.
-            clock: 2 * args.move_window,
+            // Each side's clock in a game: the least the game allows (each of a challenger's two
+            // moves may wait a move window for an opening on chain).
+            clock: 3 * args.move_window,
             min_bond: eth(0.01),
             min_verifier_stake: eth(1.0),
         },

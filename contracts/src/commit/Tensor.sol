@@ -76,6 +76,30 @@ library Tensor {
         return Merkle.reduce(buf, width);
     }
 
+    /// @notice The `rowsRoot` of a whole `rows × cols` tensor from its raw little-endian bytes
+    /// (row-major). Memory used for each row is reused for the next.
+    function rowsRoot(bytes calldata data, uint256 rows, uint256 cols)
+        internal
+        view
+        returns (bytes32 root)
+    {
+        uint256 width = cols * 4;
+        if (data.length != rows * width) revert RowLength(rows * width, data.length);
+        bytes32[] memory leaves = new bytes32[](rows);
+        uint256 mark;
+        assembly ("memory-safe") {
+            mark := mload(0x40)
+        }
+        for (uint256 i; i < rows; ++i) {
+            leaves[i] = Merkle.leafHash32(rowRoot(data[i * width:(i + 1) * width]));
+            // Nothing allocated for this row is read again.
+            assembly ("memory-safe") {
+                mstore(0x40, mark)
+            }
+        }
+        root = Merkle.root(leaves);
+    }
+
     /// @notice Reverts unless `rowBytes` is row `row` of the tensor that `tensorHash` commits to.
     function checkRow(
         Header memory h,

@@ -18,7 +18,12 @@ import {Dispute} from "./Dispute.sol";
 /// - `State`: a committed state hash's tensor hashes (as many as the committed layout says);
 /// - `Row`: row `r` of a committed tensor (its header and the row with its path), where a row
 ///   past the end is answered by the header alone ("no such row"), so every request can be
-///   answered by an honest solver (AUDIT C1); a request past the end opens the header.
+///   answered by an honest solver (AUDIT C1); a request past the end opens the header;
+/// - `Data`: entries `[from, to)` of a committed list — a state's tensors or a posted trace's
+///   slots — whole: every entry's hash, each asked-for entry's header and its values, so a
+///   challenger that was served nothing off chain can rebuild what it needs to re-execute and
+///   to prove (a range over `MAX_DATA_BYTES` is answered by its headers, and is then asked for
+///   in narrower ranges or by rows).
 /// The solver answers within `moveWindow` (a segment's steps within the game's clock); the bond
 /// is then held by the market until the task
 /// resolves: the solver's (for its gas) when it finalizes, the requester's when it is
@@ -32,8 +37,13 @@ contract Availability is Court {
         Leaf,
         Steps,
         State,
-        Row
+        Row,
+        Data
     }
+
+    /// @notice The most values (in bytes) one `Data` answer carries: about 3.5 M gas of
+    /// calldata, log and hashing (docs/BENCHMARKS.md), well inside a block.
+    uint256 public constant MAX_DATA_BYTES = 64 * 1024;
 
     /// @notice Where a requested state or tensor is committed: a state (the task's initial
     /// state; checkpoint `index`, a leaf of `resultRoot`; or per-step state `index` of
@@ -71,8 +81,10 @@ contract Availability is Court {
         bytes32 subject;
         /// The leaf, segment or row asked for.
         uint256 index;
-        /// A state's tensor count.
+        /// A state's tensor count (a `Data` request's list length).
         uint32 count;
+        /// The end of a `Data` request's range (its start is `index`).
+        uint32 end;
         /// The segment of the requester's own game this opening serves (its order is that
         /// game's), or `NO_SEGMENT`.
         uint64 segment;
@@ -80,8 +92,9 @@ contract Availability is Court {
         bool open;
     }
 
-    /// @notice Where a `Row` request's tensor is committed, as its request proved it: the
-    /// solver finds the tensor from this, whoever made the request (an account or a contract).
+    /// @notice Where a `Row` request's tensor (or a `Data` request's list) is committed, as its
+    /// request proved it: the solver finds the tensor from this, whoever made the request (an
+    /// account or a contract).
     struct Located {
         Source source;
         uint64 segment;
@@ -107,6 +120,16 @@ contract Availability is Court {
     event RowServed(uint256 indexed request, bytes32 indexed tensor, uint256 row, bytes data);
     /// @notice The row asked for is past the tensor's end; the header answers.
     event NoSuchRow(uint256 indexed request, bytes32 indexed tensor, Tensor.Header header);
+    /// @notice Entries `from..from + headers.length` of the list `subject` (a state hash or a
+    /// trace root) opened whole: their headers and their values, row-major, one after the other
+    /// (none when they are over `MAX_DATA_BYTES`: the headers answer).
+    event DataOpened(
+        uint256 indexed request,
+        bytes32 indexed subject,
+        uint256 from,
+        Tensor.Header[] headers,
+        bytes data
+    );
     event Answered(uint256 indexed request);
     event RequestTimedOut(uint256 indexed request);
 
@@ -119,6 +142,9 @@ contract Availability is Court {
     error WrongCount(uint256 expected, uint256 got);
     error NotPosted(uint64 segment);
     error WrongState(bytes32 expected, bytes32 got);
+    error BadRange(uint256 from, uint256 to, uint256 count);
+    /// @notice A `Data` answer's values are not as long as its headers say.
+    error DataLength(uint256 expected, uint256 got);
 
     constructor(IMarket market_, Dispute dispute_, uint64 moveWindow_) Court(market_, moveWindow_) {
         dispute = dispute_;
@@ -164,30 +190,49 @@ contract Availability is Court {
     function requestRow(uint256 taskId, bytes32 tensorHash, uint256 row, Where calldata w)
         external
         payable
-        returns (uint256)
+        returns (uint256 id)
     {
         Task memory k = _open(taskId, _segmentOf(w));
         if (w.source == Source.TraceSlot) {
-            bytes32 root = dispute.traceRoot(taskId, w.segment, w.step);
-            if (root == 0) revert NotPosted(w.segment);
             Merkle.check(
-                root, k.commitments.slots, w.index, Merkle.leafHash32(tensorHash), w.siblings
+                _trace(taskId, w),
+                k.commitments.slots,
+                w.index,
+                Merkle.leafHash32(tensorHash),
+                w.siblings
             );
         } else {
             _stateCommitted(taskId, k, w);
             (uint256 count,) = _layout(k, w.layout, 0);
             State.checkTensor(w.stateHash, count, w.tensor, tensorHash, w.tensorSiblings);
         }
-        uint256 id = _new(taskId, Kind.Row, tensorHash, row, 0, _segmentOf(w));
-        _located[id] = Located({
-            source: w.source,
-            segment: w.segment,
-            step: w.step,
-            index: w.index,
-            stateHash: w.stateHash,
-            tensor: w.tensor
-        });
-        return id;
+        id = _new(taskId, Kind.Row, tensorHash, row, 0, _segmentOf(w));
+        _locate(id, w);
+    }
+
+    /// @notice Asks for entries `[from, to)` of a committed list, whole: a state's tensors
+    /// (`w` names the state as for `requestState`) or the slots of a posted trace (`w.source`
+    /// is `TraceSlot`, with its segment and step).
+    function requestData(uint256 taskId, Where calldata w, uint32 from, uint32 to)
+        external
+        payable
+        returns (uint256 id)
+    {
+        Task memory k = _open(taskId, _segmentOf(w));
+        bytes32 subject;
+        uint256 count;
+        if (w.source == Source.TraceSlot) {
+            subject = _trace(taskId, w);
+            count = k.commitments.slots;
+        } else {
+            _stateCommitted(taskId, k, w);
+            (count,) = _layout(k, w.layout, 0);
+            subject = w.stateHash;
+        }
+        if (from >= to || to > count) revert BadRange(from, to, count);
+        id = _new(taskId, Kind.Data, subject, from, uint32(count), _segmentOf(w));
+        _requests[id].end = to;
+        _locate(id, w);
     }
 
     /// @notice The solver's answer to a `Leaf` request: the state hash and its path.
@@ -237,6 +282,45 @@ contract Availability is Court {
         _close(id, r, k);
     }
 
+    /// @notice The solver's answer to a `Data` request: the hash of every entry of the list (the
+    /// list's commitment is checked from them), the header of each asked-for entry, and their
+    /// values one after the other — or none, when the asked-for entries hold more than
+    /// `MAX_DATA_BYTES` (the headers then show it).
+    function answerData(
+        uint256 id,
+        bytes32[] calldata hashes,
+        Tensor.Header[] calldata headers,
+        bytes calldata data
+    ) external {
+        (Request storage r, Task memory k) = _answer(id, Kind.Data);
+        if (hashes.length != r.count) revert WrongCount(r.count, hashes.length);
+        bytes32 got =
+            _located[id].source == Source.TraceSlot ? _listRoot(hashes) : State.hash(hashes);
+        if (got != r.subject) revert WrongState(r.subject, got);
+        uint256 from = r.index;
+        if (headers.length != r.end - from) revert WrongCount(r.end - from, headers.length);
+        uint256 total;
+        for (uint256 i; i < headers.length; ++i) {
+            Tensor.check(headers[i], hashes[from + i]);
+            total += uint256(headers[i].rows) * headers[i].cols * 4;
+        }
+        if (total > MAX_DATA_BYTES) {
+            if (data.length != 0) revert DataLength(0, data.length);
+        } else {
+            if (data.length != total) revert DataLength(total, data.length);
+            uint256 at;
+            for (uint256 i; i < headers.length; ++i) {
+                Tensor.Header calldata h = headers[i];
+                uint256 size = uint256(h.rows) * h.cols * 4;
+                bytes32 root = Tensor.rowsRoot(data[at:at + size], h.rows, h.cols);
+                if (root != h.rowsRoot) revert Tensor.HashMismatch(h.rowsRoot, root);
+                at += size;
+            }
+        }
+        emit DataOpened(id, r.subject, from, headers, data);
+        _close(id, r, k);
+    }
+
     /// @notice Closes a request after its deadline: answered in time (a `Steps` request is
     /// answered by the segment's posted steps), its bond is held as for any answer; otherwise
     /// the task is convicted with the requester as challenger.
@@ -254,6 +338,33 @@ contract Availability is Court {
         r.open = false;
         emit RequestTimedOut(id);
         market.convict(r.task, r.requester, r.bond, r.order, r.segment, Win.Unavailable);
+    }
+
+    /// @dev The root of the trace `w` names (posted, or the request reverts).
+    function _trace(uint256 taskId, Where calldata w) internal view returns (bytes32 root) {
+        root = dispute.traceRoot(taskId, w.segment, w.step);
+        if (root == 0) revert NotPosted(w.segment);
+    }
+
+    /// @dev The tree over a trace's slot hashes (its `traceRoot`).
+    function _listRoot(bytes32[] calldata hashes) internal view returns (bytes32) {
+        bytes32[] memory leaves = new bytes32[](hashes.length);
+        for (uint256 i; i < hashes.length; ++i) {
+            leaves[i] = Merkle.leafHash32(hashes[i]);
+        }
+        return Merkle.root(leaves);
+    }
+
+    /// @dev Keeps where request `id`'s subject is committed, for the solver to find it.
+    function _locate(uint256 id, Where calldata w) internal {
+        _located[id] = Located({
+            source: w.source,
+            segment: w.segment,
+            step: w.step,
+            index: w.index,
+            stateHash: w.stateHash,
+            tensor: w.tensor
+        });
     }
 
     /// @dev The task, if a request about `segment` may be made now: during the challenge
@@ -316,6 +427,7 @@ contract Availability is Court {
             subject: subject,
             index: index,
             count: count,
+            end: 0,
             segment: segment,
             deadline: uint64(block.timestamp) + (kind == Kind.Steps ? _stepsTime() : moveWindow),
             open: true

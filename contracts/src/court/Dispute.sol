@@ -58,7 +58,10 @@ contract Dispute is Court, IDispute {
         uint64 at;
     }
 
-    /// @notice Seconds each side has for all its moves in one game.
+    /// @notice Seconds each side has for all its moves in one game: at least
+    /// `3 · moveWindow`, so that a challenger served nothing off chain has time to open, on
+    /// chain, what each of its two moves needs (an opening may be answered at the last second of
+    /// its `moveWindow`) and still move.
     uint64 public immutable clock;
     /// @notice The one-op prover the game asks.
     OpProver public immutable prover;
@@ -98,10 +101,12 @@ contract Dispute is Court, IDispute {
     /// @notice Segment 0 starts elsewhere than the task's initial state (AUDIT H5).
     error InitMismatch(bytes32 expected, bytes32 got);
     error NoFraud(Verdict.Reason reason);
+    error ClockTooShort(uint64 clock, uint64 moveWindow);
 
     constructor(IMarket market_, OpProver prover_, uint64 moveWindow_, uint64 clock_)
         Court(market_, moveWindow_)
     {
+        if (clock_ < 3 * moveWindow_) revert ClockTooShort(clock_, moveWindow_);
         prover = prover_;
         clock = clock_;
     }

@@ -9,6 +9,7 @@ import {Availability} from "../../src/court/Availability.sol";
 import {OpProver} from "../../src/OpProver.sol";
 import {OpProof} from "../../src/prover/OpProof.sol";
 import {Commitments, Role, Status, Terms} from "../../src/market/Types.sol";
+import {Merkle} from "../../src/commit/Merkle.sol";
 import {State} from "../../src/commit/State.sol";
 import {Tensor} from "../../src/commit/Tensor.sol";
 
@@ -112,6 +113,33 @@ abstract contract CourtFixture is Test, Trees {
 
     function _header(uint256 t, uint256 m) internal pure returns (Tensor.Header memory) {
         return Tensor.Header(1, 1, 1, keccak256(abi.encode("state", t, m)));
+    }
+
+    /// @dev A real `rows × cols` tensor of made-up finite values: its header and its bytes
+    /// (row-major, little-endian), as a solver opens it whole.
+    function _realTensor(uint256 rows, uint256 cols, uint256 seed)
+        internal
+        view
+        returns (Tensor.Header memory h, bytes memory data)
+    {
+        data = new bytes(rows * cols * 4);
+        for (uint256 i; i < data.length; i += 4) {
+            // Small positive floats: an exponent byte of 0x3f, the rest from the seed.
+            bytes32 r = keccak256(abi.encode(seed, i));
+            data[i] = r[0];
+            data[i + 1] = r[1];
+            data[i + 2] = bytes1(uint8(r[2]) | 0x80);
+            data[i + 3] = 0x3f;
+        }
+        bytes32[] memory leaves = new bytes32[](rows);
+        for (uint256 i; i < rows; ++i) {
+            bytes memory row = new bytes(cols * 4);
+            for (uint256 b; b < row.length; ++b) {
+                row[b] = data[i * cols * 4 + b];
+            }
+            leaves[i] = Merkle.leafHash32(Tensor.rowRoot(row));
+        }
+        h = Tensor.Header(1, uint32(rows), uint32(cols), Merkle.root(leaves));
     }
 
     /// @dev The tensor hashes of the state after `t` steps.
