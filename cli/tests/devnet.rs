@@ -306,3 +306,21 @@ fn a_solver_that_withholds_while_playing_is_slashed_through_availability() {
     let s = slashed("withhold-while-playing");
     assert!(events(&s, "RequestTimedOut") > 0, "{s:#}");
 }
+
+/// Property 2 (AUDIT C2): a solver that skips steps and serves nothing off chain, but plays
+/// every move and answers every opening on chain, is proven wrong from what the chain opened
+/// alone: the challenger opens the segment's per-step states and the picked step's trace whole
+/// on chain, rebuilds them, and proves the fault; the bonds of the openings it forced come back.
+#[test]
+fn a_solver_that_answers_only_on_chain_is_proven_wrong_from_its_openings() {
+    let s = slashed("on-chain-only");
+    assert!(task(&s)["prover"].is_string(), "proven: {s:#}");
+    assert!(events(&s, "DataOpened") > 0, "{s:#}");
+    // Convicted by the proof: an opening left unanswered only after that (a convicted solver
+    // stops answering) convicts nothing new.
+    let timeline = s["timeline"].as_array().expect("timeline");
+    let first = |e: &str| timeline.iter().position(|x| x["event"] == e);
+    let proven = first("FraudProven").expect("a proof");
+    assert_eq!(first("Convicted"), Some(proven + 1), "{s:#}");
+    assert!(first("RequestTimedOut").is_none_or(|t| t > proven), "{s:#}");
+}

@@ -17,7 +17,7 @@ use poai_common::dispute::{self, Proof, Served};
 use poai_common::engine::Backend;
 use poai_common::tensor::Tensor;
 
-use crate::{Loaded, Node};
+use crate::{Loaded, Node, opened};
 
 /// The game's phases, as `Games.Phase` numbers them.
 pub mod phase {
@@ -48,8 +48,8 @@ pub struct Challenger {
     backend: Backend,
     /// `(game, phase)` of moves sent or in flight, so none is sent twice.
     moved: Mutex<HashSet<(u64, u8)>>,
-    /// `(task, segment, phase)` of data demanded on chain, so nothing is demanded twice.
-    demanded: Mutex<HashSet<(u64, u64, u8)>>,
+    /// `(list, first entry)` of the ranges demanded on chain, so nothing is demanded twice.
+    demanded: Mutex<HashSet<(poai_common::Hash, u32)>>,
 }
 
 /// `Availability.Source`, as the contract numbers it.
@@ -200,79 +200,97 @@ impl Challenger {
         Ok(())
     }
 
-    /// Asks on chain for per-step state `index` of the game's segment, which nobody serves
-    /// (once per game): the solver must open it, or lose the task (AUDIT C2).
-    async fn demand_state(
+    /// The list `subject` whole — a state (`kind` `State`, its tensors) or a trace (`Trace`,
+    /// its slots) — from this node's store or its peers, or as the solver opened it on chain
+    /// (then kept in the store, checked against its name). When entries are still missing, asks
+    /// the solver on chain for them (once; ranges planned from the program's `shapes` to fit
+    /// one answer) and returns `None`: the solver must open them or lose the task (AUDIT C2).
+    #[allow(clippy::too_many_arguments)]
+    async fn whole(
         &self,
         node: &Node,
         task: &Loaded,
         g: &Dispute::Game,
-        states: &[poai_common::Hash],
-        index: usize,
-    ) -> eyre::Result<()> {
-        if !self.demand_once(g) {
-            return Ok(());
+        kind: Kind,
+        subject: poai_common::Hash,
+        shapes: &[poai_common::program::Shape],
+        w: Availability::Where,
+    ) -> eyre::Result<Option<Vec<Tensor>>> {
+        if kind == Kind::State && subject == task.commitments.init_state_hash {
+            return Ok(Some(task.spec.training.initial_state()));
         }
-        let path = poai_common::merkle::Tree::from_payloads(states)?.proof(index as u64)?;
-        let w = Availability::Where {
-            source: source::STEP_STATE,
-            segment: g.segment,
-            step: 0,
-            index: U256::from(index),
-            stateHash: states[index].into(),
-            siblings: path.siblings.iter().map(|h| (*h).into()).collect(),
-            layout: task.program.layout().into(),
-            tensor: U256::ZERO,
-            tensorSiblings: Vec::new(),
-        };
-        let call = node.chain.availability.requestState(g.task, w);
-        self.demand(
-            node,
-            g,
-            call.into_transaction_request(),
-            format!("task {}: demand per-step state {index} on chain", g.task),
-        )
-        .await
-    }
-
-    /// Asks on chain for the first row of the posted trace's first slot, when nobody serves the
-    /// trace (once per game).
-    async fn demand_trace(
-        &self,
-        node: &Node,
-        task: &Loaded,
-        g: &Dispute::Game,
-    ) -> eyre::Result<()> {
-        if !self.demand_once(g) {
-            return Ok(());
+        if let Ok(bytes) = node.blob(kind, subject).await {
+            return Ok(Some(blob::decode_tensors(&bytes)?));
         }
-        let slots = traces_posted(node, g.task.to(), g.segment, g.step).await?;
-        let path = poai_common::merkle::Tree::from_payloads(&slots)?.proof(0)?;
-        let w = Availability::Where {
-            source: source::TRACE_SLOT,
-            segment: g.segment,
-            step: g.step,
-            index: U256::ZERO,
-            stateHash: Default::default(),
-            siblings: path.siblings.iter().map(|h| (*h).into()).collect(),
-            layout: task.program.layout().into(),
-            tensor: U256::ZERO,
-            tensorSiblings: Vec::new(),
-        };
-        let call = node
+        let opened = opened::entries(node, subject).await?;
+        if (0..shapes.len()).all(|i| opened.get(&i).is_some_and(Option::is_some)) {
+            let list: Vec<Tensor> = opened.into_values().flatten().collect();
+            let name = node.store.put(kind, &blob::encode_tensors(&list))?;
+            if name != subject {
+                eyre::bail!("what the chain opened is not {}", crate::hex0x(&subject));
+            }
+            tracing::info!(task = task.id, %kind, list = %crate::hex0x(&subject), "rebuilt from its opening on chain");
+            return Ok(Some(list));
+        }
+        let missing: Vec<usize> = (0..shapes.len())
+            .filter(|i| !opened.contains_key(i))
+            .collect();
+        let too_large: Vec<usize> = opened
+            .iter()
+            .filter(|(_, t)| t.is_none())
+            .map(|(i, _)| *i)
+            .collect();
+        if !too_large.is_empty() {
+            tracing::warn!(
+                task = task.id,
+                ?too_large,
+                "entries too large to open whole; only row openings reach them (not asked for yet)"
+            );
+        }
+        let max: usize = node
             .chain
             .availability
-            .requestRow(g.task, slots[0].into(), U256::ZERO, w);
-        self.demand(
-            node,
-            g,
-            call.into_transaction_request(),
-            format!("task {}: demand the trace on chain", g.task),
-        )
-        .await
+            .MAX_DATA_BYTES()
+            .call()
+            .await?
+            .saturating_to();
+        let sizes: Vec<usize> = shapes
+            .iter()
+            .map(|s| s.rows as usize * s.cols as usize * 4)
+            .collect();
+        for (from, to) in opened::ranges(&missing, &sizes, max) {
+            if !self
+                .demanded
+                .lock()
+                .expect("not poisoned")
+                .insert((subject, from))
+            {
+                continue;
+            }
+            let call = node
+                .chain
+                .availability
+                .requestData(g.task, w.clone(), from, to);
+            let what = format!(
+                "task {}: open {kind} {} entries {from}..{to} on chain",
+                task.id,
+                crate::hex0x(&subject)
+            );
+            if let Err(e) = self
+                .demand(node, g, call.into_transaction_request(), what)
+                .await
+            {
+                self.demanded
+                    .lock()
+                    .expect("not poisoned")
+                    .remove(&(subject, from));
+                return Err(e);
+            }
+        }
+        Ok(None)
     }
 
-    /// Sends a demand with the task's bond; one that fails to send may be sent again.
+    /// Sends a demand with the task's bond.
     async fn demand(
         &self,
         node: &Node,
@@ -288,23 +306,9 @@ impl Challenger {
             .await?
             .terms
             .challengeBond;
-        if let Err(e) = node.chain.send(tx.value(bond), what.clone()).await {
-            self.demanded
-                .lock()
-                .expect("not poisoned")
-                .remove(&(g.task.to(), g.segment, g.phase));
-            return Err(e.into());
-        }
+        node.chain.send(tx.value(bond), what.clone()).await?;
         tracing::warn!(task = g.task.to::<u64>(), %what, "demanded unavailable data on chain");
         Ok(())
-    }
-
-    /// Whether this game has not yet demanded anything on chain (and now has).
-    fn demand_once(&self, g: &Dispute::Game) -> bool {
-        self.demanded
-            .lock()
-            .expect("not poisoned")
-            .insert((g.task.to(), g.segment, g.phase))
     }
 
     fn first_time(&self, id: u64, phase: u8) -> bool {
@@ -356,15 +360,22 @@ impl Challenger {
         let task = node.task(task_id).await?;
         let hashes = steps_posted(node, task_id, g.segment).await?;
         if g.phase == phase::AWAIT_PICK {
+            let shapes = &task.program.state;
+            let tree = poai_common::merkle::Tree::from_payloads(&hashes)?;
             let mut states = Vec::with_capacity(hashes.len());
+            let mut missing = 0;
             for (i, h) in hashes.iter().enumerate() {
-                match node.state(*h).await {
-                    Ok(state) => states.push(state),
-                    Err(e) => {
-                        self.demand_state(node, &task, g, &hashes, i).await?;
-                        return Err(e.wrap_err(format!("per-step state {i} is unavailable")));
-                    }
+                let w = step_state(&task, g, *h, &tree.proof(i as u64)?.siblings, i);
+                match self
+                    .whole(node, &task, g, Kind::State, *h, shapes, w)
+                    .await?
+                {
+                    Some(state) => states.push(state),
+                    None => missing += 1,
                 }
+            }
+            if missing > 0 {
+                eyre::bail!("{missing} per-step states are unavailable; asked on chain");
             }
             let (backend, t, segment) = (self.backend, task.clone(), g.segment);
             let pick = tokio::task::spawn_blocking(move || -> eyre::Result<dispute::Pick> {
@@ -394,17 +405,39 @@ impl Challenger {
             return Ok(());
         }
         // Move 4: the proof.
-        let offset = g.step;
-        let start = node.state(hashes[offset as usize]).await?;
-        let next = node.state(hashes[offset as usize + 1]).await?;
-        let trace_root = dispute.traceRoot(g.task, g.segment, offset).call().await?;
-        let slots = match node.blob(Kind::Trace, trace_root.0).await {
-            Ok(bytes) => blob::decode_tensors(&bytes)?,
-            Err(e) => {
-                self.demand_trace(node, &task, g).await?;
-                return Err(e.wrap_err("the posted trace is unavailable"));
-            }
+        let offset = g.step as usize;
+        let tree = poai_common::merkle::Tree::from_payloads(&hashes)?;
+        let mut pair = Vec::with_capacity(2);
+        for i in [offset, offset + 1] {
+            let w = step_state(&task, g, hashes[i], &tree.proof(i as u64)?.siblings, i);
+            let state = self.whole(
+                node,
+                &task,
+                g,
+                Kind::State,
+                hashes[i],
+                &task.program.state,
+                w,
+            );
+            pair.push(state.await?);
+        }
+        let trace_root = dispute.traceRoot(g.task, g.segment, g.step).call().await?.0;
+        let shapes = task.program.validate()?;
+        let w = Availability::Where {
+            source: source::TRACE_SLOT,
+            segment: g.segment,
+            step: g.step,
+            ..where_nothing()
         };
+        let slots = self
+            .whole(node, &task, g, Kind::Trace, trace_root, &shapes, w)
+            .await?;
+        let (Some(slots), Some(next), Some(start)) =
+            (slots, pair.pop().flatten(), pair.pop().flatten())
+        else {
+            eyre::bail!("the step's states or trace are unavailable; asked on chain");
+        };
+        let offset = g.step;
         let t = task.clone();
         let number = g.segment * task.commitments.interval + offset;
         let found = tokio::task::spawn_blocking(move || -> eyre::Result<Option<Proof>> {
@@ -455,6 +488,40 @@ impl Challenger {
             "fraud proven; the solver is slashed"
         );
         Ok(())
+    }
+}
+
+/// Where per-step state `index` (hash `state`, path `siblings`) of the game's segment is
+/// committed, for an opening.
+fn step_state(
+    task: &Loaded,
+    g: &Dispute::Game,
+    state: poai_common::Hash,
+    siblings: &[poai_common::Hash],
+    index: usize,
+) -> Availability::Where {
+    Availability::Where {
+        source: source::STEP_STATE,
+        segment: g.segment,
+        index: U256::from(index),
+        stateHash: state.into(),
+        siblings: siblings.iter().map(|h| (*h).into()).collect(),
+        layout: task.program.layout().into(),
+        ..where_nothing()
+    }
+}
+
+fn where_nothing() -> Availability::Where {
+    Availability::Where {
+        source: 0,
+        segment: 0,
+        step: 0,
+        index: U256::ZERO,
+        stateHash: Default::default(),
+        siblings: Vec::new(),
+        layout: Default::default(),
+        tensor: U256::ZERO,
+        tensorSiblings: Vec::new(),
     }
 }
 

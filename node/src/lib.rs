@@ -15,6 +15,7 @@ pub mod challenge;
 pub mod durable;
 pub mod metrics;
 pub mod net;
+pub mod opened;
 pub mod store;
 
 use std::collections::HashMap;

@@ -1,6 +1,7 @@
 //! Answers to availability requests (DESIGN §6 (2)): whatever the solver committed, it opens on
 //! demand — a leaf of `resultRoot`, a segment's per-step states, a state's tensor hashes, a row of
-//! any committed tensor (a row past the end answered by the header). Each answer is built from
+//! any committed tensor (a row past the end answered by the header), a range of a state's tensors
+//! or a trace's slots whole (headers only past the contract's cap). Each answer is built from
 //! the solver's own store and checked against the hash the chain holds before it is sent.
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub(crate) mod kind {
     pub(crate) const STEPS: u8 = 2;
     pub(crate) const STATE: u8 = 3;
     pub(crate) const ROW: u8 = 4;
+    pub(crate) const DATA: u8 = 5;
 }
 
 /// Answers request `id`.
@@ -66,18 +68,37 @@ pub(crate) async fn request(
             a.answerState(U256::from(id), hashes)
                 .into_transaction_request()
         }
+        kind::DATA => {
+            let list = located_list(node, id, task).await?;
+            let hashes: Vec<B256> = list.iter().map(|t| B256::from(t.commit().hash)).collect();
+            let (from, to) = (r.index.saturating_to::<usize>(), r.end as usize);
+            let part = list.get(from..to).ok_or_else(|| {
+                eyre!(
+                    "request {id} asks for entries {from}..{to} of {}",
+                    list.len()
+                )
+            })?;
+            let headers = part.iter().map(header).collect();
+            let max: usize = a.MAX_DATA_BYTES().call().await?.saturating_to();
+            let size: usize = part.iter().map(|t| t.data().len() * 4).sum();
+            // Past the cap, the headers answer (the requester asks for less, or for rows).
+            let data: Vec<u8> = if size > max {
+                Vec::new()
+            } else {
+                part.iter()
+                    .flat_map(|t| t.data().iter().flat_map(|v| v.to_le_bytes()))
+                    .collect()
+            };
+            a.answerData(U256::from(id), hashes, headers, data.into())
+                .into_transaction_request()
+        }
         kind::ROW => {
             let tensor = requested_tensor(node, id, task).await?;
             let c = tensor.commit();
             if c.hash != r.subject.0 {
                 eyre::bail!("the tensor found for request {id} is not the one asked for");
             }
-            let header = Header {
-                dtype: c.header.dtype,
-                rows: c.header.rows,
-                cols: c.header.cols,
-                rowsRoot: B256::from(c.header.rows_root),
-            };
+            let header = header(&tensor);
             let (data, siblings) = match u32::try_from(r.index) {
                 Ok(row) if row < c.header.rows => {
                     (tensor.row_bytes(row)?, b256s(&c.row_proof(row)?.siblings))
@@ -113,9 +134,10 @@ async fn state(node: &Arc<Node>, task: u64, hash: &Hash) -> eyre::Result<Vec<Ten
         .wrap_err_with(|| format!("state {} is not stored", poai_node::hex0x(hash)))
 }
 
-/// The tensor a `Row` request names, found where the request proved it committed (the
-/// market keeps it with the request, whoever made it: an account or a contract).
-async fn requested_tensor(node: &Arc<Node>, id: u64, task: u64) -> eyre::Result<Tensor> {
+/// The list a `Row` or `Data` request is about, found where the request proved it committed (the
+/// market keeps it with the request, whoever made it: an account or a contract): the slots of a
+/// posted trace, or a state's tensors.
+async fn located_list(node: &Arc<Node>, id: u64, task: u64) -> eyre::Result<Vec<Tensor>> {
     let w = node
         .chain
         .availability
@@ -133,17 +155,40 @@ async fn requested_tensor(node: &Arc<Node>, id: u64, task: u64) -> eyre::Result<
             .store
             .read(Kind::Trace, &root.0)
             .ok_or_else(|| eyre!("the trace of step {} is not stored", w.step))?;
-        let slots = blob::decode_tensors(&bytes)?;
-        return slots
-            .into_iter()
-            .nth(w.index.saturating_to::<usize>())
-            .ok_or_else(|| eyre!("no slot {}", w.index));
+        return Ok(blob::decode_tensors(&bytes)?);
     }
-    state(node, task, &w.stateHash.0)
+    state(node, task, &w.stateHash.0).await
+}
+
+/// The tensor a `Row` request names.
+async fn requested_tensor(node: &Arc<Node>, id: u64, task: u64) -> eyre::Result<Tensor> {
+    let w = node
+        .chain
+        .availability
+        .located(U256::from(id))
+        .call()
+        .await?;
+    let at = if w.source == source::TRACE_SLOT {
+        w.index
+    } else {
+        w.tensor
+    };
+    located_list(node, id, task)
         .await?
         .into_iter()
-        .nth(w.tensor.saturating_to::<usize>())
-        .ok_or_else(|| eyre!("no tensor {} in the state", w.tensor))
+        .nth(at.saturating_to::<usize>())
+        .ok_or_else(|| eyre!("request {id} names entry {at}, which the list does not have"))
+}
+
+/// A tensor's header as the contract takes it.
+fn header(t: &Tensor) -> Header {
+    let c = t.commit();
+    Header {
+        dtype: c.header.dtype,
+        rows: c.header.rows,
+        cols: c.header.cols,
+        rowsRoot: B256::from(c.header.rows_root),
+    }
 }
 
 fn b256s(xs: &[Hash]) -> Vec<B256> {

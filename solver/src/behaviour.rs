@@ -35,10 +35,13 @@ pub enum Cheat {
     /// Computes nothing: commits a root over made-up state hashes, and answers the game with
     /// made-up per-step and slot hashes.
     JunkRoots,
+    /// Skips every other step (as `SkipSteps`) and serves nothing off chain, but plays every
+    /// move and answers every opening on chain: a challenger has only what the chain gives it.
+    OnChainOnly,
 }
 
 impl Cheat {
-    pub const ALL: [Cheat; 9] = [
+    pub const ALL: [Cheat; 10] = [
         Cheat::SkipSteps,
         Cheat::LearningRate,
         Cheat::SwapData,
@@ -48,6 +51,7 @@ impl Cheat {
         Cheat::WithholdCheckpoints,
         Cheat::WithholdWhilePlaying,
         Cheat::JunkRoots,
+        Cheat::OnChainOnly,
     ];
 
     /// Whether this solver serves nothing, off chain or on.
@@ -56,6 +60,11 @@ impl Cheat {
             self,
             Cheat::WithholdCheckpoints | Cheat::WithholdWhilePlaying | Cheat::JunkRoots
         )
+    }
+
+    /// Whether this solver serves nothing off chain (whatever it answers on chain).
+    pub fn hides(self) -> bool {
+        self.withholds() || self == Cheat::OnChainOnly
     }
 
     /// A made-up hash, the `i`th of `what`, for a solver that computes nothing.
@@ -80,6 +89,7 @@ impl Cheat {
             Cheat::WithholdCheckpoints => "withhold-checkpoints",
             Cheat::WithholdWhilePlaying => "withhold-while-playing",
             Cheat::JunkRoots => "junk-roots",
+            Cheat::OnChainOnly => "on-chain-only",
         }
     }
 }
@@ -164,7 +174,7 @@ impl Behaviour {
     /// Step `t` from `state`, as this solver computes it.
     pub fn step(&self, state: Vec<DeviceTensor>, t: u64) -> eyre::Result<Vec<DeviceTensor>> {
         Ok(match self.cheat {
-            Some(Cheat::SkipSteps) if t % 2 == 1 => state,
+            Some(Cheat::SkipSteps | Cheat::OnChainOnly) if t % 2 == 1 => state,
             Some(Cheat::ReplayCheckpoint) if t == self.at => self.honest.upload(&self.init)?,
             Some(Cheat::RandomWeights) if t == self.at => {
                 let mut rng = SplitMix64(t);

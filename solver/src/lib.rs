@@ -94,7 +94,7 @@ impl std::fmt::Debug for Solver {
 impl Solver {
     pub fn new(node: Arc<Node>, opts: Options) -> eyre::Result<Self> {
         let progress = Arc::new(Durable::open(node.data_dir.join("solver.json"))?);
-        if opts.cheat.is_some_and(Cheat::withholds) {
+        if opts.cheat.is_some_and(Cheat::hides) {
             node.store.withhold();
         }
         Ok(Self {

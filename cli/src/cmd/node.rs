@@ -59,7 +59,8 @@ pub(crate) struct SolverArgs {
     #[arg(long, default_value_t = 100.0)]
     stake: f64,
     /// Cheat, to watch it caught: skip-steps, learning-rate, swap-data, bf16,
-    /// replay-checkpoint, random-weights, withhold-checkpoints.
+    /// replay-checkpoint, random-weights, withhold-checkpoints, withhold-while-playing,
+    /// junk-roots, on-chain-only.
     #[arg(long, env = "POAI_CHEAT")]
     cheat: Option<poai_solver::Cheat>,
     /// Abort right after this many checkpoints (a crash, to test resuming).
