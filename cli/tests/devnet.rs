@@ -324,3 +324,13 @@ fn a_solver_that_answers_only_on_chain_is_proven_wrong_from_its_openings() {
     assert_eq!(first("Convicted"), Some(proven + 1), "{s:#}");
     assert!(first("RequestTimedOut").is_none_or(|t| t > proven), "{s:#}");
 }
+
+/// AUDIT H4 (property 2, wrong shapes): a solver whose posted trace has an op output of another
+/// shape than the program's is proven wrong by that shape (the contract's `WrongShape`); the
+/// challenger does not refuse the trace as malformed and time out.
+#[test]
+fn a_solver_that_posts_a_mis_shaped_trace_is_proven_wrong() {
+    let s = slashed("mis-shaped-trace");
+    assert!(task(&s)["prover"].is_string(), "proven: {s:#}");
+    assert_eq!(events(&s, "RequestTimedOut"), 0, "{s:#}");
+}

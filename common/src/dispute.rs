@@ -145,7 +145,11 @@ fn same(a: &Tensor, b: &Tensor) -> bool {
     a.commit().hash == b.commit().hash
 }
 
-/// Move 4: the first provable fault of the served step, or `None` if it is honest.
+/// Move 4: the first provable fault of the served step, or `None` if it is honest. Decides as
+/// the contract does (AUDIT H4): an op output of another shape than the op's descriptor is fraud
+/// by itself (`WrongShape`; for a load, a data proof), so a mis-shaped trace is proven, not
+/// refused. Only a trace whose *state* slots are mis-shaped (and equal to the posted start
+/// state) is an error: the fault lies in the step that made that state.
 pub fn find_fault(s: &Served<'_>) -> Result<Option<Fault>, Error> {
     let step = check::Step {
         program: s.program,
@@ -155,12 +159,30 @@ pub fn find_fault(s: &Served<'_>) -> Result<Option<Fault>, Error> {
         step: s.step,
         class: s.class,
     };
-    step.validate()?;
+    let shapes = s.program.validate().map_err(check::Error::from)?;
+    if s.slots.len() != shapes.len() {
+        return Err(check::Error::TraceLength {
+            expected: shapes.len(),
+            got: s.slots.len(),
+        }
+        .into());
+    }
     for (index, t) in s.start.iter().enumerate() {
         if !same(&s.slots[index], t) {
             return Ok(Some(Fault::StartLink { index }));
         }
     }
+    for (op, o) in s.program.ops.iter().enumerate() {
+        let slot = s.program.output_slot(op) as usize;
+        let out = &s.slots[slot];
+        if crate::program::Shape::new(out.rows(), out.cols()) != shapes[slot] {
+            return Ok(Some(match o {
+                Op::LoadRows { .. } => Fault::Load { op, row: 0 },
+                _ => Fault::Op { op, row: 0, col: 0 },
+            }));
+        }
+    }
+    step.validate()?;
     for (op, o) in s.program.ops.iter().enumerate() {
         let &Op::LoadRows { batch, sequential } = o else {
             continue;

@@ -177,3 +177,69 @@ fn the_picked_step_is_the_one_whose_update_the_cheat_changed() {
     );
     assert!(dispute::pick_step(&honest, &honest_states[1..], k, segment).is_err());
 }
+
+/// AUDIT H4: the challenger decides as the contract does. An op output of another shape than its
+/// descriptor is fraud by itself (the contract's `WrongShape`; a load's, a data proof): it is
+/// found and its proof built, not refused as a malformed trace.
+#[test]
+fn a_mis_shaped_op_output_is_a_provable_fault_not_an_error() {
+    let (data, model, sgd) = task();
+    let program = model.training(sgd);
+    let honest = Engine::new(Backend::Flex, program.clone(), Some(&data), SEED).expect("valid");
+    let state = model.initial_state(5);
+    let t = 3;
+    let trace = honest.trace(&state, t).expect("runs");
+    let next: Vec<Tensor> = program
+        .next_state
+        .iter()
+        .map(|&s| trace.slots[s as usize].clone())
+        .collect();
+    let judge = |slots: &[Tensor]| {
+        let served = Served {
+            program: &program,
+            dataset: &data,
+            seed: &SEED,
+            class: Class::Fp32,
+            step: t,
+            slots,
+            start: &state,
+            next: &next,
+        };
+        let fault = dispute::find_fault(&served).expect("judged, not refused");
+        if let Some(f) = fault {
+            f.proof(&served, &[], 0).expect("its proof builds");
+        }
+        fault
+    };
+    // One column wider: op 1's output (a matrix product).
+    let mut wide = trace.slots.clone();
+    let slot = program.output_slot(1) as usize;
+    let o = &wide[slot];
+    let rows: Vec<Vec<f32>> = (0..o.rows())
+        .map(|r| {
+            let mut row = o.row(r).expect("in range").to_vec();
+            row.push(0.0);
+            row
+        })
+        .collect();
+    wide[slot] = Tensor::from_rows(&rows).expect("rectangular");
+    assert_eq!(
+        judge(&wide),
+        Some(Fault::Op {
+            op: 1,
+            row: 0,
+            col: 0
+        })
+    );
+    // A load one row short: a data proof.
+    let mut short = trace.slots.clone();
+    let slot = program.output_slot(0) as usize;
+    let o = &short[slot];
+    let rows: Vec<&[f32]> = (0..o.rows() - 1)
+        .map(|r| o.row(r).expect("in range"))
+        .collect();
+    short[slot] = Tensor::from_rows(&rows).expect("rectangular");
+    assert_eq!(judge(&short), Some(Fault::Load { op: 0, row: 0 }));
+    // The honest trace: nothing.
+    assert_eq!(judge(&trace.slots), None);
+}

@@ -38,10 +38,13 @@ pub enum Cheat {
     /// Skips every other step (as `SkipSteps`) and serves nothing off chain, but plays every
     /// move and answers every opening on chain: a challenger has only what the chain gives it.
     OnChainOnly,
+    /// Skips every other step (as `SkipSteps`) and, challenged, posts a trace in which an op's
+    /// output is one column wider than the program says (AUDIT H4).
+    MisShapedTrace,
 }
 
 impl Cheat {
-    pub const ALL: [Cheat; 10] = [
+    pub const ALL: [Cheat; 11] = [
         Cheat::SkipSteps,
         Cheat::LearningRate,
         Cheat::SwapData,
@@ -52,6 +55,7 @@ impl Cheat {
         Cheat::WithholdWhilePlaying,
         Cheat::JunkRoots,
         Cheat::OnChainOnly,
+        Cheat::MisShapedTrace,
     ];
 
     /// Whether this solver serves nothing, off chain or on.
@@ -90,6 +94,7 @@ impl Cheat {
             Cheat::WithholdWhilePlaying => "withhold-while-playing",
             Cheat::JunkRoots => "junk-roots",
             Cheat::OnChainOnly => "on-chain-only",
+            Cheat::MisShapedTrace => "mis-shaped-trace",
         }
     }
 }
@@ -174,7 +179,9 @@ impl Behaviour {
     /// Step `t` from `state`, as this solver computes it.
     pub fn step(&self, state: Vec<DeviceTensor>, t: u64) -> eyre::Result<Vec<DeviceTensor>> {
         Ok(match self.cheat {
-            Some(Cheat::SkipSteps | Cheat::OnChainOnly) if t % 2 == 1 => state,
+            Some(Cheat::SkipSteps | Cheat::OnChainOnly | Cheat::MisShapedTrace) if t % 2 == 1 => {
+                state
+            }
             Some(Cheat::ReplayCheckpoint) if t == self.at => self.honest.upload(&self.init)?,
             Some(Cheat::RandomWeights) if t == self.at => {
                 let mut rng = SplitMix64(t);
@@ -194,7 +201,29 @@ impl Behaviour {
 
     /// The trace of step `t` from `state`, as this solver posts it when challenged.
     pub fn trace(&self, state: &[Tensor], t: u64) -> eyre::Result<Trace> {
-        Ok(self.engine().trace(state, t)?)
+        let mut trace = self.engine().trace(state, t)?;
+        if self.cheat == Some(Cheat::MisShapedTrace) {
+            // The first op that is not a load writes one column more.
+            let program = self.honest.program();
+            let op = program
+                .ops
+                .iter()
+                .position(|o| !matches!(o, poai_common::program::Op::LoadRows { .. }))
+                .ok_or_else(|| eyre::eyre!("a program of loads only"))?;
+            let at = program.output_slot(op) as usize;
+            let slot = &mut trace.slots[at];
+            let rows = (0..slot.rows())
+                .map(|r| {
+                    let mut row = slot.row(r)?.to_vec();
+                    row.push(0.0);
+                    Ok(row)
+                })
+                .collect::<Result<Vec<_>, poai_common::tensor::Error>>()?;
+            *slot = Tensor::from_rows(&rows)?;
+            trace.hashes[at] = slot.commit().hash;
+            trace.root = poai_common::state::trace_root(&trace.hashes)?;
+        }
+        Ok(trace)
     }
 
     pub fn upload(&self, state: &[Tensor]) -> eyre::Result<Vec<DeviceTensor>> {
