@@ -334,3 +334,17 @@ fn a_solver_that_posts_a_mis_shaped_trace_is_proven_wrong() {
     assert!(task(&s)["prover"].is_string(), "proven: {s:#}");
     assert_eq!(events(&s, "RequestTimedOut"), 0, "{s:#}");
 }
+
+/// AUDIT H3 (b): a solver that trains honestly but commits its result list padded with made-up
+/// leaves at the same depth is checked by its committed leaves: the verifiers pass, nobody
+/// challenges, and it is paid.
+#[test]
+fn a_padded_result_list_is_read_by_its_committed_leaves() {
+    let s = devnet(&["--cheat", "padded-result-list"]);
+    assert_eq!(task(&s)["status"], "finalized", "{s:#}");
+    assert!(games(&s).is_empty(), "nobody challenges: {s:#}");
+    for sample in task(&s)["samples"].as_array().expect("samples") {
+        assert_eq!(sample["attest"], "pass", "{s:#}");
+    }
+    assert!(close(credit(&s, "solver"), PAYMENT - 2.0 * FEE), "{s:#}");
+}

@@ -576,8 +576,9 @@ pub async fn traces_posted(
         .ok_or_else(|| eyre!("step {step} of segment {segment} of task {task} has no posted trace"))
 }
 
-/// The solver's checkpoint list of a task (the `hashes` blob named by `resultRoot`), or `None`
-/// (logged) when nobody serves it or it does not have `T/k + 1` entries.
+/// The solver's checkpoint list of a task (the `hashes` blob named by `resultRoot`), its
+/// committed `T/k + 1` leaves, or `None` (logged) when nobody serves it or it has no such
+/// leaves.
 pub async fn checkpoints(
     node: &Node,
     task: &Loaded,
@@ -590,7 +591,23 @@ pub async fn checkpoints(
             return Ok(None);
         }
     };
-    Ok((list.len() as u64 == task.segments() + 1).then_some(list))
+    Ok(committed_leaves(list, task.segments() + 1))
+}
+
+/// The committed leaves of a checkpoint list: the first `leaves` of a list at least that long
+/// whose tree has the same depth (the contract checks paths by depth and index, so a list
+/// padded with more leaves at that depth commits the same first ones: AUDIT H3 (b)); `None`
+/// for a list too short or of another depth.
+pub fn committed_leaves(
+    mut list: Vec<poai_common::Hash>,
+    leaves: u64,
+) -> Option<Vec<poai_common::Hash>> {
+    let n = list.len() as u64;
+    if n < leaves || n.next_power_of_two() != leaves.next_power_of_two() {
+        return None;
+    }
+    list.truncate(leaves as usize);
+    Some(list)
 }
 
 /// Tier 1 on one segment: re-runs it from the solver's checkpoint `j` on `backend` and compares
@@ -632,4 +649,23 @@ pub async fn check_segment(
     })
     .await??;
     Ok((distance, distance <= tau))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::committed_leaves;
+
+    /// AUDIT H3 (b): a list padded at the same depth is read by its committed leaves; a shorter
+    /// one, or one of another depth, has none.
+    #[test]
+    fn a_padded_checkpoint_list_is_read_by_its_committed_leaves() {
+        let list = |n: u8| (0..n).map(|i| [i; 32]).collect::<Vec<_>>();
+        assert_eq!(committed_leaves(list(11), 11), Some(list(11)));
+        assert_eq!(committed_leaves(list(16), 11), Some(list(11)));
+        assert_eq!(committed_leaves(list(13), 11), Some(list(11)));
+        assert_eq!(committed_leaves(list(10), 11), None);
+        assert_eq!(committed_leaves(list(17), 11), None);
+        assert_eq!(committed_leaves(list(1), 1), Some(list(1)));
+        assert_eq!(committed_leaves(list(2), 1), None);
+    }
 }

@@ -41,10 +41,14 @@ pub enum Cheat {
     /// Skips every other step (as `SkipSteps`) and, challenged, posts a trace in which an op's
     /// output is one column wider than the program says (AUDIT H4).
     MisShapedTrace,
+    /// Trains honestly, but commits `resultRoot` over its checkpoints and made-up leaves after
+    /// them, as many as keep the tree's depth (AUDIT H3 (b)): the committed leaves are right,
+    /// and checkers must read them, not call the list unavailable.
+    PaddedResultList,
 }
 
 impl Cheat {
-    pub const ALL: [Cheat; 11] = [
+    pub const ALL: [Cheat; 12] = [
         Cheat::SkipSteps,
         Cheat::LearningRate,
         Cheat::SwapData,
@@ -56,6 +60,7 @@ impl Cheat {
         Cheat::JunkRoots,
         Cheat::OnChainOnly,
         Cheat::MisShapedTrace,
+        Cheat::PaddedResultList,
     ];
 
     /// Whether this solver serves nothing, off chain or on.
@@ -95,6 +100,7 @@ impl Cheat {
             Cheat::JunkRoots => "junk-roots",
             Cheat::OnChainOnly => "on-chain-only",
             Cheat::MisShapedTrace => "mis-shaped-trace",
+            Cheat::PaddedResultList => "padded-result-list",
         }
     }
 }

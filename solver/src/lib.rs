@@ -186,7 +186,14 @@ impl Solver {
                 return Ok(());
             }
             let job = self.training.remove(&id).expect("present");
-            let checkpoints = job.await??;
+            let mut checkpoints = job.await??;
+            if self.opts.cheat == Some(Cheat::PaddedResultList) {
+                // Made-up leaves up to the padded width: the tree's depth, so the committed
+                // leaves' paths, stay the same.
+                let (n, width) = (checkpoints.len(), checkpoints.len().next_power_of_two());
+                checkpoints.extend((n..width).map(|i| Cheat::junk("padding", id, i as u64)));
+                record(&self.progress, id, &checkpoints)?;
+            }
             let root = state::result_root(&checkpoints)?;
             node.store
                 .put(Kind::Hashes, &blob::encode_hashes(&checkpoints))?;
