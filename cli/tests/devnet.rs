@@ -348,3 +348,23 @@ fn a_padded_result_list_is_read_by_its_committed_leaves() {
     }
     assert!(close(credit(&s, "solver"), PAYMENT - 2.0 * FEE), "{s:#}");
 }
+
+/// AUDIT H3 (c), property 1: a task whose honest run diverges (a learning rate so large the
+/// weights overflow to infinity and NaN) is not challenged: the checkers' own runs diverge at the
+/// same places, which prove nothing either way. The solver is paid and nobody loses a bond.
+#[test]
+fn an_honest_run_that_diverges_is_paid_and_nobody_challenges() {
+    let s = devnet(&["--lr", "1e30"]);
+    assert_eq!(task(&s)["status"], "finalized", "{s:#}");
+    assert!(games(&s).is_empty(), "nobody challenges: {s:#}");
+    assert!(close(credit(&s, "solver"), PAYMENT - 2.0 * FEE), "{s:#}");
+}
+
+/// The other side of AUDIT H3 (c): a solver that replaces its state with NaN mid-run (and so
+/// computes nothing after) is still proven wrong, at the segment where the state stopped being
+/// finite, though every later segment passes tier 1.
+#[test]
+fn a_solver_that_plants_nan_weights_is_slashed() {
+    let s = slashed("nan-weights");
+    assert!(task(&s)["prover"].is_string(), "proven: {s:#}");
+}

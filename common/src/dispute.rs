@@ -47,8 +47,8 @@ pub struct Pick {
     pub distance: f64,
 }
 
-/// The update distance of one step, worst over tensors (infinite for NaN, infinity or a shape
-/// change).
+/// The update distance of one step, worst over tensors (infinite for a shape change, or a NaN
+/// or infinity of the solver's where the challenger's own step is finite).
 pub fn update_distance(start: &[Tensor], own: &[Tensor], theirs: &[Tensor]) -> f64 {
     if own.len() != theirs.len() || start.len() != own.len() {
         return f64::INFINITY;
@@ -60,6 +60,11 @@ pub fn update_distance(start: &[Tensor], own: &[Tensor], theirs: &[Tensor]) -> f
         }
         let (mut diff, mut norm) = (0.0f64, 0.0f64);
         for ((&s, &o), &t) in s.data().iter().zip(o.data()).zip(t.data()) {
+            // Where the challenger's own step diverged, nothing is provable: left out (AUDIT
+            // H3 (c)), as in tier 1.
+            if !o.is_finite() || !s.is_finite() {
+                continue;
+            }
             if !t.is_finite() {
                 return f64::INFINITY;
             }

@@ -14,8 +14,12 @@ pub const DEFAULT_TAU: f64 = 1e-3;
 /// Norms below this count as this (a zero tensor compared with a zero tensor is distance 0).
 pub const TINY: f64 = 1e-30;
 
-/// The relative L2 distance of `got` from `reference`; infinite if either holds a NaN or an
-/// infinity, or the shapes differ.
+/// The relative L2 distance of the solver's `got` from the checker's own re-execution
+/// `reference`; infinite if the shapes differ, or if `got` is non-finite where `reference` is
+/// finite. Where the checker's own value is itself non-finite (an honest run that diverged:
+/// AUDIT H3 (c)) the place proves nothing either way and is left out, whatever `got` holds
+/// there: a checker never challenges a divergence it reproduces, since no op fed by a NaN or an
+/// infinity is provable.
 pub fn distance(got: &Tensor, reference: &Tensor) -> f64 {
     if got.rows() != reference.rows() || got.cols() != reference.cols() {
         return f64::INFINITY;
@@ -23,7 +27,10 @@ pub fn distance(got: &Tensor, reference: &Tensor) -> f64 {
     let mut diff = 0.0f64;
     let mut norm = 0.0f64;
     for (&a, &b) in got.data().iter().zip(reference.data()) {
-        if !a.is_finite() || !b.is_finite() {
+        if !b.is_finite() {
+            continue;
+        }
+        if !a.is_finite() {
             return f64::INFINITY;
         }
         let d = f64::from(a) - f64::from(b);
@@ -42,7 +49,8 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// Compares a re-executed state with the solver's, tensor by tensor.
+    /// Compares the solver's state `got` with the checker's re-executed `reference`, tensor by
+    /// tensor.
     pub fn new(got: &[Tensor], reference: &[Tensor], tau: f64) -> Self {
         let mut distances: Vec<f64> = got
             .iter()
@@ -84,7 +92,7 @@ mod tests {
     #[test]
     fn nan_infinity_and_shape_changes_are_infinitely_far() {
         assert_eq!(distance(&t(&[f32::NAN]), &t(&[1.0])), f64::INFINITY);
-        assert_eq!(distance(&t(&[1.0]), &t(&[f32::INFINITY])), f64::INFINITY);
+        assert_eq!(distance(&t(&[f32::INFINITY]), &t(&[1.0])), f64::INFINITY);
         assert_eq!(distance(&t(&[1.0, 2.0]), &t(&[1.0])), f64::INFINITY);
     }
 
@@ -99,6 +107,25 @@ mod tests {
         assert!(
             !Comparison::new(&a[..1], &b, 1.0).passes(),
             "a missing tensor fails"
+        );
+    }
+
+    /// AUDIT H3 (c): a run that diverges honestly diverges for the checker too; where its own
+    /// value is NaN or infinite the place is left out (both NaN is distance 0), so an honest
+    /// diverging task is not challenged. The solver alone diverging is still infinite.
+    #[test]
+    fn places_where_the_checker_itself_diverged_are_left_out() {
+        let nan = f32::NAN;
+        assert_eq!(distance(&t(&[nan, 4.0]), &t(&[nan, 4.0])), 0.0);
+        assert_eq!(distance(&t(&[f32::INFINITY]), &t(&[f32::INFINITY])), 0.0);
+        assert_eq!(distance(&t(&[1.0, 4.0]), &t(&[nan, 4.0])), 0.0);
+        let d = distance(&t(&[nan, 4.5]), &t(&[nan, 4.0]));
+        assert!((d - 0.125).abs() < 1e-12, "{d}");
+        assert_eq!(distance(&t(&[nan, 4.0]), &t(&[1.0, 4.0])), f64::INFINITY);
+        // All of the checker's own values non-finite: nothing to compare, nothing to challenge.
+        assert_eq!(
+            distance(&t(&[nan, nan]), &t(&[nan, f32::NEG_INFINITY])),
+            0.0
         );
     }
 }

@@ -99,14 +99,14 @@ fn honest_cpu_and_wgpu_segments_pass_tier_one_and_a_faster_learning_rate_does_no
         let steps = j * k..(j + 1) * k;
         let solver = run(&cpu, &checkpoint, steps.clone());
         let verifier = run(&gpu, &checkpoint, steps.clone());
-        let honest = Comparison::new(&verifier, &solver, DEFAULT_TAU);
+        let honest = Comparison::new(&solver, &verifier, DEFAULT_TAU);
         assert!(
             honest.passes(),
             "segment {j}: honest drift {}",
             honest.worst()
         );
         let cheated = run(&cheat, &checkpoint, steps);
-        let caught = Comparison::new(&verifier, &cheated, DEFAULT_TAU);
+        let caught = Comparison::new(&cheated, &verifier, DEFAULT_TAU);
         assert!(
             !caught.passes(),
             "segment {j}: lr × 1.05 within τ ({})",

@@ -612,7 +612,9 @@ pub fn committed_leaves(
 
 /// Tier 1 on one segment: re-runs it from the solver's checkpoint `j` on `backend` and compares
 /// with checkpoint `j + 1`. Returns the worst distance (infinite if a checkpoint cannot be
-/// fetched or is malformed) and whether it passes `tau`.
+/// fetched or is malformed) and whether it passes `tau`. A segment that starts from a state
+/// holding a NaN or an infinity passes: no op fed by one is provable, so the fault, if any, is
+/// in the segment that made it (see [`first_non_finite`]).
 pub async fn check_segment(
     node: &Node,
     task: &Arc<Loaded>,
@@ -633,6 +635,14 @@ pub async fn check_segment(
         );
         return Ok((f64::INFINITY, false));
     };
+    if !finite(&start) {
+        tracing::info!(
+            task = task.id,
+            segment,
+            "starts from a non-finite state: nothing to prove here"
+        );
+        return Ok((0.0, true));
+    }
     let t = task.clone();
     let distance = tokio::task::spawn_blocking(move || -> eyre::Result<f64> {
         let engine = t.engine(backend)?;
@@ -649,6 +659,32 @@ pub async fn check_segment(
     })
     .await??;
     Ok((distance, distance <= tau))
+}
+
+/// Whether every value of a state is finite.
+pub fn finite(state: &[Tensor]) -> bool {
+    state.iter().all(|t| t.data().iter().all(|v| v.is_finite()))
+}
+
+/// The first segment whose end checkpoint holds a NaN or an infinity, if checkpoint
+/// `segment` (a sampled segment's start) does: the segment to check in its place (AUDIT H3 (c)).
+/// `None` when that start is finite or cannot be fetched.
+pub async fn first_non_finite(
+    node: &Node,
+    checkpoints: &[poai_common::Hash],
+    segment: u64,
+) -> eyre::Result<Option<u64>> {
+    let state = async |i: usize| node.state(checkpoints[i]).await.ok();
+    match state(segment as usize).await {
+        Some(s) if !finite(&s) => {}
+        _ => return Ok(None),
+    }
+    for i in 1..=segment as usize {
+        if state(i).await.is_some_and(|s| !finite(&s)) {
+            return Ok(Some(i as u64 - 1));
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

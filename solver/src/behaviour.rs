@@ -45,10 +45,14 @@ pub enum Cheat {
     /// them, as many as keep the tree's depth (AUDIT H3 (b)): the committed leaves are right,
     /// and checkers must read them, not call the list unavailable.
     PaddedResultList,
+    /// Replaces the state with NaN in the middle of the run: every later segment starts from a
+    /// state no op fed by it can be proven from, so only the segment that made it shows the
+    /// fault (AUDIT H3 (c): checkers must look there).
+    NanWeights,
 }
 
 impl Cheat {
-    pub const ALL: [Cheat; 12] = [
+    pub const ALL: [Cheat; 13] = [
         Cheat::SkipSteps,
         Cheat::LearningRate,
         Cheat::SwapData,
@@ -61,6 +65,7 @@ impl Cheat {
         Cheat::OnChainOnly,
         Cheat::MisShapedTrace,
         Cheat::PaddedResultList,
+        Cheat::NanWeights,
     ];
 
     /// Whether this solver serves nothing, off chain or on.
@@ -101,6 +106,7 @@ impl Cheat {
             Cheat::OnChainOnly => "on-chain-only",
             Cheat::MisShapedTrace => "mis-shaped-trace",
             Cheat::PaddedResultList => "padded-result-list",
+            Cheat::NanWeights => "nan-weights",
         }
     }
 }
@@ -200,6 +206,17 @@ impl Behaviour {
                     })
                     .collect::<Result<_, _>>()?;
                 self.honest.upload(&random)?
+            }
+            Some(Cheat::NanWeights) if t == self.at => {
+                let nan: Vec<Tensor> = self
+                    .init
+                    .iter()
+                    .map(|x| {
+                        let v = vec![f32::NAN; x.data().len()];
+                        Tensor::new(x.rows() as usize, x.cols() as usize, v)
+                    })
+                    .collect::<Result<_, _>>()?;
+                self.honest.upload(&nan)?
             }
             _ => self.engine().step(state, t).0,
         })

@@ -43,7 +43,7 @@ pub fn calibrate(
         };
         let solved = run(solver)?;
         let verified = run(verifier)?;
-        let worst = Comparison::new(&verified, &solved, 0.0).worst();
+        let worst = Comparison::new(&solved, &verified, 0.0).worst();
         on_segment(j, worst);
         drift.push(worst);
         checkpoint = solved;

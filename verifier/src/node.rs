@@ -183,6 +183,30 @@ async fn verify(
     if !pass {
         let task = node.task(id).await?;
         challenger.challenge(node, &task, segment).await?;
+        return Ok(());
+    }
+    if opts.lazy {
+        return Ok(());
+    }
+    // A segment that starts from a non-finite state passes (nothing in it is provable); the
+    // fault, if any, is where the state first stopped being finite: check that one too.
+    let task = node.task(id).await?;
+    if let Some(cps) = challenge::checkpoints(node, &task, result_root).await?
+        && let Some(origin) = challenge::first_non_finite(node, &cps, segment).await?
+    {
+        let (distance, pass) =
+            challenge::check_segment(node, &task, &cps, origin, opts.backend, opts.tau).await?;
+        tracing::info!(
+            task = id,
+            segment,
+            origin,
+            distance,
+            pass,
+            "checked where the state stopped being finite"
+        );
+        if !pass {
+            challenger.challenge(node, &task, origin).await?;
+        }
     }
     Ok(())
 }

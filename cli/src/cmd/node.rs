@@ -60,7 +60,7 @@ pub(crate) struct SolverArgs {
     stake: f64,
     /// Cheat, to watch it caught: skip-steps, learning-rate, swap-data, bf16,
     /// replay-checkpoint, random-weights, withhold-checkpoints, withhold-while-playing,
-    /// junk-roots, on-chain-only, mis-shaped-trace, padded-result-list.
+    /// junk-roots, on-chain-only, mis-shaped-trace, padded-result-list, nan-weights.
     #[arg(long, env = "POAI_CHEAT")]
     cheat: Option<poai_solver::Cheat>,
     /// Abort right after this many checkpoints (a crash, to test resuming).
