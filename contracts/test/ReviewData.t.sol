@@ -57,6 +57,10 @@ contract ReviewDataTest is CourtFixture {
     function test_review_gasOfDataAnswerDependsOnShape() public {
         uint256 square = _gasOfAnswer(128, 128);
         uint256 column = _gasOfAnswer(16384, 1);
+        uint256 labels = _gasOfAnswer(8192, 1);
+        uint256 logits = _gasOfAnswer(8192, 2);
+        emit log_named_uint("answerData 8192x1 (labels, batch 8192) execution gas", labels);
+        emit log_named_uint("answerData 8192x2 (logits, 2 classes) execution gas", logits);
         emit log_named_uint("answerData 128x128 execution gas", square);
         emit log_named_uint("answerData 16384x1 execution gas", column);
         // Calldata floor (EIP-7623) for 64 KiB of mostly non-zero bytes: about 2.6 M more.
@@ -96,7 +100,8 @@ contract ReviewDataTest is CourtFixture {
     }
 
     /// @notice Nothing stops the same range being asked for again after it is opened: every
-    /// repeat must be answered (full gas) within `moveWindow`, for `minBond` each.
+    /// repeat must be answered (full gas) within `moveWindow` (each with the task's bond, which
+    /// the solver keeps when it finalizes).
     function test_review_theSameRangeCanBeDemandedAgainAndAgain() public {
         (Tensor.Header memory h, bytes memory v) = _realTensor(128, 128, 7);
         bytes32[] memory hashes = _tensors(K);
@@ -105,13 +110,13 @@ contract ReviewDataTest is CourtFixture {
         Tensor.Header[] memory headers = _one(h);
         for (uint256 i; i < 3; ++i) {
             vm.prank(asker);
-            uint256 id = availability.requestData{value: MIN_BOND}(taskId, w, 0, 1);
+            uint256 id = availability.requestData{value: BOND}(taskId, w, 0, 1);
             vm.prank(solver);
             availability.answerData(id, hashes, headers, v);
         }
         // One left unanswered still convicts, though the data is on chain three times.
         vm.prank(asker);
-        uint256 last = availability.requestData{value: MIN_BOND}(taskId, w, 0, 1);
+        uint256 last = availability.requestData{value: BOND}(taskId, w, 0, 1);
         vm.warp(block.timestamp + MOVE + 1);
         availability.requestTimeout(last);
         vm.assertEq(uint256(_status(taskId)), uint256(Status.Slashed), "convicted");
@@ -140,8 +145,9 @@ contract ReviewDataTest is CourtFixture {
         vm.prank(challenger);
         uint256 id = availability.requestState{value: BOND}(taskId, w);
         vm.warp(availability.request(id).deadline); // answered at the last second
+        bytes32[] memory opened = _tensors(j * K + s + 1);
         vm.prank(solver);
-        availability.answerState(id, _tensors(j * K + s + 1));
+        availability.answerState(id, opened);
         vm.warp(block.timestamp + 55 minutes);
         _pick(challenger, game, s);
         // The cheat posts its trace at once; slot 5 is a real tensor the challenger must open.
@@ -168,5 +174,33 @@ contract ReviewDataTest is CourtFixture {
         dispute.proveLink(game, link);
         dispute.timeout(game);
         vm.assertEq(_phase(game), uint256(Dispute.Phase.SolverWon), "the cheat won");
+    }
+
+    /// @notice The free-pointer reset in `Tensor.rowsRoot`: rows of one width, then a tensor of
+    /// a narrower width over the same reused memory; every single flipped byte is refused and
+    /// the honest bytes pass (no stale memory reaches a row root).
+    function test_review_rowsRootReuseDetectsEveryByte() public {
+        (Tensor.Header memory a, bytes memory va) = _realTensor(3, 9, 1);
+        (Tensor.Header memory b, bytes memory vb) = _realTensor(2, 3, 2);
+        bytes32[] memory hashes = _tensors(K);
+        hashes[0] = Tensor.hash(a);
+        hashes[1] = Tensor.hash(b);
+        Availability.Where memory w = _taskWith(hashes);
+        Tensor.Header[] memory headers = new Tensor.Header[](2);
+        headers[0] = a;
+        headers[1] = b;
+        bytes memory all = bytes.concat(va, vb);
+        vm.prank(asker);
+        uint256 id = availability.requestData{value: BOND}(taskId, w, 0, 2);
+        for (uint256 i; i < all.length; ++i) {
+            bytes memory bad = bytes.concat(all);
+            bad[i] = bytes1(uint8(bad[i]) ^ 0x01);
+            vm.prank(solver);
+            vm.expectPartialRevert(Tensor.HashMismatch.selector);
+            availability.answerData(id, hashes, headers, bad);
+        }
+        vm.prank(solver);
+        availability.answerData(id, hashes, headers, all);
+        vm.assertFalse(availability.request(id).open, "answered");
     }
 }
