@@ -642,6 +642,15 @@ contract AvailabilityTest is CourtFixture {
         availability.answerData(id, hashes, _slice(headers, 1, 2), "");
         vm.stopPrank();
         _answered(id);
+        // More rows than `MAX_DATA_ROWS` (a column of 1 025 values, 4 KiB): the header answers.
+        headers[2] = Tensor.Header(1, 1025, 1, keccak256("a long column"));
+        hashes[2] = Tensor.hash(headers[2]);
+        checkpoints[2] = State.hash(hashes);
+        taskId = _task(checkpoints);
+        id = _askData(taskId, 2, 3);
+        vm.prank(solver);
+        availability.answerData(id, hashes, _slice(headers, 2, 3), "");
+        _answered(id);
     }
 
     /// @notice The slots of a posted trace can be opened whole, checked against its root.

@@ -10,7 +10,6 @@ import {Dispute} from "../src/court/Dispute.sol";
 import {Availability} from "../src/court/Availability.sol";
 import {Merkle} from "../src/commit/Merkle.sol";
 import {Tensor} from "../src/commit/Tensor.sol";
-import {OpProver} from "../src/OpProver.sol";
 import {Verdict} from "../src/prover/Verdict.sol";
 
 /// @notice The dispute game (DESIGN §6) on synthetic commitments: every move, the chess clocks,
@@ -776,14 +775,57 @@ contract DisputeTest is CourtFixture {
 
     // ------------------------------------------------------------------ AUDIT M6
 
-    /// @notice A game's clock leaves a challenger served nothing off chain the time to open
-    /// what each of its two moves needs on chain (an opening may take a whole `moveWindow`) and
-    /// still move: a clock under `3 · moveWindow` is refused at deployment.
-    function test_C2_theClockCoversAnOpeningPerChallengerMove() public {
-        OpProver prover = dispute.prover();
-        vm.expectRevert(abi.encodeWithSelector(Dispute.ClockTooShort.selector, 3 * MOVE - 1, MOVE));
-        new Dispute(market, prover, MOVE, 3 * MOVE - 1);
-        vm.assertEq(new Dispute(market, prover, MOVE, 3 * MOVE).clock(), 3 * MOVE, "the least");
+    /// @notice Review 3 (property 2): a challenger served nothing off chain opens what each
+    /// move needs on chain, and the cheater answers each opening at the last second of its
+    /// `moveWindow`; a challenger turn lasts at least `2 · moveWindow`, so the challenger still
+    /// moves in time however little of its clock is left (here 5 min of demands, an answer at
+    /// the last second, 55 min of re-execution, then the trace demanded 12 s into its turn).
+    function test_review3_aLastSecondOpeningLeavesTheChallengerItsMove() public {
+        uint64 j = 2;
+        uint64 s = 3;
+        uint256 game = _challenge(challenger, j);
+        _postSteps(j);
+        vm.warp(block.timestamp + 5 minutes);
+        Availability.Where memory w;
+        w.source = Availability.Source.StepState;
+        w.segment = j;
+        w.index = s + 1;
+        w.stateHash = _state(j * K + s + 1);
+        w.siblings = _proof(_leaves(_states(j)), s + 1);
+        w.layout = layout;
+        vm.prank(challenger);
+        uint256 id = availability.requestState{value: BOND}(taskId, w);
+        vm.warp(availability.request(id).deadline);
+        bytes32[] memory opened = _tensors(j * K + s + 1);
+        vm.prank(solver);
+        availability.answerState(id, opened);
+        vm.warp(block.timestamp + 55 minutes);
+        _pick(challenger, game, s);
+        bytes32[] memory slots = _cheatSlots(j, s);
+        (Tensor.Header memory h, bytes memory values) = _realTensor(2, 3, 5);
+        slots[5] = Tensor.hash(h);
+        _postTrace(j, s, slots);
+        uint64 deadline = dispute.game(game).deadline;
+        vm.assertTrue(deadline >= block.timestamp + 2 * MOVE, "a challenger turn: 2 windows");
+        vm.warp(block.timestamp + 12);
+        Availability.Where memory t;
+        t.source = Availability.Source.TraceSlot;
+        t.segment = j;
+        t.step = s;
+        vm.prank(challenger);
+        uint256 open = availability.requestData{value: BOND}(taskId, t, 5, 6);
+        vm.assertTrue(
+            availability.request(open).deadline < deadline, "the opening is due in the turn"
+        );
+        vm.warp(availability.request(open).deadline);
+        Tensor.Header[] memory headers = new Tensor.Header[](1);
+        headers[0] = h;
+        vm.prank(solver);
+        availability.answerData(open, slots, headers, values);
+        Dispute.Link memory link = _link(j, s, slots, _cheatHeader());
+        vm.prank(challenger);
+        dispute.proveLink(game, link);
+        vm.assertEq(_phase(game), CHALLENGER_WON, "proven in time");
     }
 
     /// @notice M6: each side has a chess clock: a side that spent its clock on one turn gets

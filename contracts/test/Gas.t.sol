@@ -369,10 +369,11 @@ contract CourtGasTest is CourtFixture {
         _ask("answerState", solver, abi.encodeCall(Availability.answerState, (id, tensors)));
     }
 
-    /// @notice A whole opening at the cap: tensor 0 of a checkpoint, 128 × 128 values
-    /// (`MAX_DATA_BYTES`), asked for and answered with every value.
+    /// @notice A whole opening at both caps: tensor 0 of a checkpoint, 1 024 × 16 values
+    /// (`MAX_DATA_ROWS` rows, `MAX_DATA_BYTES` bytes: a row root a row is what costs most),
+    /// asked for and answered with every value.
     function test_gas_dataRequestAtTheCap() public {
-        (Tensor.Header memory h, bytes memory values) = _realTensor(128, 128, 7);
+        (Tensor.Header memory h, bytes memory values) = _realTensor(1024, 16, 7);
         vm.assertEq(values.length, availability.MAX_DATA_BYTES(), "at the cap");
         bytes32[] memory hashes = _tensors(K);
         hashes[0] = Tensor.hash(h);
@@ -391,7 +392,7 @@ contract CourtGasTest is CourtFixture {
         Tensor.Header[] memory headers = new Tensor.Header[](1);
         headers[0] = h;
         _ask(
-            "answerData_64KiB",
+            "answerData_1024rows_64KiB",
             solver,
             abi.encodeCall(Availability.answerData, (id, hashes, headers, values))
         );

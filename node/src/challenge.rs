@@ -48,8 +48,8 @@ pub struct Challenger {
     backend: Backend,
     /// `(game, phase)` of moves sent or in flight, so none is sent twice.
     moved: Mutex<HashSet<(u64, u8)>>,
-    /// `(list, first entry)` of the ranges demanded on chain, so nothing is demanded twice.
-    demanded: Mutex<HashSet<(poai_common::Hash, u32)>>,
+    /// `(task, list, from, to)` of the ranges demanded on chain, so nothing is demanded twice.
+    demanded: Mutex<HashSet<(u64, poai_common::Hash, u32, u32)>>,
 }
 
 /// `Availability.Source`, as the contract numbers it.
@@ -223,8 +223,14 @@ impl Challenger {
             return Ok(Some(blob::decode_tensors(&bytes)?));
         }
         let opened = opened::entries(node, subject).await?;
-        if (0..shapes.len()).all(|i| opened.get(&i).is_some_and(Option::is_some)) {
-            let list: Vec<Tensor> = opened.into_values().flatten().collect();
+        let values = |i: usize| match opened.get(&i) {
+            Some(opened::Entry::Values(t)) => Some(t.clone()),
+            _ => None,
+        };
+        if let Some(list) = (0..shapes.len())
+            .map(values)
+            .collect::<Option<Vec<Tensor>>>()
+        {
             let name = node.store.put(kind, &blob::encode_tensors(&list))?;
             if name != subject {
                 eyre::bail!("what the chain opened is not {}", crate::hex0x(&subject));
@@ -232,45 +238,40 @@ impl Challenger {
             tracing::info!(task = task.id, %kind, list = %crate::hex0x(&subject), "rebuilt from its opening on chain");
             return Ok(Some(list));
         }
-        let missing: Vec<usize> = (0..shapes.len())
-            .filter(|i| !opened.contains_key(i))
-            .collect();
-        let too_large: Vec<usize> = opened
+        // Plan by the shapes answers showed where they showed them (a range answered by its
+        // headers is asked for again in parts that fit), else by the program's.
+        let shapes: Vec<(u32, u32)> = shapes
             .iter()
-            .filter(|(_, t)| t.is_none())
-            .map(|(i, _)| *i)
+            .enumerate()
+            .map(|(i, s)| match opened.get(&i) {
+                Some(opened::Entry::Header { rows, cols }) => (*rows, *cols),
+                _ => (s.rows, s.cols),
+            })
             .collect();
-        if !too_large.is_empty() {
-            tracing::warn!(
-                task = task.id,
-                ?too_large,
-                "entries too large to open whole; only row openings reach them (not asked for yet)"
-            );
-        }
-        let max: usize = node
-            .chain
-            .availability
-            .MAX_DATA_BYTES()
-            .call()
-            .await?
-            .saturating_to();
-        let sizes: Vec<usize> = shapes
-            .iter()
-            .map(|s| s.rows as usize * s.cols as usize * 4)
-            .collect();
-        for (from, to) in opened::ranges(&missing, &sizes, max) {
-            if !self
-                .demanded
-                .lock()
-                .expect("not poisoned")
-                .insert((subject, from))
-            {
+        let a = &node.chain.availability;
+        let caps = opened::Caps {
+            bytes: a.MAX_DATA_BYTES().call().await?.saturating_to(),
+            rows: a.MAX_DATA_ROWS().call().await?.saturating_to(),
+        };
+        let missing: Vec<usize> = (0..shapes.len()).filter(|&i| values(i).is_none()).collect();
+        for (from, to) in opened::ranges(&missing, &shapes, caps) {
+            let key = (task.id, subject, from, to);
+            if !self.demanded.lock().expect("not poisoned").insert(key) {
+                if to == from + 1
+                    && matches!(
+                        opened.get(&(from as usize)),
+                        Some(opened::Entry::Header { .. })
+                    )
+                {
+                    tracing::warn!(
+                        task = task.id,
+                        entry = from,
+                        "an entry too large to open whole; only row openings reach it (not asked for yet)"
+                    );
+                }
                 continue;
             }
-            let call = node
-                .chain
-                .availability
-                .requestData(g.task, w.clone(), from, to);
+            let call = a.requestData(g.task, w.clone(), from, to);
             let what = format!(
                 "task {}: open {kind} {} entries {from}..{to} on chain",
                 task.id,
@@ -280,10 +281,7 @@ impl Challenger {
                 .demand(node, g, call.into_transaction_request(), what)
                 .await
             {
-                self.demanded
-                    .lock()
-                    .expect("not poisoned")
-                    .remove(&(subject, from));
+                self.demanded.lock().expect("not poisoned").remove(&key);
                 return Err(e);
             }
         }

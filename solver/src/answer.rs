@@ -79,10 +79,12 @@ pub(crate) async fn request(
                 )
             })?;
             let headers = part.iter().map(header).collect();
-            let max: usize = a.MAX_DATA_BYTES().call().await?.saturating_to();
+            let max_bytes: usize = a.MAX_DATA_BYTES().call().await?.saturating_to();
+            let max_rows: usize = a.MAX_DATA_ROWS().call().await?.saturating_to();
             let size: usize = part.iter().map(|t| t.data().len() * 4).sum();
-            // Past the cap, the headers answer (the requester asks for less, or for rows).
-            let data: Vec<u8> = if size > max {
+            let rows: usize = part.iter().map(|t| t.rows() as usize).sum();
+            // Past a cap, the headers answer (the requester asks for less, or for rows).
+            let data: Vec<u8> = if size > max_bytes || rows > max_rows {
                 Vec::new()
             } else {
                 part.iter()

@@ -22,8 +22,8 @@ import {Dispute} from "./Dispute.sol";
 /// - `Data`: entries `[from, to)` of a committed list — a state's tensors or a posted trace's
 ///   slots — whole: every entry's hash, each asked-for entry's header and its values, so a
 ///   challenger that was served nothing off chain can rebuild what it needs to re-execute and
-///   to prove (a range over `MAX_DATA_BYTES` is answered by its headers, and is then asked for
-///   in narrower ranges or by rows).
+///   to prove (a range over `MAX_DATA_BYTES` or `MAX_DATA_ROWS` is answered by its headers, and
+///   is then asked for in narrower ranges or by rows).
 /// The solver answers within `moveWindow` (a segment's steps within the game's clock); the bond
 /// is then held by the market until the task
 /// resolves: the solver's (for its gas) when it finalizes, the requester's when it is
@@ -41,9 +41,12 @@ contract Availability is Court {
         Data
     }
 
-    /// @notice The most values (in bytes) one `Data` answer carries: about 3.5 M gas of
-    /// calldata, log and hashing (docs/BENCHMARKS.md), well inside a block.
+    /// @notice The most values (in bytes) and rows one `Data` answer carries: its gas grows with
+    /// both (a row root a row), so an answer at both caps stays near 6 M gas, calldata included
+    /// (docs/BENCHMARKS.md), and an honest solver can always answer within a block. Past either,
+    /// the headers answer.
     uint256 public constant MAX_DATA_BYTES = 64 * 1024;
+    uint256 public constant MAX_DATA_ROWS = 1024;
 
     /// @notice Where a requested state or tensor is committed: a state (the task's initial
     /// state; checkpoint `index`, a leaf of `resultRoot`; or per-step state `index` of
@@ -285,7 +288,7 @@ contract Availability is Court {
     /// @notice The solver's answer to a `Data` request: the hash of every entry of the list (the
     /// list's commitment is checked from them), the header of each asked-for entry, and their
     /// values one after the other — or none, when the asked-for entries hold more than
-    /// `MAX_DATA_BYTES` (the headers then show it).
+    /// `MAX_DATA_BYTES` or `MAX_DATA_ROWS` (the headers then show it).
     function answerData(
         uint256 id,
         bytes32[] calldata hashes,
@@ -300,11 +303,13 @@ contract Availability is Court {
         uint256 from = r.index;
         if (headers.length != r.end - from) revert WrongCount(r.end - from, headers.length);
         uint256 total;
+        uint256 rows;
         for (uint256 i; i < headers.length; ++i) {
             Tensor.check(headers[i], hashes[from + i]);
             total += uint256(headers[i].rows) * headers[i].cols * 4;
+            rows += headers[i].rows;
         }
-        if (total > MAX_DATA_BYTES) {
+        if (total > MAX_DATA_BYTES || rows > MAX_DATA_ROWS) {
             if (data.length != 0) revert DataLength(0, data.length);
         } else {
             if (data.length != total) revert DataLength(total, data.length);

@@ -15,8 +15,8 @@ import {Court} from "./Court.sol";
 /// and a step's slot hashes once (`postTrace`; the contract computes the trace root), and each
 /// game on that segment or step moves on as soon as they are posted. The challenger picks a step
 /// (`pickStep`) and proves one op, load or link of its trace wrong (`proveOp`, `proveLoad`,
-/// `proveLink`). Each side has a chess clock (`clock` seconds in all, every turn at least
-/// `moveWindow`); a side whose time runs out loses the game (`timeout`). Every hash the game
+/// `proveLink`). Each side has a chess clock (`clock` seconds in all, every solver turn at least
+/// `moveWindow` and every challenger turn at least `2 · moveWindow`, room for an opening); a side whose time runs out loses the game (`timeout`). Every hash the game
 /// checks is posted in calldata here or can be opened by the `Availability` court.
 contract Dispute is Court, IDispute {
     /// @notice Whose move it is, or how the game ended. `None` is never a game's.
@@ -58,10 +58,10 @@ contract Dispute is Court, IDispute {
         uint64 at;
     }
 
-    /// @notice Seconds each side has for all its moves in one game: at least
-    /// `3 · moveWindow`, so that a challenger served nothing off chain has time to open, on
-    /// chain, what each of its two moves needs (an opening may be answered at the last second of
-    /// its `moveWindow`) and still move.
+    /// @notice Seconds each side has for all its moves in one game. Every solver turn lasts at
+    /// least `moveWindow`, every challenger turn at least `2 · moveWindow`: a challenger served
+    /// nothing off chain may first have to open on chain what its move needs, and the solver
+    /// may answer that opening at the last second of its own `moveWindow`.
     uint64 public immutable clock;
     /// @notice The one-op prover the game asks.
     OpProver public immutable prover;
@@ -101,12 +101,10 @@ contract Dispute is Court, IDispute {
     /// @notice Segment 0 starts elsewhere than the task's initial state (AUDIT H5).
     error InitMismatch(bytes32 expected, bytes32 got);
     error NoFraud(Verdict.Reason reason);
-    error ClockTooShort(uint64 clock, uint64 moveWindow);
 
     constructor(IMarket market_, OpProver prover_, uint64 moveWindow_, uint64 clock_)
         Court(market_, moveWindow_)
     {
-        if (clock_ < 3 * moveWindow_) revert ClockTooShort(clock_, moveWindow_);
         prover = prover_;
         clock = clock_;
     }
@@ -173,7 +171,7 @@ contract Dispute is Court, IDispute {
         g.turnStart = uint64(block.timestamp);
         g.solverClock = clock;
         g.challengerClock = clock;
-        g.deadline = _deadline(g.turnStart, clock);
+        g.deadline = _deadline(g.turnStart, clock, moveWindow);
         openOn[taskId][segment]++;
         bytes32 first = keccak256(abi.encode(taskId, segment, msg.sender));
         if (!_open(_firstGame[first])) _firstGame[first] = id;
@@ -342,7 +340,7 @@ contract Dispute is Court, IDispute {
         g.solverClock = _left(g.solverClock, at - g.turnStart);
         g.turnStart = at;
         g.phase = Phase(uint8(g.phase) + 1);
-        g.deadline = _deadline(at, g.challengerClock);
+        g.deadline = _deadline(at, g.challengerClock, 2 * moveWindow);
     }
 
     /// @dev The game in `phase` now, the right mover, in time.
@@ -365,7 +363,7 @@ contract Dispute is Court, IDispute {
         g.challengerClock = _left(g.challengerClock, now_ - g.turnStart);
         g.turnStart = now_;
         g.phase = next;
-        g.deadline = _deadline(now_, g.solverClock);
+        g.deadline = _deadline(now_, g.solverClock, moveWindow);
         Game memory s = _synced(g);
         if (s.phase != next) {
             g.phase = s.phase;
@@ -377,10 +375,12 @@ contract Dispute is Court, IDispute {
         return used >= clock_ ? 0 : clock_ - used;
     }
 
-    /// @dev A turn lasts what the mover has left, and at least `moveWindow`: each side's total
-    /// time is bounded by `clock + 2·moveWindow` (two turns each).
-    function _deadline(uint64 start, uint64 left) internal view returns (uint64) {
-        return start + (left > moveWindow ? left : moveWindow);
+    /// @dev A turn lasts what the mover has left, and at least `least` (`moveWindow` for the
+    /// solver, `2 · moveWindow` for the challenger): each side's total time is bounded, by
+    /// `clock + 2·moveWindow` for the solver and `clock + 4·moveWindow` for the challenger (two
+    /// turns each).
+    function _deadline(uint64 start, uint64 left, uint64 least) internal pure returns (uint64) {
+        return start + (left > least ? left : least);
     }
 
     function _key(uint256 taskId, uint64 segment, uint64 step) internal pure returns (bytes32) {
