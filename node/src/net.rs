@@ -34,6 +34,8 @@ pub const PROTOCOL: &str = "/poai/blobs/1";
 pub const TOPIC: &str = "poai/announce/1";
 /// Commands waiting for the event loop; senders wait when it is full.
 const COMMANDS: usize = 64;
+/// Peers asked for one blob at once.
+pub const PARALLEL: usize = 32;
 
 /// A request: the blob of this kind with this name.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -280,18 +282,30 @@ impl Client {
         rx.await.map_err(|_| Error::Stopped)?
     }
 
-    /// Fetches a blob from whoever has it: the peers that announced it first, then every
-    /// other connected peer, one at a time.
+    /// Fetches a blob from whoever has it: up to [`PARALLEL`] candidates at once (the peers that
+    /// announced it first, then every other connected peer), the first checked answer wins. A
+    /// silent peer (one that announces what it never serves, and never answers) holds up no
+    /// fetch while another peer has the blob (AUDIT M2).
     pub async fn fetch(&self, kind: Kind, hash: Hash) -> Result<Vec<u8>, Error> {
+        use libp2p::futures::stream::FuturesUnordered;
         let (reply, rx) = oneshot::channel();
         self.send(Command::Candidates { kind, hash, reply }).await?;
         let peers = rx.await.map_err(|_| Error::Stopped)?;
         let asked = peers.len();
-        for peer in peers {
-            match self.fetch_from(peer, kind, hash).await {
-                Ok(bytes) => return Ok(bytes),
-                Err(Error::Stopped) => return Err(Error::Stopped),
-                Err(e) => tracing::debug!(%peer, %kind, error = %e, "fetch failed"),
+        let mut rest = peers.into_iter();
+        let mut pending = FuturesUnordered::new();
+        loop {
+            while pending.len() < PARALLEL {
+                let Some(peer) = rest.next() else { break };
+                pending.push(async move { (peer, self.fetch_from(peer, kind, hash).await) });
+            }
+            match pending.next().await {
+                None => break,
+                Some((_, Ok(bytes))) => return Ok(bytes),
+                Some((_, Err(Error::Stopped))) => return Err(Error::Stopped),
+                Some((peer, Err(e))) => {
+                    tracing::debug!(%peer, %kind, error = %e, "fetch failed")
+                }
             }
         }
         Err(Error::Unavailable {
