@@ -219,10 +219,18 @@ impl Challenger {
         if kind == Kind::State && subject == task.commitments.init_state_hash {
             return Ok(Some(task.spec.training.initial_state()));
         }
-        if let Ok(bytes) = node.blob(kind, subject).await {
+        if let Some(bytes) = node.store.read(kind, &subject) {
             return Ok(Some(blob::decode_tensors(&bytes)?));
         }
-        let opened = opened::entries(node, subject).await?;
+        // What the chain opened already is read before the network is asked: a solver whose
+        // peer never answers costs each fetch its whole timeout.
+        let mut opened = opened::entries(node, subject).await?;
+        if opened.len() < shapes.len() {
+            if let Ok(bytes) = node.blob(kind, subject).await {
+                return Ok(Some(blob::decode_tensors(&bytes)?));
+            }
+            opened = opened::entries(node, subject).await?;
+        }
         let values = |i: usize| match opened.get(&i) {
             Some(opened::Entry::Values(t)) => Some(t.clone()),
             _ => None,
@@ -362,12 +370,21 @@ impl Challenger {
             let tree = poai_common::merkle::Tree::from_payloads(&hashes)?;
             let mut states = Vec::with_capacity(hashes.len());
             let mut missing = 0;
-            for (i, h) in hashes.iter().enumerate() {
-                let w = step_state(&task, g, *h, &tree.proof(i as u64)?.siblings, i);
-                match self
-                    .whole(node, &task, g, Kind::State, *h, shapes, w)
-                    .await?
-                {
+            // Every per-step state at once: fetches that wait on a silent peer wait together.
+            let wheres = hashes
+                .iter()
+                .enumerate()
+                .map(|(i, h)| Ok(step_state(&task, g, *h, &tree.proof(i as u64)?.siblings, i)))
+                .collect::<eyre::Result<Vec<_>>>()?;
+            let found = libp2p::futures::future::join_all(
+                hashes
+                    .iter()
+                    .zip(wheres)
+                    .map(|(h, w)| self.whole(node, &task, g, Kind::State, *h, shapes, w)),
+            )
+            .await;
+            for state in found {
+                match state? {
                     Some(state) => states.push(state),
                     None => missing += 1,
                 }

@@ -39,6 +39,9 @@ pub use chain::Chain;
 pub use store::Store;
 
 /// `Tasks.Status`, as the market numbers it.
+/// The longest a node waits for a state, checkpoint list or trace from its peers.
+pub const FETCH: Duration = Duration::from_secs(60);
+
 pub mod status {
     pub const OPEN: u8 = 1;
     pub const CLAIMED: u8 = 2;
@@ -185,12 +188,22 @@ impl Node {
         Ok(node)
     }
 
-    /// A blob from this node's store, or else from the network (then stored).
+    /// A blob from this node's store, or else from the network (then stored). A fetch of a
+    /// task's computation (a state, a checkpoint list, a trace) gives up after [`FETCH`]: a
+    /// solver whose peer accepts requests and never answers must not hold a checker past its
+    /// deadlines (AUDIT M2); what it withholds is then demanded on chain.
     pub async fn blob(&self, kind: Kind, hash: Hash) -> eyre::Result<Vec<u8>> {
         if let Some(bytes) = self.store.read(kind, &hash) {
             return Ok(bytes);
         }
-        let bytes = self.net.fetch(kind, hash).await?;
+        let fetch = self.net.fetch(kind, hash);
+        let bytes = if matches!(kind, Kind::Spec | Kind::Dataset) {
+            fetch.await?
+        } else {
+            tokio::time::timeout(FETCH, fetch)
+                .await
+                .map_err(|_| eyre!("{kind} {} not fetched within {FETCH:?}", hex0x(&hash)))??
+        };
         // The bytes are fetched and checked against their name: a failure to keep them (a full
         // disk) is this node's, not the peer's, and must not read as the blob being unavailable.
         if let Err(e) = self.store.put_fetched(kind, &hash, &bytes) {
