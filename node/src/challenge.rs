@@ -219,15 +219,23 @@ impl Challenger {
         if kind == Kind::State && subject == task.commitments.init_state_hash {
             return Ok(Some(task.spec.training.initial_state()));
         }
-        if let Some(bytes) = node.store.read(kind, &subject) {
-            return Ok(Some(blob::decode_tensors(&bytes)?));
+        // A list of another length than the program's proves nothing (no link or op proof can
+        // name an entry the layout does not have): what the chain opens, counted by the layout,
+        // decides (the solver cannot open it, and is convicted).
+        let counted = |list: Vec<Tensor>| (list.len() == shapes.len()).then_some(list);
+        if let Some(bytes) = node.store.read(kind, &subject)
+            && let Some(list) = counted(blob::decode_tensors(&bytes)?)
+        {
+            return Ok(Some(list));
         }
         // What the chain opened already is read before the network is asked: a solver whose
         // peer never answers costs each fetch its whole timeout.
         let mut opened = opened::entries(node, subject).await?;
         if opened.len() < shapes.len() {
-            if let Ok(bytes) = node.blob(kind, subject).await {
-                return Ok(Some(blob::decode_tensors(&bytes)?));
+            if let Ok(bytes) = node.blob(kind, subject).await
+                && let Some(list) = counted(blob::decode_tensors(&bytes)?)
+            {
+                return Ok(Some(list));
             }
             opened = opened::entries(node, subject).await?;
         }
@@ -625,11 +633,22 @@ pub fn committed_leaves(
     Some(list)
 }
 
+/// Tier 1's verdict on one segment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Checked {
+    /// The worst distance (infinite if a checkpoint cannot be fetched or is malformed).
+    pub distance: f64,
+    pub pass: bool,
+    /// The segment starts from a state nothing can be proven from (a NaN or an infinity, or
+    /// another shape than the program's), or the checker's own run from its start stopped being
+    /// finite: the fault, if any, may lie before it ([`origin`]).
+    pub look_back: bool,
+}
+
 /// Tier 1 on one segment: re-runs it from the solver's checkpoint `j` on `backend` and compares
-/// with checkpoint `j + 1`. Returns the worst distance (infinite if a checkpoint cannot be
-/// fetched or is malformed) and whether it passes `tau`. A segment that starts from a state
-/// holding a NaN or an infinity passes: no op fed by one is provable, so the fault, if any, is
-/// in the segment that made it (see [`first_non_finite`]).
+/// with checkpoint `j + 1` (the start is judged before the end is fetched). A segment that
+/// starts from a state no op can be proven from passes: the fault, if any, is in the segment
+/// that made that state.
 pub async fn check_segment(
     node: &Node,
     task: &Arc<Loaded>,
@@ -637,43 +656,59 @@ pub async fn check_segment(
     segment: u64,
     backend: Backend,
     tau: f64,
-) -> eyre::Result<(f64, bool)> {
+) -> eyre::Result<Checked> {
+    let unavailable = Checked {
+        distance: f64::INFINITY,
+        pass: false,
+        look_back: false,
+    };
     let fetch = async |i: usize| -> Option<Vec<Tensor>> { node.state(checkpoints[i]).await.ok() };
-    let (Some(start), Some(end)) = (
-        fetch(segment as usize).await,
-        fetch(segment as usize + 1).await,
-    ) else {
+    let Some(start) = fetch(segment as usize).await else {
         tracing::warn!(
             task = task.id,
             segment,
-            "the solver's checkpoints are unavailable"
+            "the solver's start checkpoint is unavailable"
         );
-        return Ok((f64::INFINITY, false));
+        return Ok(unavailable);
     };
-    if !finite(&start) {
+    if !usable(task, &start) {
         tracing::info!(
             task = task.id,
             segment,
-            "starts from a non-finite state: nothing to prove here"
+            "starts from a non-finite or mis-shaped state: nothing to prove here"
         );
-        return Ok((0.0, true));
+        return Ok(Checked {
+            distance: 0.0,
+            pass: true,
+            look_back: true,
+        });
     }
+    let Some(end) = fetch(segment as usize + 1).await else {
+        tracing::warn!(
+            task = task.id,
+            segment,
+            "the solver's end checkpoint is unavailable"
+        );
+        return Ok(unavailable);
+    };
     let t = task.clone();
-    let distance = tokio::task::spawn_blocking(move || -> eyre::Result<f64> {
+    let (distance, diverged) = tokio::task::spawn_blocking(move || -> eyre::Result<(f64, bool)> {
         let engine = t.engine(backend)?;
-        if engine.check_state(&start).is_err() {
-            return Ok(f64::INFINITY);
-        }
         let k = t.commitments.interval;
         let mut state = engine.upload(&start)?;
         for s in segment * k..(segment + 1) * k {
             state = engine.step(state, s).0;
         }
         let own = engine.download(state)?;
-        Ok(poai_common::tolerance::Comparison::new(&end, &own, tau).worst())
+        let distance = poai_common::tolerance::Comparison::new(&end, &own, tau).worst();
+        Ok((distance, !finite(&own)))
     })
     .await??;
-    Ok((distance, distance <= tau))
+    Ok(Checked {
+        distance,
+        pass: distance <= tau,
+        look_back: diverged,
+    })
 }
 
 /// Whether every value of a state is finite.
@@ -681,25 +716,35 @@ pub fn finite(state: &[Tensor]) -> bool {
     state.iter().all(|t| t.data().iter().all(|v| v.is_finite()))
 }
 
-/// The first segment whose end checkpoint holds a NaN or an infinity, if checkpoint
-/// `segment` (a sampled segment's start) does: the segment to check in its place (AUDIT H3 (c)).
-/// `None` when that start is finite or cannot be fetched.
-pub async fn first_non_finite(
+/// Whether a state can start a step anything is provable from: finite, and of the program's
+/// tensor count and shapes.
+pub fn usable(task: &Loaded, state: &[Tensor]) -> bool {
+    let shapes = &task.program.state;
+    state.len() == shapes.len()
+        && state
+            .iter()
+            .zip(shapes)
+            .all(|(t, s)| t.rows() == s.rows && t.cols() == s.cols)
+        && finite(state)
+}
+
+/// The segment to check in place of `segment` when [`Checked::look_back`] says the fault may
+/// lie before it (AUDIT H3 (c)): the latest segment before it that starts from a usable
+/// checkpoint (scanning back; one that cannot be fetched is passed over). `None` for segment 0.
+pub async fn origin(
     node: &Node,
+    task: &Loaded,
     checkpoints: &[poai_common::Hash],
     segment: u64,
-) -> eyre::Result<Option<u64>> {
-    let state = async |i: usize| node.state(checkpoints[i]).await.ok();
-    match state(segment as usize).await {
-        Some(s) if !finite(&s) => {}
-        _ => return Ok(None),
-    }
-    for i in 1..=segment as usize {
-        if state(i).await.is_some_and(|s| !finite(&s)) {
-            return Ok(Some(i as u64 - 1));
+) -> Option<u64> {
+    for i in (0..segment).rev() {
+        if let Ok(state) = node.state(checkpoints[i as usize]).await
+            && usable(task, &state)
+        {
+            return Some(i);
         }
     }
-    Ok(None)
+    None
 }
 
 #[cfg(test)]

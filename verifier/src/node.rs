@@ -159,17 +159,26 @@ async fn verify(
     result_root: poai_common::Hash,
 ) -> eyre::Result<()> {
     let m = &node.chain.market;
-    let (distance, pass) = if opts.lazy {
-        (0.0, true)
+    let checked = if opts.lazy {
+        challenge::Checked {
+            distance: 0.0,
+            pass: true,
+            look_back: false,
+        }
     } else {
         let task = node.task(id).await?;
         match challenge::checkpoints(node, &task, result_root).await? {
             Some(cps) => {
                 challenge::check_segment(node, &task, &cps, segment, opts.backend, opts.tau).await?
             }
-            None => (f64::INFINITY, false),
+            None => challenge::Checked {
+                distance: f64::INFINITY,
+                pass: false,
+                look_back: false,
+            },
         }
     };
+    let (distance, pass) = (checked.distance, checked.pass);
     let call = m.attest(U256::from(id), U256::from(index), pass, fixed(distance));
     node.chain
         .send(
@@ -180,31 +189,31 @@ async fn verify(
     node.metrics
         .inc("poai_attestations", "attestations sent", 1.0);
     tracing::info!(task = id, segment, pass, distance, "attested");
+    let task = node.task(id).await?;
     if !pass {
-        let task = node.task(id).await?;
         challenger.challenge(node, &task, segment).await?;
         return Ok(());
     }
-    if opts.lazy {
+    if !checked.look_back {
         return Ok(());
     }
-    // A segment that starts from a non-finite state passes (nothing in it is provable); the
-    // fault, if any, is where the state first stopped being finite: check that one too.
-    let task = node.task(id).await?;
-    if let Some(cps) = challenge::checkpoints(node, &task, result_root).await?
-        && let Some(origin) = challenge::first_non_finite(node, &cps, segment).await?
-    {
-        let (distance, pass) =
-            challenge::check_segment(node, &task, &cps, origin, opts.backend, opts.tau).await?;
+    // The segment starts from a state nothing is provable from, or the verifier's own run
+    // diverged: the fault, if any, is before it. Check the latest segment that starts from a
+    // usable state too, and challenge it if it fails.
+    let Some(cps) = challenge::checkpoints(node, &task, result_root).await? else {
+        return Ok(());
+    };
+    if let Some(origin) = challenge::origin(node, &task, &cps, segment).await {
+        let c = challenge::check_segment(node, &task, &cps, origin, opts.backend, opts.tau).await?;
         tracing::info!(
             task = id,
             segment,
             origin,
-            distance,
-            pass,
-            "checked where the state stopped being finite"
+            distance = c.distance,
+            pass = c.pass,
+            "checked where the state stopped being usable"
         );
-        if !pass {
+        if !c.pass {
             challenger.challenge(node, &task, origin).await?;
         }
     }
