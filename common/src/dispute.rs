@@ -2,7 +2,8 @@
 //!
 //! - move 2, [`pick_step`]: which step of the segment to dispute. The challenger re-runs every
 //!   step from the solver's own per-step state and compares the *update* it gets with the one
-//!   the solver posted; the step whose update is furthest from its own is picked. Comparing
+//!   the solver posted; the earliest step whose update is clearly wrong is picked, else the one
+//!   furthest from its own. Comparing
 //!   updates rather than states keeps a 1% change of the learning rate visible: it moves the
 //!   weights by 1% of one update, far below tier 1's whole-state tolerance.
 //! - move 4, [`find_fault`]: what in the picked step's trace is provably wrong. In order: a state
@@ -80,8 +81,17 @@ pub fn update_distance(start: &[Tensor], own: &[Tensor], theirs: &[Tensor]) -> f
     worst
 }
 
+/// An update that differs from the challenger's own by more than this share of it is far past
+/// any honest drift of one step (which is near the unit roundoff): the earliest such step is
+/// picked.
+pub const CLEARLY_WRONG: f64 = 0.1;
+
 /// Move 2: re-runs each step of segment `segment` from the solver's per-step states (`k + 1`)
-/// and picks the step whose update differs most from the solver's.
+/// and picks the *earliest* step whose update differs from the solver's by more than
+/// [`CLEARLY_WRONG`], or else the step whose update differs most. The earliest, not the worst:
+/// a cheater's first wrong step is provable from the honest state before it, while a later,
+/// worse one may start from a state nothing can be proven from (a NaN it claimed where rule 2
+/// of PROTOCOL §7 lets any claim pass: review 4, F1).
 pub fn pick_step(
     engine: &Engine,
     states: &[Vec<Tensor>],
@@ -110,6 +120,9 @@ pub fn pick_step(
             // A start state of the wrong shape: its own step is the one to dispute.
             Err(_) => f64::INFINITY,
         };
+        if distance > CLEARLY_WRONG {
+            return Ok(Pick { step: i, distance });
+        }
         if distance > best.distance {
             best = Pick { step: i, distance };
         }

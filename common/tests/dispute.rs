@@ -243,3 +243,53 @@ fn a_mis_shaped_op_output_is_a_provable_fault_not_an_error() {
     // The honest trace: nothing.
     assert_eq!(judge(&trace.slots), None);
 }
+
+/// Review 4, F1: a cheater whose first wrong step is provable and whose later steps start from a
+/// state nothing can be proven from (it claimed NaN where rule 2 lets any claim pass) must be
+/// disputed at its first wrong step, although a later one differs more (here infinitely).
+#[test]
+fn the_earliest_clearly_wrong_step_is_picked_not_the_worst() {
+    let (data, model, sgd) = task();
+    let program = model.training(sgd);
+    let honest = Engine::new(Backend::Flex, program, Some(&data), SEED).expect("valid");
+    let (k, segment) = (6u64, 1u64);
+    let step = |s: &Vec<Tensor>, t: u64| {
+        honest
+            .download(honest.step(honest.upload(s).expect("shapes"), t).0)
+            .expect("reads back")
+    };
+    let mut state = model.initial_state(5);
+    let mut states = vec![state.clone()];
+    for i in 0..k {
+        let mut next = step(&state, segment * k + i);
+        if i == 2 {
+            // Step 2 drives the last tensor (a bias) to the largest f32.
+            let last = next.len() - 1;
+            let b = &next[last];
+            next[last] = Tensor::new(
+                b.rows() as usize,
+                b.cols() as usize,
+                vec![f32::MAX; b.data().len()],
+            )
+            .expect("same shape");
+        }
+        if i == 3 {
+            // Step 3 claims NaN everywhere.
+            next = next
+                .iter()
+                .map(|t| {
+                    Tensor::new(
+                        t.rows() as usize,
+                        t.cols() as usize,
+                        vec![f32::NAN; t.data().len()],
+                    )
+                    .expect("same shape")
+                })
+                .collect();
+        }
+        state = next;
+        states.push(state.clone());
+    }
+    let pick = dispute::pick_step(&honest, &states, k, segment).expect("k + 1 states");
+    assert_eq!(pick.step, 2, "{pick:?}");
+}
