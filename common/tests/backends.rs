@@ -120,3 +120,29 @@ fn honest_cpu_and_wgpu_segments_pass_tier_one_and_a_faster_learning_rate_does_no
         checkpoint = solver;
     }
 }
+
+/// The challenger's pick takes the earliest step whose update differs by more than
+/// `dispute::CLEARLY_WRONG` (0.1 of the update); an honest step re-run on the other backend must
+/// stay far below it, or an honest cross-backend challenger would pick an honest step. Over 200
+/// steps of the digits task, the solver on the CPU and the challenger on wgpu.
+#[test]
+fn an_honest_steps_update_across_backends_is_far_from_clearly_wrong() {
+    let data = data();
+    let task = task();
+    let cpu = engine(Backend::Flex, task.sgd, &data);
+    let gpu = engine(Backend::WgpuCpu, task.sgd, &data);
+    let mut state = task.initial_state();
+    let mut worst = 0.0f64;
+    for t in 0..200 {
+        let theirs = run(&cpu, &state, t..t + 1);
+        let own = run(&gpu, &state, t..t + 1);
+        let d = poai_common::dispute::update_distance(&state, &own, &theirs);
+        worst = worst.max(d);
+        state = theirs;
+    }
+    eprintln!("worst honest update distance across backends over 200 steps: {worst:.3e}");
+    assert!(
+        worst < poai_common::dispute::CLEARLY_WRONG / 100.0,
+        "honest drift {worst} too near the pick's threshold"
+    );
+}
