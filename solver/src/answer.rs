@@ -9,6 +9,7 @@ use std::sync::Arc;
 use alloy::primitives::{B256, U256};
 use eyre::{WrapErr, eyre};
 use poai_common::blob::{self, Kind};
+use poai_common::chain::bindings::availability::Availability;
 use poai_common::chain::bindings::availability::Tensor::Header;
 use poai_common::merkle::{self, Hash};
 use poai_common::tensor::Tensor;
@@ -69,8 +70,9 @@ pub(crate) async fn request(
                 .into_transaction_request()
         }
         kind::DATA => {
-            let list = located_list(node, id, task).await?;
-            let hashes: Vec<B256> = list.iter().map(|t| B256::from(t.commit().hash)).collect();
+            let list = located_list(node, task, &a.located(U256::from(id)).call().await?).await?;
+            let commits: Vec<_> = list.iter().map(Tensor::commit).collect();
+            let hashes: Vec<B256> = commits.iter().map(|c| B256::from(c.hash)).collect();
             let (from, to) = (r.index.saturating_to::<usize>(), r.end as usize);
             let part = list.get(from..to).ok_or_else(|| {
                 eyre!(
@@ -78,7 +80,7 @@ pub(crate) async fn request(
                     list.len()
                 )
             })?;
-            let headers = part.iter().map(header).collect();
+            let headers = commits[from..to].iter().map(header).collect();
             let max_bytes: usize = a.MAX_DATA_BYTES().call().await?.saturating_to();
             let max_rows: usize = a.MAX_DATA_ROWS().call().await?.saturating_to();
             let size: usize = part.iter().map(|t| t.data().len() * 4).sum();
@@ -100,7 +102,7 @@ pub(crate) async fn request(
             if c.hash != r.subject.0 {
                 eyre::bail!("the tensor found for request {id} is not the one asked for");
             }
-            let header = header(&tensor);
+            let header = header(&c);
             let (data, siblings) = match u32::try_from(r.index) {
                 Ok(row) if row < c.header.rows => {
                     (tensor.row_bytes(row)?, b256s(&c.row_proof(row)?.siblings))
@@ -136,16 +138,14 @@ async fn state(node: &Arc<Node>, task: u64, hash: &Hash) -> eyre::Result<Vec<Ten
         .wrap_err_with(|| format!("state {} is not stored", poai_node::hex0x(hash)))
 }
 
-/// The list a `Row` or `Data` request is about, found where the request proved it committed (the
-/// market keeps it with the request, whoever made it: an account or a contract): the slots of a
-/// posted trace, or a state's tensors.
-async fn located_list(node: &Arc<Node>, id: u64, task: u64) -> eyre::Result<Vec<Tensor>> {
-    let w = node
-        .chain
-        .availability
-        .located(U256::from(id))
-        .call()
-        .await?;
+/// The list a `Row` or `Data` request is about, found where the request proved it committed (`w`,
+/// as the market keeps it with the request, whoever made it: an account or a contract): the
+/// slots of a posted trace, or a state's tensors.
+async fn located_list(
+    node: &Arc<Node>,
+    task: u64,
+    w: &Availability::Located,
+) -> eyre::Result<Vec<Tensor>> {
     if w.source == source::TRACE_SLOT {
         let root = node
             .chain
@@ -175,16 +175,15 @@ async fn requested_tensor(node: &Arc<Node>, id: u64, task: u64) -> eyre::Result<
     } else {
         w.tensor
     };
-    located_list(node, id, task)
+    located_list(node, task, &w)
         .await?
         .into_iter()
         .nth(at.saturating_to::<usize>())
         .ok_or_else(|| eyre!("request {id} names entry {at}, which the list does not have"))
 }
 
-/// A tensor's header as the contract takes it.
-fn header(t: &Tensor) -> Header {
-    let c = t.commit();
+/// A tensor's header as the contract takes it, from its commitment.
+fn header(c: &poai_common::tensor::Commitment) -> Header {
     Header {
         dtype: c.header.dtype,
         rows: c.header.rows,

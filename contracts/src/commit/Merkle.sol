@@ -169,6 +169,16 @@ library Merkle {
         }
     }
 
+    /// @notice The root of the tree over 32-byte `payloads` (tensor, state or row hashes), each
+    /// leaf-hashed.
+    function rootOfHashes(bytes32[] memory payloads) internal view returns (bytes32) {
+        bytes32[] memory leaves = new bytes32[](payloads.length);
+        for (uint256 i; i < payloads.length; ++i) {
+            leaves[i] = leafHash32(payloads[i]);
+        }
+        return root(leaves);
+    }
+
     /// @notice The root of the tree over `payloads`, each leaf-hashed.
     function rootOfPayloads(bytes[] memory payloads) internal view returns (bytes32) {
         bytes32[] memory leaves = new bytes32[](payloads.length);

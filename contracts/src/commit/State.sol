@@ -17,11 +17,7 @@ library State {
 
     /// @notice The state hash of the ordered tensor hashes.
     function hash(bytes32[] memory tensorHashes) internal view returns (bytes32) {
-        bytes32[] memory leaves = new bytes32[](tensorHashes.length);
-        for (uint256 i; i < tensorHashes.length; ++i) {
-            leaves[i] = Merkle.leafHash32(tensorHashes[i]);
-        }
-        return fromRoot(Merkle.root(leaves));
+        return fromRoot(Merkle.rootOfHashes(tensorHashes));
     }
 
     /// @notice Reverts unless `tensorHash` is tensor `index` of `tensorCount` in `stateHash`.

@@ -297,8 +297,9 @@ contract Availability is Court {
     ) external {
         (Request storage r, Task memory k) = _answer(id, Kind.Data);
         if (hashes.length != r.count) revert WrongCount(r.count, hashes.length);
-        bytes32 got =
-            _located[id].source == Source.TraceSlot ? _listRoot(hashes) : State.hash(hashes);
+        bytes32 got = _located[id].source == Source.TraceSlot
+            ? Merkle.rootOfHashes(hashes)
+            : State.hash(hashes);
         if (got != r.subject) revert WrongState(r.subject, got);
         uint256 from = r.index;
         if (headers.length != r.end - from) revert WrongCount(r.end - from, headers.length);
@@ -349,15 +350,6 @@ contract Availability is Court {
     function _trace(uint256 taskId, Where calldata w) internal view returns (bytes32 root) {
         root = dispute.traceRoot(taskId, w.segment, w.step);
         if (root == 0) revert NotPosted(w.segment);
-    }
-
-    /// @dev The tree over a trace's slot hashes (its `traceRoot`).
-    function _listRoot(bytes32[] calldata hashes) internal view returns (bytes32) {
-        bytes32[] memory leaves = new bytes32[](hashes.length);
-        for (uint256 i; i < hashes.length; ++i) {
-            leaves[i] = Merkle.leafHash32(hashes[i]);
-        }
-        return Merkle.root(leaves);
     }
 
     /// @dev Keeps where request `id`'s subject is committed, for the solver to find it.
