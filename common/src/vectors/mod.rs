@@ -196,8 +196,40 @@ pub fn generate() -> Vec<(&'static str, String)> {
         ("ops.json", to_json(&ops::ops_file())),
         ("prover.json", to_json(&prover::prover_file())),
         ("game.json", to_json(&game::game_file())),
+        ("flex.json", to_json(&flex_file())),
     ];
     files.into()
+}
+
+/// The files traced on the flex backend, whose bytes depend on the machine's CPU kernels (the
+/// matrix products pick their blocking and instructions at run time, so two machines can round
+/// a traced value one ulp apart), and `flex.json`, which tells whether this machine's flex
+/// rounds as the one that wrote them.
+pub const FLEX_TRACED: [&str; 4] = ["ops.json", "prover.json", "game.json", "flex.json"];
+
+/// This machine's flex backend, fingerprinted: the trace root of one step of a small task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FlexFile {
+    pub comment: String,
+    #[serde(with = "crate::serde_hex::hash")]
+    pub trace_root: Hash,
+}
+
+pub fn flex_file() -> FlexFile {
+    use crate::engine::{Backend, Engine};
+    let (rows, model, sgd) = small_task(0x0054_5241_4345, 64); // "TRACE", as ops.json's
+    let data = Tensor::from_rows(&rows).expect("rectangular");
+    let engine =
+        Engine::new(Backend::Flex, model.training(sgd), Some(&data), [7u8; 32]).expect("valid");
+    let trace = engine.trace(&model.initial_state(3), 0).expect("runs");
+    FlexFile {
+        comment: "The trace root of one flex step on the machine that wrote these vectors: where \
+                  another machine's differs, its flex kernels round differently, and the files \
+                  traced on flex are checked by their verdicts there, not byte for byte."
+            .into(),
+        trace_root: trace.root,
+    }
 }
 
 /// The vector files that need the wgpu backend (see [`ops::ops_wgpu_file`]).
