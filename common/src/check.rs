@@ -10,7 +10,8 @@
 //!
 //! 1. an input that the value depends on is NaN or infinite: any claim is accepted (the fault, if
 //!    any, is in the op that produced that input, where it can be proven);
-//! 2. the exact computation could overflow in some order: any claim is accepted;
+//! 2. some honest way of computing the value could overflow: a NaN or infinite claim is
+//!    accepted (a finite one is still judged by the bound);
 //! 3. otherwise the claim must be finite and within the bound.
 
 use alloy::primitives::Uint;
@@ -46,6 +47,16 @@ impl Class {
             Class::Fp32 => 0,
             Class::Tf32 => (1 << 14) + 4,        // 2^-10 + 2^-22
             Class::Bf16 => (1 << 17) + (1 << 8), // 2^-7 + 2^-16
+        }
+    }
+
+    /// The least f32 magnitude (as bits) that the class's input rounding (to nearest) takes to
+    /// infinity: `2^128 − 2^116` for tf32, `2^128 − 2^119` for bf16; none for fp32.
+    fn rounds_to_infinity_from(self) -> Option<u32> {
+        match self {
+            Class::Fp32 => None,
+            Class::Tf32 => Some(0x7f7f_f000),
+            Class::Bf16 => Some(0x7f7f_8000),
         }
     }
 }
@@ -553,13 +564,6 @@ fn dot(terms: &[(f32, f32)], class: Class, claim: f32) -> Verdict {
     let exact = Signed::difference(pos, neg);
     let big = |x: u64| W::from(x);
     let denominator = big((1 << 24) - n);
-    // Rule 2: |any partial sum| ≤ (1 + γ_n)·Σ|a_i·b_i|; if that can reach the largest f32, the
-    // sum may overflow in some order.
-    if f > NO_OVERFLOW_BELOW
-        && word(magnitude << 24) >= word((big((1 << 24) - 1) * denominator) << (104 - f) as usize)
-    {
-        return Verdict::accept_unchecked(Reason::MayOverflow);
-    }
     let alpha = big(class.eps_in_units() + n);
     let tiny = if f <= -126 {
         big(4 * n) << (-126 - f) as usize
@@ -571,7 +575,19 @@ fn dot(terms: &[(f32, f32)], class: Class, claim: f32) -> Verdict {
     let rhs = word(alpha * magnitude + (tiny + flushable) * denominator);
     let bound = f64_of(rhs, f) / ((1u64 << 24) - n) as f64 + f64_of(slack, f);
     let exact_f64 = exact.to_f64(f);
+    // Rule 2 excuses only a non-finite claim: an infinity never leaves a sum, so a finite result
+    // means nothing overflowed, and the bound holds for it (review 4, F1).
     let Some(x) = Float::decode(claim) else {
+        let rounded_to_infinity = class.rounds_to_infinity_from().is_some_and(|from| {
+            terms
+                .iter()
+                .any(|(a, b)| (a.to_bits() & 0x7fff_ffff).max(b.to_bits() & 0x7fff_ffff) >= from)
+        });
+        if rounded_to_infinity
+            || (f > NO_OVERFLOW_BELOW && may_overflow(&decoded, f, class, (pos, neg), tiny))
+        {
+            return Verdict::accept_unchecked(Reason::MayOverflow);
+        }
         return Verdict::reject(Reason::NonFiniteClaim, exact_f64, bound, bound);
     };
     let outside = || {
@@ -582,6 +598,59 @@ fn dot(terms: &[(f32, f32)], class: Class, claim: f32) -> Verdict {
         distance.magnitude > slack && word((distance.magnitude - slack) * denominator) > rhs
     };
     Verdict::decide(!outside(), exact_f64, bound, bound)
+}
+
+/// Rule 2 of PROTOCOL §7 (the part past the inputs a class rounds to infinity, which the caller
+/// tests): whether some way of computing `Σ a_i·b_i` (any order, fused or not, inputs rounded
+/// as `class` allows, subnormals flushed) may round a value to infinity, i.e.
+/// whether a value before an operation's own rounding may reach `T = 2^128 − 2^103`, the least
+/// that rounds to infinity. Every operation sums some of the terms, whose exact sum lies in
+/// `[−N, P]` (the negative and the positive parts); the roundings below it add at most
+/// `ε_in + γ_{n−1}` of the inexact products' magnitude and `ε_in + γ_{n−2}` of the exact ones
+/// (a product that is an f32 itself rounds nothing), and a flush per operation. In units of
+/// `2^f` (`pos`, `neg`: the parts rounded down), times `2^24 − n`:
+///
+///     (max(P, N) + n + tiny)·(2^24 − n) + ε_in·2^24·S + (n − 1)·S_inexact + (n − 2)⁺·S_exact
+///         ≥ T·(2^24 − n)
+///
+/// (`ε_in·2^24·S/(2^24 − n)` is `ε_in(1 + γ_n)·S`, which covers the cross term of
+/// `(1 + ε_in)(1 + γ_{n−1}) − 1`)
+///
+/// (review 4, F1: the older test, `(1 + γ_n)·Σ|a_i·b_i|` against the largest f32, excused a NaN
+/// for `add_bias(1, f32::MAX)` or `[1.8e38, −1.8e38]·[1, 1]`, which no order overflows).
+fn may_overflow(decoded: &[(Float, Float)], f: i32, class: Class, sums: (W, W), tiny: W) -> bool {
+    let big = |x: u64| W::from(x);
+    let n = decoded.len() as u64;
+    let (mut exact, mut inexact) = (W::ZERO, W::ZERO);
+    for (a, b) in decoded {
+        let p = shifted(W::from(a.m * b.m), a.e + b.e - f) + big(1);
+        if class == Class::Fp32 && exact_product(a, b) {
+            exact += p;
+        } else {
+            inexact += p;
+        }
+    }
+    let denominator = big((1 << 24) - n);
+    let (pos, neg) = sums;
+    let largest = pos.max(neg) + big(n);
+    let reach = word(
+        (largest + tiny) * denominator
+            + big(class.eps_in_units()) * (exact + inexact)
+            + big(n - 1) * inexact
+            + big(n.saturating_sub(2)) * exact,
+    );
+    reach >= word((big((1 << 25) - 1) << (103 - f) as usize) * denominator)
+}
+
+/// Whether `a·b` is an f32 itself, so that computing it rounds nothing: its significand fits 24
+/// bits and its lowest bit is at least `2^-149`.
+fn exact_product(a: &Float, b: &Float) -> bool {
+    let q = a.m * b.m;
+    if q == 0 {
+        return true;
+    }
+    let zeros = q.trailing_zeros();
+    q >> zeros < 1 << 24 && a.e + b.e + zeros as i32 >= -149
 }
 
 /// Ops that move data or select: the claim must equal one of the honest values as a real number
@@ -938,6 +1007,90 @@ mod tests {
         // Far from the largest f32, an infinite claim is a lie.
         let v = dot_claim(&[(1e30, 1.0), (1e30, 1.0)], f32::INFINITY);
         assert_eq!((v.accepted, v.reason), (false, Reason::NonFiniteClaim));
+    }
+
+    /// Finding F1 (review 4): a sum that may overflow used to accept any claim, so
+    /// `add_bias(1, f32::MAX)` could be claimed as 0. A finite claim means no order overflowed,
+    /// where the bound holds: only a non-finite claim is excused by overflow.
+    #[test]
+    fn f1_a_finite_claim_is_judged_by_the_bound_even_where_a_sum_may_overflow() {
+        let big = f32::MAX;
+        let bias = [(1.0, 1.0), (big, 1.0)];
+        assert_eq!(dot_claim(&bias, big).reason, Reason::WithinBound);
+        assert_eq!(dot_claim(&bias, 0.0).reason, Reason::OutsideBound);
+        assert_eq!(dot_claim(&bias, 1e38).reason, Reason::OutsideBound);
+        let cancel = [(1.8e38, 1.0), (-1.8e38, 1.0)];
+        assert_eq!(dot_claim(&cancel, 0.0).reason, Reason::WithinBound);
+        assert_eq!(dot_claim(&cancel, 5e37).reason, Reason::OutsideBound);
+        assert_eq!(dot_claim(&cancel, -big).reason, Reason::OutsideBound);
+    }
+
+    /// F1's other half: a NaN or an infinity is excused only where some way of computing the sum
+    /// reaches `2^128 − 2^103` before a rounding, not wherever the terms are large.
+    #[test]
+    fn f1_a_non_finite_claim_is_excused_only_where_some_order_overflows() {
+        let big = f32::MAX;
+        let never = [
+            [(1.0, 1.0), (big, 1.0)],        // add_bias(1, max): the products are exact
+            [(1.8e38, 1.0), (-1.8e38, 1.0)], // cancels in every order
+            [(big, 1.0), (-1.0, 1.0)],
+        ];
+        for terms in never {
+            for claim in [f32::INFINITY, f32::NEG_INFINITY, f32::NAN] {
+                let v = dot_claim(&terms, claim);
+                assert_eq!(
+                    (v.accepted, v.reason),
+                    (false, Reason::NonFiniteClaim),
+                    "{terms:?}"
+                );
+            }
+        }
+        let may = [
+            vec![(big, 1.0), (big, 1.0)],
+            vec![(0.9, 3.4e38), (1.0, 3.4e38)], // momentum: 0.9·v + g
+            vec![(1.0, 1.0), (big, 1.0000001)], // max·(1 + 2^-23) rounds to infinity
+            vec![(1.71e38, 1.0), (1.71e38, 1.0), (-1.0, 1.0)],
+        ];
+        for terms in may {
+            assert_eq!(
+                dot_claim(&terms, f32::INFINITY).reason,
+                Reason::MayOverflow,
+                "{terms:?}"
+            );
+        }
+        // The exact sum is finite, but one order adds the two positive terms first.
+        let three = [(1.71e38, 1.0), (1.71e38, 1.0), (-1.71e38, 1.0)];
+        assert_eq!(dot_claim(&three, f32::INFINITY).reason, Reason::MayOverflow);
+    }
+
+    /// Review of F1's fix: a tf32 or bf16 task rounds a matrix product's inputs to nearest, and
+    /// the largest f32s round to infinity, so an honest product is infinite (or NaN, times 0)
+    /// with every exact term far from overflowing.
+    #[test]
+    fn an_input_that_a_class_rounds_to_infinity_excuses_a_non_finite_claim() {
+        let tiny = f32::from_bits(0x3a83_126f); // 1e-3
+        for (class, bits) in [(Class::Tf32, 0x7f7f_f000u32), (Class::Bf16, 0x7f7f_8000)] {
+            let big = f32::from_bits(bits);
+            for (b, claim) in [
+                (tiny, f32::INFINITY),
+                (0.0, f32::NAN),
+                (-tiny, f32::NEG_INFINITY),
+            ] {
+                let v = dot(&[(big, b)], class, claim);
+                assert_eq!(
+                    (v.accepted, v.reason),
+                    (true, Reason::MayOverflow),
+                    "{class:?}"
+                );
+            }
+            // One below the threshold rounds to the largest finite value: no excuse.
+            let below = f32::from_bits(bits - 1);
+            let v = dot(&[(below, tiny)], class, f32::INFINITY);
+            assert_eq!(v.reason, Reason::NonFiniteClaim, "{class:?}");
+            // In fp32 nothing rounds the input.
+            let v = dot(&[(big, tiny)], Class::Fp32, f32::INFINITY);
+            assert_eq!(v.reason, Reason::NonFiniteClaim);
+        }
     }
 
     #[test]

@@ -107,4 +107,64 @@ contract OpsVectorsTest is Test {
         vm.assertTrue(_exacts(_read("ops.json")) > 100, "exact claims");
         vm.assertTrue(_exacts(_read("ops_wgpu.json")) > 100, "wgpu exact claims");
     }
+
+    uint256 private constant ONE = 0x3f800000;
+    uint256 private constant MAX = 0x7f7fffff;
+    uint256 private constant INF = 0x7f800000;
+
+    function _pair(uint256 x, uint256 y) internal pure returns (bytes memory) {
+        return abi.encodePacked(_le(x), _le(y));
+    }
+
+    function _le(uint256 x) internal pure returns (bytes4) {
+        uint32 v = uint32(x);
+        return bytes4(uint32((v >> 24) | ((v >> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)));
+    }
+
+    /// @notice Finding F1 (review 4): a sum that may overflow used to accept any claim, so
+    /// `add_bias(1, f32::MAX)` could be claimed as 0, or NaN. Only a non-finite claim is excused,
+    /// and only where some order of the sum overflows (PROTOCOL §7, rule 2).
+    function test_F1_aFiniteClaimIsJudgedByTheBoundEvenWhereASumMayOverflow() public view {
+        bytes memory bias = _pair(ONE, MAX);
+        bytes memory ones = _pair(ONE, ONE);
+        vm.assertEq(_name(checker.judgeDot(bias, ones, 0, uint32(MAX))), "within_bound", "F1 #1");
+        vm.assertEq(
+            _name(checker.judgeDot(bias, ones, 0, uint32(INF))), "non_finite_claim", "F1 #2"
+        );
+        vm.assertEq(_name(checker.judgeDot(bias, ones, 0, 0x7fc00000)), "non_finite_claim", "F1 #3");
+        vm.assertEq(_name(checker.judgeDot(bias, ones, 0, 0)), "outside_bound", "F1 #4");
+        vm.assertEq(_name(checker.judgeDot(bias, ones, 0, 0x7e967699)), "outside_bound", "F1 #5"); // 1e38
+        bytes memory cancel = _pair(0x7f076abd, 0xff076abd); // ±1.8e38
+        vm.assertEq(_name(checker.judgeDot(cancel, ones, 0, 0)), "within_bound", "F1 #6");
+        vm.assertEq(_name(checker.judgeDot(cancel, ones, 0, 0x7e167699)), "outside_bound", "F1 #7"); // 5e37
+        vm.assertEq(_name(checker.judgeDot(cancel, ones, 0, 0xff7fffff)), "outside_bound", "F1 #8");
+        vm.assertEq(
+            _name(checker.judgeDot(cancel, ones, 0, uint32(INF))), "non_finite_claim", "F1 #9"
+        );
+        // Where some order does overflow, an infinity is excused: 1.71e38 + 1.71e38 first, or
+        // momentum's 0.9·3.4e38 + 3.4e38.
+        bytes memory three = abi.encodePacked(_le(0x7f00a567), _le(0x7f00a567), _le(0xff00a567));
+        bytes memory ones3 = abi.encodePacked(_le(ONE), _le(ONE), _le(ONE));
+        vm.assertEq(_name(checker.judgeDot(three, ones3, 0, uint32(INF))), "may_overflow", "F1 #10");
+        bytes memory momentum = _pair(0x3f666666, ONE);
+        bytes memory values = _pair(0x7f7fc99e, 0x7f7fc99e);
+        vm.assertEq(
+            _name(checker.judgeDot(momentum, values, 0, uint32(INF))), "may_overflow", "F1 #11"
+        );
+    }
+
+    /// @notice Review of F1's fix: a tf32 or bf16 task rounds a product's inputs to nearest, and
+    /// the largest f32s round to infinity, so an honest product is infinite (or NaN, times 0).
+    function test_F1_anInputAClassRoundsToInfinityExcusesANonFiniteClaim() public view {
+        bytes memory tiny = _pair(0x3a83126f, 0); // 1e-3, 0
+        bytes memory tf32 = _pair(0x7f7ff000, 0x7f7ff000);
+        bytes memory bf16 = _pair(0x7f7f8000, 0x7f7f8000);
+        vm.assertEq(_name(checker.judgeDot(tf32, tiny, 1, uint32(INF))), "may_overflow", "tf32");
+        vm.assertEq(_name(checker.judgeDot(bf16, tiny, 2, 0x7fc00000)), "may_overflow", "bf16");
+        vm.assertEq(_name(checker.judgeDot(tf32, tiny, 0, uint32(INF))), "non_finite_claim", "fp32");
+        bytes memory below = _pair(0x7f7fefff, 0x7f7fefff);
+        vm.assertEq(
+            _name(checker.judgeDot(below, tiny, 1, uint32(INF))), "non_finite_claim", "below"
+        );
+    }
 }

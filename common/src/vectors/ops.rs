@@ -353,7 +353,7 @@ fn edge_cases(c: &mut Collector, rng: &mut Rng) {
         c.around(&format!("dot of any bits {i}"), &q, naive_dot(&a, &b));
     }
     let sub = f32::from_bits(1);
-    let special: [(&str, Vec<f32>, Vec<f32>, f32); 9] = [
+    let special: [(&str, Vec<f32>, Vec<f32>, f32); 11] = [
         ("zeros", vec![0.0, -0.0], vec![5.0, 3.0], 0.0),
         (
             "subnormal products",
@@ -374,6 +374,19 @@ fn edge_cases(c: &mut Collector, rng: &mut Rng) {
             0.0,
         ),
         ("±max", vec![f32::MAX, -f32::MAX], vec![1.0, 1.0], 0.0),
+        // F1: a sum that may overflow still judges a finite claim by the bound.
+        (
+            "near overflow: add_bias(1, max)",
+            vec![1.0, f32::MAX],
+            vec![1.0, 1.0],
+            f32::MAX,
+        ),
+        (
+            "near overflow: ±1.8e38",
+            vec![1.8e38, -1.8e38],
+            vec![1.0, 1.0],
+            0.0,
+        ),
         (
             "may overflow",
             vec![f32::MAX, f32::MAX],
@@ -397,6 +410,22 @@ fn edge_cases(c: &mut Collector, rng: &mut Rng) {
     for (name, a, b, honest) in special {
         let q = dot_question(&a, &b, Class::Fp32);
         c.around(name, &q, honest);
+    }
+    // Inputs a class rounds to infinity (and one just below), where only a non-finite claim is
+    // honest, or only a finite one.
+    for (name, class, bits) in [
+        (
+            "tf32 input rounded to infinity",
+            Class::Tf32,
+            0x7f7f_f000u32,
+        ),
+        ("tf32 input just below", Class::Tf32, 0x7f7f_efff),
+        ("bf16 input rounded to infinity", Class::Bf16, 0x7f7f_8000),
+        ("bf16 input just below", Class::Bf16, 0x7f7f_7fff),
+    ] {
+        let q = dot_question(&[f32::from_bits(bits), 1.0], &[1e-3, 2.0], class);
+        let claims = [f32::INFINITY, f32::NEG_INFINITY, f32::NAN, 3.4e35, 0.0];
+        c.add(name, &q, &claims);
     }
     // Softmax: far logits, many classes, labels and scales of every kind.
     let softmaxes: [(&str, Vec<f32>, f32, u32, f32); 10] = [

@@ -53,8 +53,93 @@ library Dot {
         }
         (bool finite, bool zeroField, uint256 fb) = _window(a, b, n);
         if (!finite) return Verdict.Reason.NonFiniteInput;
+        int256 f = int256(fb) - 298;
+        // Rule 2 excuses only a non-finite claim: an infinity never leaves a sum, so a finite
+        // result means nothing overflowed, and the bound holds for it (review 4, F1).
+        if (!Float.isFinite(claim)) {
+            if (
+                _roundsToInfinity(a, b, n, class)
+                    || (f > NO_OVERFLOW_BELOW && _mayOverflow(a, b, n, fb, eps))
+            ) return Verdict.Reason.MayOverflow;
+            return Verdict.Reason.NonFiniteClaim;
+        }
         Sums memory sums = _sums(a, b, n, fb, zeroField);
-        return _decide(sums, n, int256(fb) - 298, eps, claim);
+        return _decide(sums, n, f, eps, claim);
+    }
+
+    /// @dev Rule 2 (PROTOCOL §7), first part: whether the class rounds an input (to nearest) to
+    /// infinity: magnitudes from `2^128 − 2^116` in tf32, `2^128 − 2^119` in bf16.
+    function _roundsToInfinity(bytes memory a, bytes memory b, uint256 n, uint8 class)
+        private
+        pure
+        returns (bool)
+    {
+        if (class == FP32) return false;
+        uint256 from = class == TF32 ? 0x7f7ff000 : 0x7f7f8000;
+        for (uint256 i = 0; i < n; i++) {
+            if (Float.at(a, i) & 0x7fffffff >= from || Float.at(b, i) & 0x7fffffff >= from) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// @dev Rule 2 (PROTOCOL §7), the rest: whether some way of computing the sum (any order, fused or
+    /// not, inputs rounded as the class allows, subnormals flushed) may take a value before its
+    /// rounding to `T = 2^128 − 2^103`, the least that rounds to infinity. An operation sums some
+    /// of the terms, whose exact sum lies in `[−N, P]`; the roundings below it add at most
+    /// `ε_in + γ_{n−1}` of the inexact products' magnitude and `ε_in + γ_{n−2}` of the exact
+    /// ones, and a flush per operation. In units of `2^F`, times `2^24 − n`:
+    /// `(max(P, N) + n + tiny)(2^24 − n) + ε_in·2^24·S + (n − 1)·S_inexact + (n − 2)⁺·S_exact ≥
+    /// T·(2^24 − n)`, as `poai_common::check::may_overflow`. Only ever run for a non-finite claim
+    /// near the top of the range, so it loops plainly.
+    function _mayOverflow(bytes memory a, bytes memory b, uint256 n, uint256 fb, uint256 eps)
+        private
+        pure
+        returns (bool)
+    {
+        // [positive part, negative part, exact products, inexact products]
+        uint256[4] memory parts;
+        for (uint256 i = 0; i < n; i++) {
+            (uint256 p, bool negative, bool exact) = _term(a, b, i, fb);
+            parts[negative ? 1 : 0] += p;
+            parts[exact && eps == 0 ? 2 : 3] += p + 1;
+        }
+        int256 f = int256(fb) - 298;
+        uint256 denominator = (1 << 24) - n;
+        uint256 tiny =
+            f <= -126 ? (4 * n) << uint256(-126 - f) : ((4 * n - 1) >> uint256(f + 126)) + 1;
+        uint256 reach = ((parts[0] > parts[1] ? parts[0] : parts[1]) + n + tiny) * denominator + eps
+            * (parts[2] + parts[3]) + (n - 1) * parts[3] + (n > 2 ? n - 2 : 0) * parts[2];
+        return reach >= (((1 << 25) - 1) << uint256(103 - f)) * denominator;
+    }
+
+    /// @dev Term `i`: `|a_i·b_i|` in units of `2^(fb − 298)`, rounded down, its sign, and
+    /// whether the product is an f32 itself.
+    function _term(bytes memory a, bytes memory b, uint256 i, uint256 fb)
+        private
+        pure
+        returns (uint256 p, bool negative, bool exact)
+    {
+        (, bool na, uint256 ma, uint256 ea) = Float.decode(Float.at(a, i));
+        (, bool nb, uint256 mb, uint256 eb) = Float.decode(Float.at(b, i));
+        uint256 q = ma * mb;
+        uint256 g = ea + eb; // e_a + e_b + 298
+        p = g < fb ? q >> (fb - g) : q << (g - fb);
+        negative = na != nb;
+        exact = _exactProduct(q, g);
+    }
+
+    /// @dev Whether the product `q·2^(g − 298)` of two f32 is an f32 itself: its significand
+    /// fits 24 bits and its lowest bit is at least `2^-149`.
+    function _exactProduct(uint256 q, uint256 g) private pure returns (bool) {
+        if (q == 0) return true;
+        uint256 lowest;
+        unchecked {
+            lowest = q & (~q + 1);
+        }
+        // The significand without its trailing zeros; the lowest bit `2^(g−298)·lowest`.
+        return q / lowest < 1 << 24 && (g >= 149 || q % (1 << (149 - g)) == 0);
     }
 
     /// @dev The products in units of 2^F, rounded down: their signed sum `c`, and upper bounds of
@@ -65,19 +150,13 @@ library Dot {
         uint256 flushable;
     }
 
-    /// @dev Rules 2 and 3 on the sums of a window at `2^f`.
+    /// @dev Rule 3 for a finite claim, on the sums of a window at `2^f`.
     function _decide(Sums memory s, uint256 n, int256 f, uint256 eps, uint256 claim)
         private
         pure
         returns (Verdict.Reason)
     {
         uint256 denominator = (1 << 24) - n;
-        // Rule 2: |any partial sum| ≤ (1 + γ_n)·Σ|a_i·b_i| may reach the largest f32.
-        if (
-            f > NO_OVERFLOW_BELOW
-                && s.magnitude << 24 >= (((1 << 24) - 1) * denominator) << uint256(104 - f)
-        ) return Verdict.Reason.MayOverflow;
-        if (!Float.isFinite(claim)) return Verdict.Reason.NonFiniteClaim;
         uint256 tiny =
             f <= -126 ? (4 * n) << uint256(-126 - f) : ((4 * n - 1) >> uint256(f + 126)) + 1;
         uint256 rhs = (eps + n) * s.magnitude + (tiny + s.flushable) * denominator;
