@@ -6,6 +6,17 @@ import {Dispute} from "../src/court/Dispute.sol";
 import {Availability} from "../src/court/Availability.sol";
 import {OpProver} from "../src/OpProver.sol";
 
+// The most gas one answer to an availability request may take: `answerData` at both
+// caps (64 KiB in 1 024 rows, 5.43 M gas measured by `GasTest.test_L1_…`, which fails if any
+// answer outgrows this). Every answer is paid for by its request's bond (AUDIT M5; review 3, L1).
+uint256 constant COSTLIEST_ANSWER_GAS = 5_500_000;
+// The gas price the default `minBond` is sized for.
+uint256 constant REFERENCE_GAS_PRICE = 30 gwei;
+// The default protocol-minimum bond (0.165 ether): the costliest answer at the
+// reference gas price, so that no request, repeated or not, costs an honest solver more gas than
+// its bond repays. A chain with dearer gas sets `POAI_MIN_BOND_WEI`.
+uint256 constant DEFAULT_MIN_BOND = COSTLIEST_ANSWER_GAS * REFERENCE_GAS_PRICE;
+
 /// @notice The cheatcodes a deployment uses.
 interface ScriptVm {
     function startBroadcast() external;
@@ -19,8 +30,8 @@ interface ScriptVm {
 /// --rpc-url <url> --private-key <key> --broadcast`. Settings from the environment, with their
 /// defaults: `POAI_UNBONDING_SECONDS` (7 days), `POAI_MOVE_SECONDS` (one hour: the least time a
 /// move is given, and the time to answer a request), `POAI_CLOCK_SECONDS` (one day: each side's
-/// time in one game), `POAI_MIN_BOND_WEI` (0.01 ether: covers the solver's gas to answer a
-/// request), `POAI_MIN_VERIFIER_STAKE_WEI` (1 ether).
+/// time in one game), `POAI_MIN_BOND_WEI` (`DEFAULT_MIN_BOND`, 0.165 ether: covers the solver's gas
+/// to answer any request at 30 gwei), `POAI_MIN_VERIFIER_STAKE_WEI` (1 ether).
 contract Deploy {
     ScriptVm internal constant vm =
         ScriptVm(address(uint160(uint256(keccak256("hevm cheat code")))));
@@ -36,7 +47,7 @@ contract Deploy {
         uint64 unbonding = uint64(vm.envOr("POAI_UNBONDING_SECONDS", uint256(7 days)));
         uint64 moveWindow = uint64(vm.envOr("POAI_MOVE_SECONDS", uint256(1 hours)));
         uint64 clock = uint64(vm.envOr("POAI_CLOCK_SECONDS", uint256(1 days)));
-        uint256 minBond = vm.envOr("POAI_MIN_BOND_WEI", uint256(0.01 ether));
+        uint256 minBond = vm.envOr("POAI_MIN_BOND_WEI", DEFAULT_MIN_BOND);
         uint256 minStake = vm.envOr("POAI_MIN_VERIFIER_STAKE_WEI", uint256(1 ether));
         vm.startBroadcast();
         d.prover = new OpProver();

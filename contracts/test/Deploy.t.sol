@@ -2,7 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {Test} from "./utils/Test.sol";
-import {Deploy} from "../script/Deploy.s.sol";
+import {DEFAULT_MIN_BOND, Deploy} from "../script/Deploy.s.sol";
 import {Market} from "../src/market/Market.sol";
 
 /// @notice The deployment script deploys the market and its two courts, wired to each other,
@@ -20,7 +20,8 @@ contract DeployTest is Test {
         vm.assertEq(market.version(), "poai-market/2", "market version");
         vm.assertEq(d.prover.version(), "poai-op-prover/1", "prover version");
         vm.assertEq(market.unbondingDelay(), 7 days, "unbonding");
-        vm.assertEq(market.minBond(), 0.01 ether, "min bond");
+        vm.assertEq(market.minBond(), DEFAULT_MIN_BOND, "min bond");
+        vm.assertEq(DEFAULT_MIN_BOND, 0.165 ether, "the documented default");
         vm.assertEq(market.minVerifierStake(), 1 ether, "min verifier stake");
         vm.assertEq(d.dispute.moveWindow(), 1 hours, "move window");
         vm.assertEq(d.dispute.clock(), 1 days, "clock");

@@ -12,6 +12,7 @@ import {Merkle} from "../src/commit/Merkle.sol";
 import {OpProof} from "../src/prover/OpProof.sol";
 import {State} from "../src/commit/State.sol";
 import {Tensor} from "../src/commit/Tensor.sol";
+import {COSTLIEST_ANSWER_GAS, DEFAULT_MIN_BOND, REFERENCE_GAS_PRICE} from "../script/Deploy.s.sol";
 
 /// @notice Cheatcodes the court's gas figures use beyond `Test`'s.
 interface GasVm {
@@ -391,10 +392,29 @@ contract CourtGasTest is CourtFixture {
         );
         Tensor.Header[] memory headers = new Tensor.Header[](1);
         headers[0] = h;
-        _ask(
-            "answerData_1024rows_64KiB",
+        (, uint256 cost) = _call(
+            "availability/answerData_1024rows_64KiB",
             solver,
+            address(availability),
+            0,
             abi.encodeCall(Availability.answerData, (id, hashes, headers, values))
+        );
+        _costliestAnswer = cost;
+    }
+
+    uint256 internal _costliestAnswer;
+
+    /// @notice Review 3, L1: a range can be asked for again after it was opened, and each answer
+    /// must be sent. The protocol-minimum bond (held and paid to the solver when its task
+    /// finalizes) must pay for the costliest answer, so that repeating requests costs the
+    /// requester, not an honest solver. Fails if an answer outgrows `COSTLIEST_ANSWER_GAS`.
+    function test_L1_theDefaultMinBondPaysForTheCostliestAnswer() public {
+        test_gas_dataRequestAtTheCap();
+        vm.assertTrue(_costliestAnswer > 5_000_000, "the data answer at the caps was measured");
+        vm.assertTrue(_costliestAnswer <= COSTLIEST_ANSWER_GAS, "an answer outgrew its bond");
+        vm.assertEq(DEFAULT_MIN_BOND, 0.165 ether, "the default bond");
+        vm.assertTrue(
+            DEFAULT_MIN_BOND >= _costliestAnswer * REFERENCE_GAS_PRICE, "the bond pays the answer"
         );
     }
 

@@ -171,7 +171,9 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
             // Each side's clock in a game: the least the game allows (each of a challenger's two
             // moves may wait a move window for an opening on chain).
             clock: 3 * args.move_window,
-            min_bond: eth(0.01),
+            // The deploy script's default (`DEFAULT_MIN_BOND`): the costliest answer's gas at
+            // 30 gwei.
+            min_bond: eth(0.165),
             min_verifier_stake: eth(1.0),
         },
     )
