@@ -368,3 +368,20 @@ fn a_solver_that_plants_nan_weights_is_slashed() {
     let s = slashed("nan-weights");
     assert!(task(&s)["prover"].is_string(), "proven: {s:#}");
 }
+
+/// Review 4, F2: a solver that plants NaN and withholds off chain the last finite checkpoint
+/// (the start of the segment that made the NaN), answering every opening on chain, would steer
+/// a checker that passes over what it cannot fetch to an earlier, honest segment, or draw a
+/// blind challenge there. Checkers open the checkpoint on chain first and prove the right one.
+#[test]
+fn a_solver_that_withholds_the_checkpoint_a_look_back_needs_is_proven_wrong() {
+    let s = slashed("steer-look-back");
+    assert!(task(&s)["prover"].is_string(), "proven: {s:#}");
+    assert!(events(&s, "DataOpened") > 0, "opened on chain: {s:#}");
+    // Ten segments; the NaN is made in segment 5, whose start is withheld. Whoever looks (the
+    // whistleblower always does) challenges segment 5, never the honest segment 4 before it.
+    assert!(!games(&s).is_empty(), "{s:#}");
+    for g in games(&s) {
+        assert_eq!(g["segment"], 5, "only the segment that made the NaN: {s:#}");
+    }
+}

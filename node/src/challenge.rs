@@ -210,7 +210,7 @@ impl Challenger {
         &self,
         node: &Node,
         task: &Loaded,
-        g: &Dispute::Game,
+        task_id: U256,
         kind: Kind,
         subject: poai_common::Hash,
         shapes: &[poai_common::program::Shape],
@@ -287,14 +287,14 @@ impl Challenger {
                 }
                 continue;
             }
-            let call = a.requestData(g.task, w.clone(), from, to);
+            let call = a.requestData(task_id, w.clone(), from, to);
             let what = format!(
                 "task {}: open {kind} {} entries {from}..{to} on chain",
                 task.id,
                 crate::hex0x(&subject)
             );
             if let Err(e) = self
-                .demand(node, g, call.into_transaction_request(), what)
+                .demand(node, task_id, call.into_transaction_request(), what)
                 .await
             {
                 self.demanded.lock().expect("not poisoned").remove(&key);
@@ -304,24 +304,111 @@ impl Challenger {
         Ok(None)
     }
 
+    /// Checkpoints `indices` of a task's committed list (`result_root`), each from this node's
+    /// store, its peers or what the solver opened on chain. Those still missing are demanded on
+    /// chain (whole, once each) and `false` is returned: ask again once the solver had its time to
+    /// answer. A checker must not pass over a checkpoint it cannot fetch, or the solver steers it
+    /// by what it withholds (review 4, F2).
+    pub async fn open_checkpoints(
+        &self,
+        node: &Node,
+        task: &Loaded,
+        result_root: poai_common::Hash,
+        indices: &[u64],
+    ) -> eyre::Result<bool> {
+        // Paths from the list as committed: a list padded at the same depth has other siblings
+        // than its committed leaves alone (AUDIT H3 (b)).
+        let list = blob::decode_hashes(&node.blob(Kind::Hashes, result_root).await?)?;
+        let tree = poai_common::merkle::Tree::from_payloads(&list)?;
+        if tree.root() != result_root {
+            eyre::bail!("the checkpoint list is not the one committed");
+        }
+        let wanted = indices.iter().map(|&i| {
+            let hash = list[i as usize];
+            let siblings = tree.proof(i).map(|p| p.siblings);
+            async move {
+                let w = Availability::Where {
+                    source: source::CHECKPOINT,
+                    index: U256::from(i),
+                    stateHash: hash.into(),
+                    siblings: siblings?.iter().map(|h| (*h).into()).collect(),
+                    layout: task.program.layout().into(),
+                    ..where_nothing()
+                };
+                let task_id = U256::from(task.id);
+                self.whole(
+                    node,
+                    task,
+                    task_id,
+                    Kind::State,
+                    hash,
+                    &task.program.state,
+                    w,
+                )
+                .await
+            }
+        });
+        let found = libp2p::futures::future::join_all(wanted).await;
+        let mut open = true;
+        for state in found {
+            open &= state?.is_some();
+        }
+        Ok(open)
+    }
+
+    /// [`Self::open_checkpoints`] until every one is open (`true`), for at most the time the
+    /// solver has to answer a demand and a little more, or until the task is no longer
+    /// committed or its challenge window closed (`false`). A checkpoint still missing then
+    /// (one too large to open whole reaches only row openings) is the caller's to work around,
+    /// as an unavailable one.
+    pub async fn await_checkpoints(
+        &self,
+        node: &Node,
+        task: &Loaded,
+        result_root: poai_common::Hash,
+        indices: &[u64],
+    ) -> eyre::Result<bool> {
+        let window: u64 = node.chain.availability.moveWindow().call().await?;
+        let give_up = node.chain.now().await? + window + 5;
+        loop {
+            match self
+                .open_checkpoints(node, task, result_root, indices)
+                .await
+            {
+                Ok(true) => return Ok(true),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(task = task.id, error = %format!("{e:#}"), "checkpoints not opened");
+                    return Ok(false);
+                }
+            }
+            let t = node.chain.market.task(U256::from(task.id)).call().await?;
+            let now = node.chain.now().await?;
+            if t.status != crate::status::COMMITTED || now > t.deadline || now > give_up {
+                return Ok(false);
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+
     /// Sends a demand with the task's bond.
     async fn demand(
         &self,
         node: &Node,
-        g: &Dispute::Game,
+        task_id: U256,
         tx: alloy::rpc::types::TransactionRequest,
         what: String,
     ) -> eyre::Result<()> {
         let bond = node
             .chain
             .market
-            .task(g.task)
+            .task(task_id)
             .call()
             .await?
             .terms
             .challengeBond;
         node.chain.send(tx.value(bond), what.clone()).await?;
-        tracing::warn!(task = g.task.to::<u64>(), %what, "demanded unavailable data on chain");
+        tracing::warn!(task = task_id.to::<u64>(), %what, "demanded unavailable data on chain");
         Ok(())
     }
 
@@ -388,7 +475,7 @@ impl Challenger {
                 hashes
                     .iter()
                     .zip(wheres)
-                    .map(|(h, w)| self.whole(node, &task, g, Kind::State, *h, shapes, w)),
+                    .map(|(h, w)| self.whole(node, &task, g.task, Kind::State, *h, shapes, w)),
             )
             .await;
             for state in found {
@@ -436,7 +523,7 @@ impl Challenger {
             let state = self.whole(
                 node,
                 &task,
-                g,
+                g.task,
                 Kind::State,
                 hashes[i],
                 &task.program.state,
@@ -453,7 +540,7 @@ impl Challenger {
             ..where_nothing()
         };
         let slots = self
-            .whole(node, &task, g, Kind::Trace, trace_root, &shapes, w)
+            .whole(node, &task, g.task, Kind::Trace, trace_root, &shapes, w)
             .await?;
         let (Some(slots), Some(next), Some(start)) =
             (slots, pair.pop().flatten(), pair.pop().flatten())
@@ -730,21 +817,30 @@ pub fn usable(task: &Loaded, state: &[Tensor]) -> bool {
 
 /// The segment to check in place of `segment` when [`Checked::look_back`] says the fault may
 /// lie before it (AUDIT H3 (c)): the latest segment before it that starts from a usable
-/// checkpoint (scanning back; one that cannot be fetched is passed over). `None` for segment 0.
+/// checkpoint, scanning back. Checkpoints nobody serves are demanded on chain (all at once) and
+/// waited for, not passed over: a solver that withholds the right one would steer the check to
+/// an earlier, honest segment (review 4, F2); one still missing after the solver's time to
+/// answer is passed over. `None` for segment 0.
 pub async fn origin(
+    challenger: &Challenger,
     node: &Node,
     task: &Loaded,
+    result_root: poai_common::Hash,
     checkpoints: &[poai_common::Hash],
     segment: u64,
-) -> Option<u64> {
+) -> eyre::Result<Option<u64>> {
+    let before: Vec<u64> = (0..segment).collect();
+    challenger
+        .await_checkpoints(node, task, result_root, &before)
+        .await?;
     for i in (0..segment).rev() {
         if let Ok(state) = node.state(checkpoints[i as usize]).await
             && usable(task, &state)
         {
-            return Some(i);
+            return Ok(Some(i));
         }
     }
-    None
+    Ok(None)
 }
 
 #[cfg(test)]

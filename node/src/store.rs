@@ -32,6 +32,8 @@ pub struct Store {
     states: Checkpoints,
     /// Serve nothing of a task's computation (a solver that withholds its data).
     withhold: AtomicBool,
+    /// Blobs not to serve (a solver that withholds one state).
+    withheld: std::sync::Mutex<std::collections::HashSet<Hash>>,
 }
 
 impl Store {
@@ -45,6 +47,7 @@ impl Store {
             states: Checkpoints::open(root.join(Kind::State.name()))?,
             root,
             withhold: AtomicBool::new(false),
+            withheld: Default::default(),
         })
     }
 
@@ -120,11 +123,19 @@ impl Store {
     pub fn withhold(&self) {
         self.withhold.store(true, Ordering::Relaxed);
     }
+
+    /// Stop serving one blob.
+    pub fn withhold_one(&self, hash: Hash) {
+        self.withheld.lock().expect("not poisoned").insert(hash);
+    }
 }
 
 impl Source for Store {
     fn get(&self, kind: Kind, hash: &Hash) -> Option<Vec<u8>> {
         if self.withhold.load(Ordering::Relaxed) && !matches!(kind, Kind::Spec | Kind::Dataset) {
+            return None;
+        }
+        if self.withheld.lock().expect("not poisoned").contains(hash) {
             return None;
         }
         self.read(kind, hash)

@@ -49,10 +49,15 @@ pub enum Cheat {
     /// state no op fed by it can be proven from, so only the segment that made it shows the
     /// fault (AUDIT H3 (c): checkers must look there).
     NanWeights,
+    /// Plants NaN as `NanWeights` does and withholds off chain (answering every opening on
+    /// chain) the last finite checkpoint, the start of the segment that made the NaN: a checker
+    /// that passes over what it cannot fetch looks back to an earlier, honest segment, or
+    /// challenges one blind (review 4, F2).
+    SteerLookBack,
 }
 
 impl Cheat {
-    pub const ALL: [Cheat; 13] = [
+    pub const ALL: [Cheat; 14] = [
         Cheat::SkipSteps,
         Cheat::LearningRate,
         Cheat::SwapData,
@@ -66,6 +71,7 @@ impl Cheat {
         Cheat::MisShapedTrace,
         Cheat::PaddedResultList,
         Cheat::NanWeights,
+        Cheat::SteerLookBack,
     ];
 
     /// Whether this solver serves nothing, off chain or on.
@@ -107,6 +113,7 @@ impl Cheat {
             Cheat::MisShapedTrace => "mis-shaped-trace",
             Cheat::PaddedResultList => "padded-result-list",
             Cheat::NanWeights => "nan-weights",
+            Cheat::SteerLookBack => "steer-look-back",
         }
     }
 }
@@ -207,7 +214,7 @@ impl Behaviour {
                     .collect::<Result<_, _>>()?;
                 self.honest.upload(&random)?
             }
-            Some(Cheat::NanWeights) if t == self.at => {
+            Some(Cheat::NanWeights | Cheat::SteerLookBack) if t == self.at => {
                 let nan: Vec<Tensor> = self
                     .init
                     .iter()

@@ -203,7 +203,9 @@ async fn verify(
     let Some(cps) = challenge::checkpoints(node, &task, result_root).await? else {
         return Ok(());
     };
-    if let Some(origin) = challenge::origin(node, &task, &cps, segment).await {
+    if let Some(origin) =
+        challenge::origin(challenger, node, &task, result_root, &cps, segment).await?
+    {
         let c = challenge::check_segment(node, &task, &cps, origin, opts.backend, opts.tau).await?;
         tracing::info!(
             task = id,

@@ -145,6 +145,29 @@ async fn check_task(
 ) -> eyre::Result<()> {
     let task = node.task(id).await?;
     let checkpoints = challenge::checkpoints(node, &task, result_root).await?;
+    // Every checkpoint first, from peers or opened on chain: a segment is judged on its data,
+    // not challenged blind because its solver withholds a checkpoint off chain and answers on
+    // chain (it would draw the challenge to an honest segment and away from the fault: review 4,
+    // F2). All at once, so the solver's answers take one move window, not one per segment; what
+    // is still missing after that is unavailable, as before.
+    if let Some(cps) = &checkpoints
+        && !opts.false_alarm
+    {
+        let all: Vec<u64> = (0..cps.len() as u64).collect();
+        if !challenger
+            .await_checkpoints(node, &task, result_root, &all)
+            .await?
+        {
+            let t = node.chain.market.task(U256::from(id)).call().await?;
+            if t.status != status::COMMITTED {
+                tracing::info!(
+                    task = id,
+                    "convicted while its checkpoints were being opened"
+                );
+                return Ok(());
+            }
+        }
+    }
     for &segment in order {
         let (distance, pass) = if opts.false_alarm {
             (0.0, false)
