@@ -9,7 +9,9 @@
 //! infinities and overflow, which are these:
 //!
 //! 1. an input that the value depends on is NaN or infinite: any claim is accepted (the fault, if
-//!    any, is in the op that produced that input, where it can be proven);
+//!    any, is in the op that produced that input, where it can be proven), but a dot product
+//!    accepts a finite claim only where every non-finite factor meets a zero (then the other
+//!    terms decide);
 //! 2. some honest way of computing the value could overflow: a NaN or infinite claim is
 //!    accepted (a finite one is still judged by the bound);
 //! 3. otherwise the claim must be finite and within the bound.
@@ -530,7 +532,7 @@ fn dot(terms: &[(f32, f32)], class: Class, claim: f32) -> Verdict {
     for &(a, b) in terms {
         match (Float::decode(a), Float::decode(b)) {
             (Some(a), Some(b)) => decoded.push((a, b)),
-            _ => return Verdict::accept_unchecked(Reason::NonFiniteInput),
+            _ => return non_finite_terms(terms, class, claim),
         }
     }
     let n = terms.len() as u64;
@@ -598,6 +600,27 @@ fn dot(terms: &[(f32, f32)], class: Class, claim: f32) -> Verdict {
         distance.magnitude > slack && word((distance.magnitude - slack) * denominator) > rhs
     };
     Verdict::decide(!outside(), exact_f64, bound, bound)
+}
+
+/// Rule 1 for a dot product (PROTOCOL §7): a term with a NaN or infinite factor makes the IEEE
+/// value non-finite (`∞·0` is NaN), so a non-finite claim passes. A finite one is honest only
+/// where a kernel skips zero terms (reference BLAS does, and so may a compiler folding `0·x`):
+/// every non-finite factor must meet a zero, and the claim is judged as the sum of the other
+/// terms (0 if there are none). Review 5, 6: excusing every claim let a cheater post any finite
+/// weights once an honest run had overflowed.
+fn non_finite_terms(terms: &[(f32, f32)], class: Class, claim: f32) -> Verdict {
+    if !claim.is_finite() {
+        return Verdict::accept_unchecked(Reason::NonFiniteInput);
+    }
+    let finite = |&(a, b): &(f32, f32)| a.is_finite() && b.is_finite();
+    if !terms.iter().all(|t| finite(t) || t.0 == 0.0 || t.1 == 0.0) {
+        return Verdict::reject(Reason::OutsideBound, f64::NAN, 0.0, 0.0);
+    }
+    let rest: Vec<(f32, f32)> = terms.iter().copied().filter(finite).collect();
+    if rest.is_empty() {
+        return Verdict::decide(claim == 0.0, 0.0, 0.0, 0.0);
+    }
+    dot(&rest, class, claim)
 }
 
 /// Rule 2 of PROTOCOL §7 (the part past the inputs a class rounds to infinity, which the caller
@@ -984,15 +1007,13 @@ mod tests {
     }
 
     #[test]
-    fn nan_and_infinite_inputs_accept_anything_and_finite_ones_refuse_nan_claims() {
-        assert_eq!(
-            dot_claim(&[(f32::NAN, 1.0)], 5.0).reason,
-            Reason::NonFiniteInput
-        );
-        assert_eq!(
-            dot_claim(&[(f32::INFINITY, 1.0)], 5.0).reason,
-            Reason::NonFiniteInput
-        );
+    fn nan_and_infinite_inputs_accept_non_finite_claims_and_finite_ones_refuse_nan_claims() {
+        for input in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            for claim in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+                let v = dot_claim(&[(input, 1.0), (2.0, 3.0)], claim);
+                assert_eq!((v.accepted, v.reason), (true, Reason::NonFiniteInput));
+            }
+        }
         let v = dot_claim(&[(1.0, 1.0)], f32::NAN);
         assert_eq!((v.accepted, v.reason), (false, Reason::NonFiniteClaim));
         let v = dot_claim(&[(1.0, 1.0)], f32::INFINITY);
@@ -1061,6 +1082,35 @@ mod tests {
         // The exact sum is finite, but one order adds the two positive terms first.
         let three = [(1.71e38, 1.0), (1.71e38, 1.0), (-1.71e38, 1.0)];
         assert_eq!(dot_claim(&three, f32::INFINITY).reason, Reason::MayOverflow);
+    }
+
+    /// Review 5, 6: a dot product with a NaN or infinite factor is non-finite in IEEE, so a
+    /// finite claim is a lie (a cheater laundering weights after an honest overflow), unless
+    /// every such factor meets a zero that a kernel may skip: then the other terms decide.
+    #[test]
+    fn review5_a_finite_claim_from_a_non_finite_input_needs_a_zero_partner() {
+        for input in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let v = dot_claim(&[(input, 1.0), (2.0, 3.0)], 6.0);
+            assert_eq!((v.accepted, v.reason), (false, Reason::OutsideBound));
+            let v = dot_claim(&[(input, input), (2.0, 3.0)], 6.0);
+            assert_eq!((v.accepted, v.reason), (false, Reason::OutsideBound));
+            // Skipped against a zero (momentum 0·v + g with v infinite, folded): the rest decides.
+            assert_eq!(
+                dot_claim(&[(0.0, input), (2.0, 3.0)], 6.0).reason,
+                Reason::WithinBound
+            );
+            assert_eq!(
+                dot_claim(&[(input, -0.0), (2.0, 3.0)], 7.0).reason,
+                Reason::OutsideBound
+            );
+            assert_eq!(dot_claim(&[(input, 0.0)], 0.0).reason, Reason::WithinBound);
+            assert_eq!(dot_claim(&[(input, 0.0)], 1.0).reason, Reason::OutsideBound);
+            // IEEE's own answer, NaN, is honest too.
+            assert_eq!(
+                dot_claim(&[(0.0, input), (2.0, 3.0)], f32::NAN).reason,
+                Reason::NonFiniteInput
+            );
+        }
     }
 
     /// Review of F1's fix: a tf32 or bf16 task rounds a matrix product's inputs to nearest, and

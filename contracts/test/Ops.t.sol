@@ -167,4 +167,22 @@ contract OpsVectorsTest is Test {
             _name(checker.judgeDot(below, tiny, 1, uint32(INF))), "non_finite_claim", "below"
         );
     }
+
+    /// @notice Review 5, 6: a dot product with a NaN or infinite factor is non-finite in IEEE,
+    /// so a finite claim is a lie unless every such factor meets a zero a kernel may skip; then
+    /// the other terms decide.
+    function test_review5_aFiniteClaimFromANonFiniteInputNeedsAZeroPartner() public view {
+        bytes memory zeroSix = _pair(0, 0x40c00000); // 0, 6.0
+        bytes memory inf = _pair(INF, 0x40000000); // [inf, 2]
+        bytes memory times = _pair(ONE, 0x40400000); // [1, 3]
+        vm.assertEq(_name(checker.judgeDot(inf, times, 0, uint32(INF))), "non_finite_input", "#1");
+        vm.assertEq(_name(checker.judgeDot(inf, times, 0, 0x40c00000)), "outside_bound", "#2");
+        bytes memory skipped = _pair(0, 0x40400000); // [0, 3]
+        vm.assertEq(_name(checker.judgeDot(inf, skipped, 0, 0x40c00000)), "within_bound", "#3");
+        vm.assertEq(_name(checker.judgeDot(inf, skipped, 0, 0x40e00000)), "outside_bound", "#4");
+        vm.assertEq(_name(checker.judgeDot(_pair(INF, 0), zeroSix, 0, 0)), "within_bound", "#5");
+        vm.assertEq(
+            _name(checker.judgeDot(_pair(INF, 0), zeroSix, 0, uint32(ONE))), "outside_bound", "#6"
+        );
+    }
 }

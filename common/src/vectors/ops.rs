@@ -353,7 +353,7 @@ fn edge_cases(c: &mut Collector, rng: &mut Rng) {
         c.around(&format!("dot of any bits {i}"), &q, naive_dot(&a, &b));
     }
     let sub = f32::from_bits(1);
-    let special: [(&str, Vec<f32>, Vec<f32>, f32); 11] = [
+    let special: [(&str, Vec<f32>, Vec<f32>, f32); 12] = [
         ("zeros", vec![0.0, -0.0], vec![5.0, 3.0], 0.0),
         (
             "subnormal products",
@@ -394,6 +394,13 @@ fn edge_cases(c: &mut Collector, rng: &mut Rng) {
             f32::INFINITY,
         ),
         ("NaN input", vec![f32::NAN, 1.0], vec![1.0, 1.0], 7.0),
+        // Review 5, 6: skipped against a zero, the other terms decide.
+        (
+            "infinite input times zero",
+            vec![f32::INFINITY, 2.0],
+            vec![0.0, 3.0],
+            6.0,
+        ),
         (
             "infinite input",
             vec![1.0, 2.0],

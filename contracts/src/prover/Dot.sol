@@ -52,7 +52,7 @@ library Dot {
             revert TermCount(a.length, b.length);
         }
         (bool finite, bool zeroField, uint256 fb) = _window(a, b, n);
-        if (!finite) return Verdict.Reason.NonFiniteInput;
+        if (!finite) return _nonFiniteTerms(a, b, n, class, claim);
         int256 f = int256(fb) - 298;
         // Rule 2 excuses only a non-finite claim: an infinity never leaves a sum, so a finite
         // result means nothing overflowed, and the bound holds for it (review 4, F1).
@@ -65,6 +65,42 @@ library Dot {
         }
         Sums memory sums = _sums(a, b, n, fb, zeroField);
         return _decide(sums, n, f, eps, claim);
+    }
+
+    /// @dev Rule 1 (PROTOCOL §7) for a dot product: a term with a NaN or infinite factor makes
+    /// the IEEE value non-finite, so a non-finite claim passes; a finite one is honest only where
+    /// a kernel skips zero terms: every non-finite factor must meet a zero, and the claim is
+    /// judged as the sum of the other terms (0 if there are none), as
+    /// `poai_common::check::non_finite_terms`.
+    function _nonFiniteTerms(bytes memory a, bytes memory b, uint256 n, uint8 class, uint256 claim)
+        private
+        pure
+        returns (Verdict.Reason)
+    {
+        if (!Float.isFinite(claim)) return Verdict.Reason.NonFiniteInput;
+        uint256[] memory ra = new uint256[](n);
+        uint256[] memory rb = new uint256[](n);
+        uint256 m;
+        for (uint256 i = 0; i < n; i++) {
+            uint256 x = Float.at(a, i);
+            uint256 y = Float.at(b, i);
+            if (Float.isFinite(x) && Float.isFinite(y)) {
+                ra[m] = x;
+                rb[m] = y;
+                m++;
+            } else if (x & 0x7fffffff != 0 && y & 0x7fffffff != 0) {
+                return Verdict.Reason.OutsideBound;
+            }
+        }
+        if (m == 0) {
+            return
+                claim & 0x7fffffff == 0 ? Verdict.Reason.WithinBound : Verdict.Reason.OutsideBound;
+        }
+        assembly ("memory-safe") {
+            mstore(ra, m)
+            mstore(rb, m)
+        }
+        return judge(Float.pack(ra), Float.pack(rb), class, claim);
     }
 
     /// @dev Rule 2 (PROTOCOL §7), first part: whether the class rounds an input (to nearest) to
