@@ -52,6 +52,15 @@ pub struct Challenger {
     demanded: Mutex<HashSet<(u64, poai_common::Hash, u32, u32)>>,
 }
 
+/// The most checkpoints of one task a checker demands on chain before it decides (review of
+/// F2: each demand is a bond that a solver which serves nothing off chain, yet answers on chain,
+/// keeps; a solver that withholds one checkpoint to steer a check is met, one that withholds
+/// them all is challenged as before).
+pub const MAX_DEMANDS: usize = 2;
+
+/// The `moved` key's phase for a task this node settled (game phases are below it).
+const SETTLED: u8 = 201;
+
 /// `Availability.Source`, as the contract numbers it.
 pub mod source {
     pub const INIT: u8 = 1;
@@ -102,7 +111,18 @@ impl Challenger {
         let now = node.chain.now().await?;
         for id in 1..=count {
             let r = a.request(U256::from(id)).call().await?;
-            if r.requester != node.chain.address || !r.open || now <= r.deadline {
+            if r.requester != node.chain.address {
+                continue;
+            }
+            if !r.open {
+                // A conviction this node's opening won (or helped) is settled by it too (review
+                // 5, 3): its reward and the bonds of its answered openings are paid then.
+                if let Err(e) = self.settle(node, r.task).await {
+                    tracing::warn!(request = id, error = %format!("{e:#}"), "settling failed; retrying");
+                }
+                continue;
+            }
+            if now <= r.deadline {
                 continue;
             }
             if !self.first_time(u64::MAX - id, 0) {
@@ -163,40 +183,44 @@ impl Challenger {
         Ok(games)
     }
 
-    /// Splits the stake of a task this node's game convicted, once the task's window has
-    /// closed and its cases have ended (the bounty is paid then).
-    async fn settle(&self, node: &Node, id: u64, g: &Dispute::Game) -> eyre::Result<()> {
+    /// Splits the stake of a task this node's game or opening convicted, once the task's window
+    /// has closed and its cases have ended (the bounty, or a timeout's reward, is paid then),
+    /// and takes back the bonds of its openings the convicted solver answered.
+    async fn settle(&self, node: &Node, task: U256) -> eyre::Result<()> {
         let market = &node.chain.market;
-        let t = market.task(g.task).call().await?;
+        let t = market.task(task).call().await?;
+        // Keyed by task, apart from the games' moves (phases below 200).
+        let key = (task.to::<u64>(), SETTLED);
         if t.status != crate::status::SLASHED
             || t.openCases != 0
             || node.chain.now().await? <= t.deadline
-            || market.conviction(g.task).call().await?.settled
-            || !self.first_time(id, 200)
+            || self.moved.lock().expect("not poisoned").contains(&key)
         {
             return Ok(());
         }
-        if let Err(e) = node
-            .chain
-            .send(
-                market.settle(g.task).into_transaction_request(),
-                format!("settle task {}", g.task),
-            )
-            .await
-        {
-            self.moved.lock().expect("not poisoned").remove(&(id, 200));
-            return Err(e.into());
+        if !market.conviction(task).call().await?.settled {
+            if let Err(e) = node
+                .chain
+                .send(
+                    market.settle(task).into_transaction_request(),
+                    format!("settle task {task}"),
+                )
+                .await
+            {
+                // Someone else may have settled it in the meantime: read again next tick.
+                return Err(e.into());
+            }
+            tracing::info!(task = task.to::<u64>(), "settled: the stake is split");
         }
-        tracing::info!(task = g.task.to::<u64>(), "settled: the stake is split");
-        // The bonds of this node's openings the convicted solver answered come back.
-        if market.heldFor(g.task, node.chain.address).call().await? > U256::ZERO {
+        if market.heldFor(task, node.chain.address).call().await? > U256::ZERO {
             node.chain
                 .send(
-                    market.reclaim(g.task).into_transaction_request(),
-                    format!("task {}: reclaim answered openings' bonds", g.task),
+                    market.reclaim(task).into_transaction_request(),
+                    format!("task {task}: reclaim answered openings' bonds"),
                 )
                 .await?;
         }
+        self.moved.lock().expect("not poisoned").insert(key);
         Ok(())
     }
 
@@ -356,11 +380,14 @@ impl Challenger {
         Ok(open)
     }
 
-    /// [`Self::open_checkpoints`] until every one is open (`true`), for at most the time the
-    /// solver has to answer a demand and a little more, or until the task is no longer
-    /// committed or its challenge window closed (`false`). A checkpoint still missing then
-    /// (one too large to open whole reaches only row openings) is the caller's to work around,
-    /// as an unavailable one.
+    /// Checkpoints `indices`, with those nobody serves demanded on chain and waited for
+    /// ([`Self::open_checkpoints`]): `true` once every one is open. `false` without a demand
+    /// when more than [`MAX_DEMANDS`] are missing (each demand is a bond that a solver which
+    /// withholds off chain but answers on chain keeps: the caller falls back to what it did
+    /// without them); `false` too once the task is no longer committed, or when the solver's
+    /// time to answer has passed, or a quarter of the window that was left remains (the check
+    /// and a challenge must still fit). A checkpoint still missing then (one too large to open
+    /// whole reaches only row openings) is the caller's to work around, as an unavailable one.
     pub async fn await_checkpoints(
         &self,
         node: &Node,
@@ -368,11 +395,37 @@ impl Challenger {
         result_root: poai_common::Hash,
         indices: &[u64],
     ) -> eyre::Result<bool> {
+        let Some(list) = checkpoints(node, task, result_root).await? else {
+            return Ok(false);
+        };
+        // What this node has or its peers serve (the first checkpoint is the task's own).
+        let served = libp2p::futures::future::join_all(indices.iter().map(|&i| {
+            let hash = list[i as usize];
+            async move { i == 0 || node.blob(Kind::State, hash).await.is_ok() }
+        }))
+        .await;
+        let missing: Vec<u64> = indices
+            .iter()
+            .zip(served)
+            .filter(|(_, served)| !served)
+            .map(|(&i, _)| i)
+            .collect();
+        if missing.is_empty() {
+            return Ok(true);
+        }
+        if missing.len() > MAX_DEMANDS {
+            tracing::warn!(
+                task = task.id,
+                missing = missing.len(),
+                "too many checkpoints nobody serves to demand them all on chain"
+            );
+            return Ok(false);
+        }
         let window: u64 = node.chain.availability.moveWindow().call().await?;
-        let give_up = node.chain.now().await? + window + 5;
+        let mut give_up = None;
         loop {
             match self
-                .open_checkpoints(node, task, result_root, indices)
+                .open_checkpoints(node, task, result_root, &missing)
                 .await
             {
                 Ok(true) => return Ok(true),
@@ -384,7 +437,12 @@ impl Challenger {
             }
             let t = node.chain.market.task(U256::from(task.id)).call().await?;
             let now = node.chain.now().await?;
-            if t.status != crate::status::COMMITTED || now > t.deadline || now > give_up {
+            // From when the demands are out: the first call may wait on a silent peer.
+            let give_up = *give_up.get_or_insert_with(|| {
+                let reserve = t.deadline.saturating_sub(now) / 4;
+                (now + window + 5).min(t.deadline.saturating_sub(reserve))
+            });
+            if t.status != crate::status::COMMITTED || now > give_up {
                 return Ok(false);
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -419,7 +477,7 @@ impl Challenger {
     async fn advance(&self, node: &Arc<Node>, id: u64, g: &Dispute::Game) -> eyre::Result<()> {
         let dispute = &node.chain.dispute;
         if matches!(g.phase, phase::CHALLENGER_WON | phase::ENDED) {
-            return self.settle(node, id, g).await;
+            return self.settle(node, g.task).await;
         }
         if !(phase::AWAIT_STEPS..=phase::AWAIT_PROOF).contains(&g.phase) {
             return Ok(());
