@@ -38,8 +38,10 @@ fn each_flip<T: Clone>(
 }
 
 /// Every file byte for byte, but those traced on flex where this machine's flex kernels round
-/// differently from the writer's (`flex.json` tells): those are checked by their verdicts
-/// (`ops_vectors_hold_…`, the game and prover tests here, and forge), as any machine's traces are.
+/// differently from the writer's (`flex.json` tells). There, `ops.json` is still re-judged by
+/// the Rust checker (`ops_vectors_hold_…`) and every file by the contracts (forge); but a drift
+/// of the Rust prover or game from what the files recorded shows only on a machine whose flex
+/// rounds as the writer's, as the one that regenerates them does.
 #[test]
 fn checked_in_vectors_are_what_the_generator_writes() {
     let generated = vectors::generate();
