@@ -378,10 +378,21 @@ fn a_solver_that_withholds_the_checkpoint_a_look_back_needs_is_proven_wrong() {
     let s = slashed("steer-look-back");
     assert!(task(&s)["prover"].is_string(), "proven: {s:#}");
     assert!(events(&s, "DataOpened") > 0, "opened on chain: {s:#}");
-    // Ten segments; the NaN is made in segment 5, whose start is withheld. Whoever looks (the
-    // whistleblower always does) challenges segment 5, never the honest segment 4 before it.
-    assert!(!games(&s).is_empty(), "{s:#}");
-    for g in games(&s) {
+    // Ten segments; the NaN is made in segment 5, whose start is withheld: it is proven there.
+    // The whistleblower (which always looks) challenges segment 5 only, never the honest
+    // segment 4 before it. (A verifier sampled on segment 4 cannot fetch its end and still
+    // challenges it blind: AUDIT H3 (a), Soundness II.)
+    assert!(
+        games(&s)
+            .iter()
+            .any(|g| g["segment"] == 5 && g["phase"] == "challenger won"),
+        "{s:#}"
+    );
+    let whistleblower = &account(&s, "whistleblower")["address"];
+    for g in games(&s)
+        .iter()
+        .filter(|g| &g["challenger"] == whistleblower)
+    {
         assert_eq!(g["segment"], 5, "only the segment that made the NaN: {s:#}");
     }
 }
