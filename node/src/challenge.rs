@@ -328,25 +328,19 @@ impl Challenger {
         Ok(None)
     }
 
-    /// Checkpoints `indices` of a task's committed list (`result_root`), each from this node's
-    /// store, its peers or what the solver opened on chain. Those still missing are demanded on
-    /// chain (whole, once each) and `false` is returned: ask again once the solver had its time to
-    /// answer. A checker must not pass over a checkpoint it cannot fetch, or the solver steers it
-    /// by what it withholds (review 4, F2).
-    pub async fn open_checkpoints(
+    /// Checkpoints `indices` of a task's committed `list` (with its `tree`), each from this
+    /// node's store, its peers or what the solver opened on chain. Those still missing are
+    /// demanded on chain (whole, once each) and `false` is returned: ask again once the solver
+    /// had its time to answer. A checker must not pass over a checkpoint it cannot fetch, or the
+    /// solver steers it by what it withholds (review 4, F2).
+    async fn open_checkpoints(
         &self,
         node: &Node,
         task: &Loaded,
-        result_root: poai_common::Hash,
+        list: &[poai_common::Hash],
+        tree: &poai_common::merkle::Tree,
         indices: &[u64],
     ) -> eyre::Result<bool> {
-        // Paths from the list as committed: a list padded at the same depth has other siblings
-        // than its committed leaves alone (AUDIT H3 (b)).
-        let list = blob::decode_hashes(&node.blob(Kind::Hashes, result_root).await?)?;
-        let tree = poai_common::merkle::Tree::from_payloads(&list)?;
-        if tree.root() != result_root {
-            eyre::bail!("the checkpoint list is not the one committed");
-        }
         let wanted = indices.iter().map(|&i| {
             let hash = list[i as usize];
             let siblings = tree.proof(i).map(|p| p.siblings);
@@ -395,9 +389,15 @@ impl Challenger {
         result_root: poai_common::Hash,
         indices: &[u64],
     ) -> eyre::Result<bool> {
-        let Some(list) = checkpoints(node, task, result_root).await? else {
+        // Paths from the list as committed: a list padded at the same depth has other siblings
+        // than its committed leaves alone (AUDIT H3 (b)). Read and hashed once for the wait.
+        let list = blob::decode_hashes(&node.blob(Kind::Hashes, result_root).await?)?;
+        let tree = poai_common::merkle::Tree::from_payloads(&list)?;
+        if tree.root() != result_root
+            || committed_leaves(list.clone(), task.segments() + 1).is_none()
+        {
             return Ok(false);
-        };
+        }
         // What this node has or its peers serve (the first checkpoint is the task's own).
         let served = libp2p::futures::future::join_all(indices.iter().map(|&i| {
             let hash = list[i as usize];
@@ -425,7 +425,7 @@ impl Challenger {
         let mut give_up = None;
         loop {
             match self
-                .open_checkpoints(node, task, result_root, &missing)
+                .open_checkpoints(node, task, &list, &tree, &missing)
                 .await
             {
                 Ok(true) => return Ok(true),
