@@ -633,8 +633,10 @@ fn non_finite_terms(terms: &[(f32, f32)], class: Class, claim: f32) -> Verdict {
 /// (a product that is an f32 itself rounds nothing), and a flush per operation. In units of
 /// `2^f` (`pos`, `neg`: the parts rounded down), times `2^24 − n`:
 ///
-///     (max(P, N) + n + tiny)·(2^24 − n) + ε_in·2^24·S + (n − 1)·S_inexact + (n − 2)⁺·S_exact
-///         ≥ T·(2^24 − n)
+/// ```text
+/// (max(P, N) + n + tiny)·(2^24 − n) + ε_in·2^24·S + (n − 1)·S_inexact + (n − 2)⁺·S_exact
+///     ≥ T·(2^24 − n)
+/// ```
 ///
 /// (`ε_in·2^24·S/(2^24 − n)` is `ε_in(1 + γ_n)·S`, which covers the cross term of
 /// `(1 + ε_in)(1 + γ_{n−1}) − 1`)
