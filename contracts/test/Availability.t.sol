@@ -404,6 +404,41 @@ contract AvailabilityTest is CourtFixture {
         _solvent();
     }
 
+    // ------------------------------------------------------------------ review 5
+
+    /// @notice Review 5, 1: an opening asked for in the window's last move window and answered
+    /// at its last second left its requester no time to use it, so a cheater that answered every
+    /// demand at the last second escaped the challenge the demand was for. An answer now keeps
+    /// the window open a move window after it (for challenges, attestations and requests); only
+    /// answers to openings asked for before the window first closed extend it, so it grows by
+    /// two move windows at most, and sampling keeps the window as committed.
+    function test_review5_aLateAnswerLeavesAMoveWindowToChallenge() public {
+        uint64 end = committedAt + WINDOW;
+        vm.warp(end);
+        uint256 id = _requestLeaf(asker, 3);
+        vm.warp(end + MOVE);
+        _answerLeaf(id);
+        vm.assertEq(market.task(taskId).deadline, end + 2 * MOVE, "a move window after the answer");
+        // An opening asked for after the window first closed extends nothing.
+        vm.warp(end + MOVE + 1);
+        uint256 late = _requestLeaf(second, 1);
+        vm.warp(end + 2 * MOVE);
+        _answerLeaf(late);
+        vm.assertEq(market.task(taskId).deadline, end + 2 * MOVE, "not extended again");
+        vm.roll(block.number + 100);
+        vm.expectRevert(abi.encodeWithSelector(Tasks.TooLate.selector, taskId, end - WINDOW / 2));
+        market.sample(taskId);
+        vm.expectRevert(abi.encodeWithSelector(Tasks.TooEarly.selector, taskId, end + 2 * MOVE));
+        market.finalize(taskId);
+        uint256 game = _challenge(asker, 2);
+        vm.assertEq(dispute.game(game).challenger, asker, "challenged with what it opened");
+        vm.warp(end + 2 * MOVE + 1);
+        vm.prank(second);
+        vm.expectRevert(abi.encodeWithSelector(Court.TooLate.selector, taskId, end + 2 * MOVE));
+        dispute.challenge{value: BOND}(taskId, 3);
+        _solvent();
+    }
+
     // ------------------------------------------------------------------ AUDIT C1
 
     /// @notice C1: a row past the tensor's end (one past, or far past) is answered by the

@@ -379,9 +379,11 @@ impl Challenger {
     /// when more than [`MAX_DEMANDS`] are missing (each demand is a bond that a solver which
     /// withholds off chain but answers on chain keeps: the caller falls back to what it did
     /// without them); `false` too once the task is no longer committed, or when the solver's
-    /// time to answer has passed, or a quarter of the window that was left remains (the check
-    /// and a challenge must still fit). A checkpoint still missing then (one too large to open
-    /// whole reaches only row openings) is the caller's to work around, as an unavailable one.
+    /// time to answer has passed. Demands made in the window as committed may wait that long:
+    /// an answer keeps the window open a move window past it, for the check and the challenge
+    /// (review 5, 1); later ones (the window already extended) stop with a quarter of what is
+    /// left. A checkpoint still missing then (one too large to open whole reaches only row
+    /// openings) is the caller's to work around, as an unavailable one.
     pub async fn await_checkpoints(
         &self,
         node: &Node,
@@ -422,6 +424,12 @@ impl Challenger {
             return Ok(false);
         }
         let window: u64 = node.chain.availability.moveWindow().call().await?;
+        let end: u64 = node
+            .chain
+            .market
+            .committedEnd(U256::from(task.id))
+            .call()
+            .await?;
         let mut give_up = None;
         loop {
             match self
@@ -439,6 +447,9 @@ impl Challenger {
             let now = node.chain.now().await?;
             // From when the demands are out: the first call may wait on a silent peer.
             let give_up = *give_up.get_or_insert_with(|| {
+                if now <= end {
+                    return now + window + 5;
+                }
                 let reserve = t.deadline.saturating_sub(now) / 4;
                 (now + window + 5).min(t.deadline.saturating_sub(reserve))
             });

@@ -24,7 +24,10 @@ import {Dispute} from "./Dispute.sol";
 ///   challenger that was served nothing off chain can rebuild what it needs to re-execute and
 ///   to prove (a range over `MAX_DATA_BYTES` or `MAX_DATA_ROWS` is answered by its headers, and
 ///   is then asked for in narrower ranges or by rows).
-/// The solver answers within `moveWindow` (a segment's steps within the game's clock); the bond
+/// The solver answers within `moveWindow` (a segment's steps within the game's clock), and the
+/// challenge window stays open at least a move window past an answer to a request made in it
+/// (review 5, 1: a cheater answering at the last second must not leave its requester without
+/// time to challenge); the bond
 /// is then held by the market until the task
 /// resolves: the solver's (for its gas) when it finalizes, the requester's when it is
 /// convicted. Unanswered, the task is convicted as if proven wrong (with the bounded timeout reward: a solver cannot buy a
@@ -452,9 +455,18 @@ contract Availability is Court {
         if (block.timestamp > r.deadline) revert MoveTooLate(id, r.deadline);
     }
 
+    /// @dev An answered request: closed, its bond held, and the challenge window kept open a
+    /// move window past the answer (review 5, 1: see `IMarket.extendWindow`).
     function _close(uint256 id, Request storage r, Task memory) internal {
         r.open = false;
         emit Answered(id);
+        uint64 answered = uint64(block.timestamp);
+        uint64 asked = r.deadline - moveWindow;
+        if (r.kind == Kind.Steps) {
+            answered = dispute.stepsPostedAt(r.task, uint64(r.index));
+            asked = r.deadline - _stepsTime();
+        }
+        market.extendWindow(r.task, asked, answered + moveWindow);
         market.holdBond(r.task, r.requester, r.bond);
     }
 

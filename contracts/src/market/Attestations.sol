@@ -115,7 +115,8 @@ abstract contract Attestations is Tasks {
         // Sampling closes halfway through the challenge window, so that an assigned verifier
         // always has half the window to attest: a `sample` at the window's end followed by
         // `finalize` would burn every assigned verifier as a no-show and keep their fees.
-        uint64 until = k.deadline - k.terms.challengeWithin / 2;
+        // (Of the window as committed: answers that extend it do not move sampling.)
+        uint64 until = _windowEnd(id, k) - k.terms.challengeWithin / 2;
         if (block.timestamp > until) revert TooLate(id, until);
         bytes32 seed = keccak256(
             abi.encode(blockhash(k.committedBlock + 1), block.prevrandao, id, k.resultRoot)

@@ -136,6 +136,22 @@ contract Market is IMarket, Attestations {
         _heldFor[id][requester] += bond;
     }
 
+    /// @notice Where task `id`'s challenge window closed as committed: an opening asked for
+    /// until then and answered late keeps the window open a move window past its answer.
+    function committedEnd(uint256 id) external view returns (uint64) {
+        return _windowEnd(id, _task(id));
+    }
+
+    /// @inheritdoc IMarket
+    function extendWindow(uint256 id, uint64 askedAt, uint64 until) external onlyCourt {
+        Task storage k = _task(id);
+        if (k.status != Status.Committed && k.status != Status.Slashed) return;
+        if (askedAt > _windowEnd(id, k) || until <= k.deadline) return;
+        if (_committedEnd[id] == 0) _committedEnd[id] = k.deadline;
+        k.deadline = until;
+        emit WindowExtended(id, until);
+    }
+
     /// @notice The bonds of `requester`'s answered openings of a task that it can reclaim (the
     /// task convicted); zero otherwise (a finalized task paid them to its solver).
     function heldFor(uint256 id, address requester) external view returns (uint256) {

@@ -35,6 +35,8 @@ abstract contract Tasks is Stakes {
     event ResultCommitted(
         uint256 indexed id, address indexed solver, bytes32 resultRoot, uint64 challengeUntil
     );
+    /// @notice An opening answered late kept the challenge window open until `challengeUntil`.
+    event WindowExtended(uint256 indexed id, uint64 challengeUntil);
     event TaskFinalized(uint256 indexed id, address indexed solver, uint256 paid);
     event TaskRefunded(uint256 indexed id, address indexed submitter, uint256 refunded);
 
@@ -209,6 +211,15 @@ abstract contract Tasks is Stakes {
     uint256 internal _totalHeld;
     mapping(uint256 => uint256) internal _heldOf;
     mapping(uint256 => mapping(address => uint256)) internal _heldFor;
+    /// @dev A task's challenge window as committed, kept when a late answer first extends it
+    /// (zero: never extended; `deadline` is the committed end).
+    mapping(uint256 => uint64) internal _committedEnd;
+
+    /// @dev Where the challenge window closed as committed, whatever answers extended since.
+    function _windowEnd(uint256 id, Task storage k) internal view returns (uint64) {
+        uint64 end = _committedEnd[id];
+        return end == 0 ? k.deadline : end;
+    }
 
     /// @dev Settles the task's samples when it finalizes (`convicted` false) or when a
     /// convicted task's stake is split; returns the fees it paid out of the escrow.

@@ -112,6 +112,11 @@ interface IMarket {
     /// nothing off chain cannot farm the bonds of the openings it forces.
     function holdBond(uint256 id, address requester, uint256 bond) external;
 
+    /// @notice An opening asked for at `askedAt` was answered: the challenge window stays open
+    /// until `until` (a move window after the answer) if it was asked for before the window, as
+    /// committed, closed (review 5, 1: a last-second answer must leave time to use it).
+    function extendWindow(uint256 id, uint64 askedAt, uint64 until) external;
+
     /// @notice When the task was convicted (zero: not convicted).
     function convictedAt(uint256 id) external view returns (uint64);
 
