@@ -248,7 +248,8 @@ fn a_solver_that_crashes_mid_training_resumes_and_is_paid() {
 }
 
 /// AUDIT C1: a stranger's row requests against an honest task — one in range, one past the
-/// tensor's end — are both answered, the bonds go to the solver, and the solver is paid.
+/// tensor's end — are both answered and the solver is paid, with its answers' gas out of the
+/// bonds and the rest burned (review 5, 2: withholding off chain earns a solver nothing).
 #[test]
 fn a_strangers_row_requests_are_answered_and_the_honest_solver_is_paid() {
     let s = devnet(&["--stranger-requests"]);
@@ -256,9 +257,10 @@ fn a_strangers_row_requests_are_answered_and_the_honest_solver_is_paid() {
     let requests = s["strangers"]["requests"].as_array().expect("requests");
     assert_eq!(requests.len(), 2, "{s:#}");
     assert_eq!(events(&s, "Answered"), 2, "both requests answered: {s:#}");
+    let gas = credit(&s, "solver") - (PAYMENT - 2.0 * FEE);
     assert!(
-        close(credit(&s, "solver"), PAYMENT - 2.0 * FEE + 2.0 * BOND),
-        "the solver is paid, and keeps both bonds: {s:#}"
+        gas > 0.0 && gas < 0.01 * BOND,
+        "the solver is paid, and its answers' gas (not the bonds): {s:#}"
     );
     assert_eq!(account(&s, "solver")["solverStake"]["free"], 100.0);
     assert!(close(credit(&s, "stranger"), 0.0), "{s:#}");

@@ -13,8 +13,9 @@ import {Tensor} from "../src/commit/Tensor.sol";
 
 /// @notice Openings on demand (DESIGN §6 (2)): every kind of request (a leaf of `resultRoot`, a
 /// segment's per-step states, a state's tensor hashes, a row of a tensor) answered in time has its
-/// bond held by the market until the task resolves (the solver's when it finalizes, back to the
-/// requester when it is convicted); unanswered it convicts the task. Tests named
+/// bond held by the market until the task resolves (the answer's gas the solver's and the rest
+/// burned when it finalizes, back to the requester when it is convicted); unanswered it convicts
+/// the task. Tests named
 /// `test_<finding>_…` each check a rule that AUDIT.md's finding (or the review of the courts,
 /// `test_review_<attack>_…`) broke.
 contract AvailabilityTest is CourtFixture {
@@ -136,7 +137,9 @@ contract AvailabilityTest is CourtFixture {
         availability.requestTimeout(id);
         _afterWindow();
         market.finalize(taskId);
-        vm.assertEq(market.balanceOf(solver), BOND + PAY, "and paid");
+        vm.assertEq(
+            market.balanceOf(solver), PAY, "and paid (its answer's gas: priced at zero here)"
+        );
     }
 
     /// @notice An unanswered leaf request convicts.
@@ -350,8 +353,8 @@ contract AvailabilityTest is CourtFixture {
     /// @notice Review E: an answered opening's bond went to the solver at once, so a cheater
     /// that serves nothing off chain could farm the bonds of the openings it forces everyone to
     /// make and answer on chain. The market now holds it until the task resolves: an honest
-    /// solver's task finalizes and the solver gets every answered bond then (a steps request
-    /// answered by `postSteps` too); a task convicted, its requesters reclaim theirs, and the
+    /// solver's task finalizes and the solver gets every answer's gas then, the rest burned (a
+    /// steps request answered by `postSteps` too; review 5, 2); a task convicted, its requesters reclaim theirs, and the
     /// convicted cheater never gets them (nor at settlement).
     function test_review_E_answeredOpeningBondsAreHeldUntilTheTaskResolves() public {
         uint256 liabilities = market.liabilities();
@@ -368,7 +371,7 @@ contract AvailabilityTest is CourtFixture {
         market.reclaim(taskId);
         _afterWindow();
         market.finalize(taskId);
-        vm.assertEq(market.balanceOf(solver), 2 * BOND + PAY, "the solver's at finalization");
+        vm.assertEq(market.balanceOf(solver), PAY, "paid, the held bonds burned (review 5, 2)");
         vm.prank(asker);
         vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, taskId));
         market.reclaim(taskId);
@@ -439,10 +442,37 @@ contract AvailabilityTest is CourtFixture {
         _solvent();
     }
 
+    /// @notice Review 5, 2: an answered opening's bond was the solver's when its task finalized,
+    /// so an honest solver earned a bond for every checker it made ask on chain for what it did
+    /// not serve off chain. Now the answer's gas is the solver's (priced at most at the base fee
+    /// plus `MAX_TIP`, so a solver that builds its own block cannot price it up to the bond) and
+    /// the rest is burned: a flood of requests still costs its bonds, and withholding earns
+    /// nothing.
+    function test_review5_anAnsweredOpeningPaysTheSolverItsGasNotTheBond() public {
+        vm.fee(10 gwei);
+        vm.txGasPrice(11 gwei);
+        _answerLeaf(_requestLeaf(asker, 3));
+        // A solver that sets its own price high is paid at the base fee plus the tip.
+        uint256 id = _requestLeaf(asker, 1);
+        vm.txGasPrice(1000 gwei);
+        _answerLeaf(id);
+        _afterWindow();
+        uint256 burned = BURN.balance;
+        market.finalize(taskId);
+        uint256 gas = market.balanceOf(solver) - PAY;
+        // An `answerLeaf` costs about 180 k gas as a transaction of its own (docs/BENCHMARKS.md).
+        vm.assertGt(gas, 2 * 121_000 * 11 gwei, "each answer's gas");
+        vm.assertLt(gas, 2 * 400_000 * 12 gwei, "not the bonds, nor a price the solver set");
+        vm.assertEq(BURN.balance - burned, 2 * BOND - gas, "the rest burned");
+        vm.assertEq(market.balanceOf(asker), 0, "the requester's bonds spent");
+        _solvent();
+    }
+
     // ------------------------------------------------------------------ AUDIT C1
 
     /// @notice C1: a row past the tensor's end (one past, or far past) is answered by the
-    /// header alone; the bond goes to the honest solver (at finalization) and nothing is slashed.
+    /// header alone; the honest solver is paid its gas from the bond (at finalization) and
+    /// nothing is slashed.
     function test_C1_aRowPastTheEndIsAnsweredByTheHeader() public {
         uint256 onePast = _askRow(2);
         uint256 farPast = _askRow(7);
@@ -458,7 +488,7 @@ contract AvailabilityTest is CourtFixture {
         vm.assertFalse(_open(onePast), "closed too");
         _afterWindow();
         market.finalize(taskId);
-        vm.assertEq(market.balanceOf(solver), 2 * BOND + PAY, "bonds and payment");
+        vm.assertEq(market.balanceOf(solver), PAY, "paid; the answers' gas is priced at zero here");
     }
 
     /// @notice Review 2, finding 1: a row request made by a contract (a Safe, a batch) names its
@@ -543,7 +573,7 @@ contract AvailabilityTest is CourtFixture {
         vm.expectPartialRevert(Court.TooLate.selector);
         availability.requestState{value: BOND}(taskId, w);
         market.finalize(taskId);
-        vm.assertEq(market.balanceOf(solver), 3 * BOND + PAY, "bonds and payment");
+        vm.assertEq(market.balanceOf(solver), BOND + PAY, "the game's bond and the payment");
         _solvent();
     }
 

@@ -116,7 +116,7 @@ contract MarketTest is Test {
         vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
         market.closeCase(id, other, 0);
         vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
-        market.holdBond(id, other, 0);
+        market.holdBond(id, other, 0, 0);
         vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
         market.convict(id, other, 0, 1, 0, Win.Op);
         vm.stopPrank();
@@ -393,12 +393,15 @@ contract MarketTest is Test {
     }
 
     /// @notice Review E, the market's side: `holdBond` closes a case whose opening was answered
-    /// and holds its bond (a liability credited to nobody) until the task resolves: the
-    /// solver's at finalization; after a conviction its requester's, by `reclaim`, once.
+    /// and holds its bond (a liability credited to nobody) until the task resolves: at
+    /// finalization the answer's gas is the solver's and the rest is burned (review 5, 2: the
+    /// whole bond was the solver's, so withholding off chain paid); after a conviction it is
+    /// all its requester's, by `reclaim`, once.
     function test_anAnsweredOpeningsBondIsHeldUntilTheTaskResolves() public {
         uint256 id = _committed();
+        uint256 gas = 0.1 ether;
         market.openCase{value: BOND}(id, other, NO_SEGMENT);
-        market.holdBond(id, other, BOND);
+        market.holdBond(id, other, BOND, gas);
         vm.assertEq(market.task(id).openCases, 0, "closed");
         vm.assertEq(market.balanceOf(solver) + market.balanceOf(other), 0, "credited to nobody");
         vm.assertEq(market.liabilities(), PAY + STAKE + BOND, "held");
@@ -407,20 +410,22 @@ contract MarketTest is Test {
         vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, id));
         market.reclaim(id);
         vm.warp(block.timestamp + DAY + 1);
+        uint256 burned = burn.balance;
         market.finalize(id);
-        vm.assertEq(market.balanceOf(solver), BOND + PAY, "the solver's at finalization");
+        vm.assertEq(market.balanceOf(solver), gas + PAY, "its gas the solver's at finalization");
+        vm.assertEq(burn.balance - burned, BOND - gas, "the rest burned");
         vm.prank(other);
         vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, id));
         market.reclaim(id);
         // A convicted task's held bonds go back to their requesters, never to the solver.
         uint256 k = _committed();
         market.openCase{value: BOND}(k, other, NO_SEGMENT);
-        market.holdBond(k, other, BOND);
+        market.holdBond(k, other, BOND, gas);
         uint64 c = market.openCase{value: BOND}(k, submitter, 0);
         market.convict(k, submitter, BOND, c, 0, Win.Timeout);
         vm.prank(solver);
         market.reclaim(k);
-        vm.assertEq(market.balanceOf(solver), BOND + PAY, "nothing held for the solver");
+        vm.assertEq(market.balanceOf(solver), gas + PAY, "nothing held for the solver");
         vm.prank(other);
         market.reclaim(k);
         vm.assertEq(market.balanceOf(other), BOND, "back to the requester");
@@ -429,7 +434,7 @@ contract MarketTest is Test {
         vm.assertEq(market.balanceOf(other), BOND, "once");
         vm.warp(block.timestamp + DAY + 1);
         market.settle(k);
-        vm.assertEq(market.balanceOf(solver), BOND + PAY, "the convicted solver gets none");
+        vm.assertEq(market.balanceOf(solver), gas + PAY, "the convicted solver gets none");
         _solvent();
     }
 

@@ -226,6 +226,17 @@ contract MarketHandler is Trees {
         heldTotal += q.bond;
     }
 
+    /// @dev The verifier stakes a task's finalization burns: every sample still assigned but
+    /// a *pass* or a backed *fail*.
+    function _forfeits(uint256 id, Task memory k) internal view returns (uint256 burned) {
+        Attestations.Sample[] memory s = market.samplesOf(id);
+        for (uint256 i = 0; i < s.length; i++) {
+            bool keeps = s[i].attest == Attestations.Attest.Pass
+                || (s[i].attest == Attestations.Attest.Fail && s[i].backed);
+            if (s[i].verifier != address(0) && !keeps) burned += k.terms.verifierStake;
+        }
+    }
+
     /// @dev The fees a task's finalization pays: one per *pass* of a sample still assigned.
     function _fees(uint256 id, Task memory k) internal view returns (uint256 fees) {
         Attestations.Sample[] memory s = market.samplesOf(id);
@@ -309,16 +320,20 @@ contract MarketHandler is Trees {
     }
 
     /// @notice Finalizes a task; its solver must be credited exactly the payment less the fees
-    /// plus the held bonds of its answered openings.
+    /// plus its answers' gas (none: the handler's transactions are priced at zero), and the held
+    /// bonds of its answered openings burned (review 5, 2).
     function finalize(uint256 task) external {
         uint256 id = _taskId(task);
         if (id == 0) return;
         Task memory k = market.task(id);
         uint256 before = market.balanceOf(k.solver);
-        uint256 owed = k.status == Status.Committed ? k.payment - _fees(id, k) + heldOf[id] : 0;
+        uint256 burned = BURN.balance;
+        uint256 owed = k.status == Status.Committed ? k.payment - _fees(id, k) : 0;
+        uint256 forfeits = _forfeits(id, k);
         try market.finalize(id) {
             _ended(id);
             if (market.balanceOf(k.solver) - before != owed) payoutMismatches++;
+            if (BURN.balance - burned != heldOf[id] + forfeits) payoutMismatches++;
             heldOf[id] = 0;
         } catch {}
     }
@@ -731,7 +746,8 @@ contract MarketInvariantsTest is Test {
 
     /// @notice Review E: an answered opening's bond is held until its task resolves. The
     /// handler checks every payout as it happens: a finalized task's solver gets exactly its
-    /// payment less the fees plus the held bonds of its answered openings, a convicted solver
+    /// payment less the fees plus its answers' gas and the rest of the held bonds is burned
+    /// (review 5, 2), a convicted solver
     /// gets nothing at settlement, and a reclaim gives exactly the caller's held bonds of a
     /// convicted task; the market still owes every bond held and not yet paid out.
     function invariant_answeredBondsAreHeldUntilTheTaskResolves() public view {
@@ -822,7 +838,7 @@ contract MarketHandlerTest is Test {
         vm.assertEq(h.heldOf(id), 2 * market.minBond(), "both bonds held");
         h.finalize(0);
         vm.assertEq(uint256(market.task(id).status), uint256(Status.Finalized), "finalized");
-        vm.assertEq(h.payoutMismatches(), 0, "the held bonds paid to the solver");
+        vm.assertEq(h.payoutMismatches(), 0, "the answers' gas paid to the solver, the rest burned");
         vm.assertEq(h.endings(id), 1, "ended once");
         vm.assertEq(address(market).balance, market.liabilities(), "solvent");
     }

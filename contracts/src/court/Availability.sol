@@ -27,10 +27,10 @@ import {Dispute} from "./Dispute.sol";
 /// The solver answers within `moveWindow` (a segment's steps within the game's clock), and the
 /// challenge window stays open at least a move window past an answer to a request made in it
 /// (review 5, 1: a cheater answering at the last second must not leave its requester without
-/// time to challenge); the bond
-/// is then held by the market until the task
-/// resolves: the solver's (for its gas) when it finalizes, the requester's when it is
-/// convicted. Unanswered, the task is convicted as if proven wrong (with the bounded timeout reward: a solver cannot buy a
+/// time to challenge); the bond is then held by the market until the task resolves: the
+/// answer's gas to the solver and the rest burned when it finalizes, all of it back to the
+/// requester when it is convicted (review 5, 2: withholding off chain earns a solver nothing).
+/// Unanswered, the task is convicted as if proven wrong (with the bounded timeout reward: a solver cannot buy a
 /// cheap conviction of itself with a request it leaves unanswered, AUDIT H1). Requests are taken
 /// while the challenge window is open, and after it only against segments under dispute (AUDIT
 /// M5); the bond is at least the market's `minBond`.
@@ -50,6 +50,21 @@ contract Availability is Court {
     /// the headers answer.
     uint256 public constant MAX_DATA_BYTES = 64 * 1024;
     uint256 public constant MAX_DATA_ROWS = 1024;
+
+    /// @notice An answered opening pays the solver its gas out of the bond (the rest is burned
+    /// when the task finalizes: `IMarket.holdBond`), priced at most at the block's base fee plus
+    /// this tip, so a solver that builds its own block cannot price its answers up to the bond.
+    uint256 public constant MAX_TIP = 2 gwei;
+    /// @notice An answer's gas the contract does not measure: the transaction's 21 000, and the
+    /// bond's bookkeeping in the market after the measurement (new storage slots). Its calldata
+    /// is counted at 16 gas a byte.
+    uint256 public constant ANSWER_OVERHEAD_GAS = 121_000;
+    /// @notice A `Steps` request is answered by `Dispute.postSteps`, whose gas this contract
+    /// does not see: it is paid as this much plus `STEPS_GAS_PER_STATE` a state hash (an
+    /// estimate a little over the measured 149 k at k = 10, 304 k at k = 100 and 2.59 M at
+    /// k = 1 024, docs/BENCHMARKS.md).
+    uint256 public constant STEPS_GAS = 150_000;
+    uint256 public constant STEPS_GAS_PER_STATE = 2_500;
 
     /// @notice Where a requested state or tensor is committed: a state (the task's initial
     /// state; checkpoint `index`, a leaf of `resultRoot`; or per-step state `index` of
@@ -117,6 +132,8 @@ contract Availability is Court {
     mapping(uint256 => Request) internal _requests;
     mapping(uint256 => Located) internal _located;
     uint256 public requestCount;
+    /// @dev `gasleft()` when the answer being made started (see `metered`).
+    uint256 private transient _answerGasStart;
 
     event Requested(
         uint256 indexed request, uint256 indexed task, Kind kind, bytes32 subject, uint256 index
@@ -154,6 +171,12 @@ contract Availability is Court {
 
     constructor(IMarket market_, Dispute dispute_, uint64 moveWindow_) Court(market_, moveWindow_) {
         dispute = dispute_;
+    }
+
+    /// @dev Measures an answer's gas from here to `_close`.
+    modifier metered() {
+        _answerGasStart = gasleft();
+        _;
     }
 
     function request(uint256 id) external view returns (Request memory) {
@@ -242,7 +265,10 @@ contract Availability is Court {
     }
 
     /// @notice The solver's answer to a `Leaf` request: the state hash and its path.
-    function answerLeaf(uint256 id, bytes32 stateHash, bytes32[] calldata siblings) external {
+    function answerLeaf(uint256 id, bytes32 stateHash, bytes32[] calldata siblings)
+        external
+        metered
+    {
         (Request storage r, Task memory k) = _answer(id, Kind.Leaf);
         Merkle.check(
             k.resultRoot, _segments(k) + 1, r.index, Merkle.leafHash32(stateHash), siblings
@@ -253,14 +279,14 @@ contract Availability is Court {
 
     /// @notice Closes a `Steps` request whose segment's steps the solver has posted
     /// (`Dispute.postSteps`) before the request's deadline.
-    function answerSteps(uint256 id) external {
+    function answerSteps(uint256 id) external metered {
         (Request storage r, Task memory k) = _answer(id, Kind.Steps);
         if (dispute.stepsPostedAt(r.task, uint64(r.index)) == 0) revert NotPosted(uint64(r.index));
         _close(id, r, k);
     }
 
     /// @notice The solver's answer to a `State` request: the state's tensor hashes in order.
-    function answerState(uint256 id, bytes32[] calldata tensors) external {
+    function answerState(uint256 id, bytes32[] calldata tensors) external metered {
         (Request storage r, Task memory k) = _answer(id, Kind.State);
         if (tensors.length != r.count) revert WrongCount(r.count, tensors.length);
         bytes32 got = State.hash(tensors);
@@ -276,7 +302,7 @@ contract Availability is Court {
         Tensor.Header calldata header,
         bytes calldata data,
         bytes32[] calldata siblings
-    ) external {
+    ) external metered {
         (Request storage r, Task memory k) = _answer(id, Kind.Row);
         if (r.index >= header.rows) {
             Tensor.check(header, r.subject);
@@ -297,7 +323,7 @@ contract Availability is Court {
         bytes32[] calldata hashes,
         Tensor.Header[] calldata headers,
         bytes calldata data
-    ) external {
+    ) external metered {
         (Request storage r, Task memory k) = _answer(id, Kind.Data);
         if (hashes.length != r.count) revert WrongCount(r.count, hashes.length);
         bytes32 got = _located[id].source == Source.TraceSlot
@@ -455,9 +481,15 @@ contract Availability is Court {
         if (block.timestamp > r.deadline) revert MoveTooLate(id, r.deadline);
     }
 
-    /// @dev An answered request: closed, its bond held, and the challenge window kept open a
-    /// move window past the answer (review 5, 1: see `IMarket.extendWindow`).
-    function _close(uint256 id, Request storage r, Task memory) internal {
+    /// @dev An answered request: closed, its bond held with the answer's gas marked the
+    /// solver's (review 5, 2), and the challenge window kept open a move window past the answer
+    /// (review 5, 1: see `IMarket.extendWindow`).
+    function _close(uint256 id, Request storage r, Task memory k) internal {
+        uint256 gas = r.kind == Kind.Steps
+            ? STEPS_GAS + STEPS_GAS_PER_STATE * (k.commitments.interval + 1)
+            : _answerGasStart - gasleft() + ANSWER_OVERHEAD_GAS + 16 * msg.data.length;
+        uint256 price = block.basefee + MAX_TIP;
+        if (tx.gasprice < price) price = tx.gasprice;
         r.open = false;
         emit Answered(id);
         uint64 answered = uint64(block.timestamp);
@@ -467,7 +499,7 @@ contract Availability is Court {
             asked = r.deadline - _stepsTime();
         }
         market.extendWindow(r.task, asked, answered + moveWindow);
-        market.holdBond(r.task, r.requester, r.bond);
+        market.holdBond(r.task, r.requester, r.bond, gas * price);
     }
 
     function _request(uint256 id) internal view returns (Request storage r) {

@@ -127,13 +127,18 @@ contract Market is IMarket, Attestations {
     }
 
     /// @inheritdoc IMarket
-    function holdBond(uint256 id, address requester, uint256 bond) external onlyCourt nonReentrant {
+    function holdBond(uint256 id, address requester, uint256 bond, uint256 gas)
+        external
+        onlyCourt
+        nonReentrant
+    {
         Task storage k = _task(id);
         k.openCases--;
         _totalBonds -= bond;
         _totalHeld += bond;
         _heldOf[id] += bond;
         _heldFor[id][requester] += bond;
+        _gasOf[id] += gas < bond ? gas : bond;
     }
 
     /// @notice Where task `id`'s challenge window closed as committed: an opening asked for

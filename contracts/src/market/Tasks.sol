@@ -167,13 +167,18 @@ abstract contract Tasks is Stakes {
         _totalEscrow -= k.payment;
         // The verifiers' fees come out of the payment; the solver gets the rest.
         uint256 paid = k.payment - _settleVerifiers(id, k, false);
+        // Of the bonds of answered openings, the solver gets its gas; the rest is burned, so
+        // withholding off chain what it must then answer on chain earns it nothing.
         uint256 held = _heldOf[id];
+        uint256 gas = _gasOf[id];
         _heldOf[id] = 0;
+        _gasOf[id] = 0;
         _totalHeld -= held;
-        _credit(k.solver, held);
+        _credit(k.solver, gas);
         _unlock(k.solver, Role.Solver, k.terms.solverStake);
         _credit(k.solver, paid);
         emit TaskFinalized(id, k.solver, paid);
+        _burn(held - gas);
     }
 
     /// @notice Returns the escrow to the submitter when nobody claimed the task in time, or the
@@ -206,11 +211,15 @@ abstract contract Tasks is Stakes {
     uint256 internal _totalBonds;
     /// @dev Stakes seized from convicted solvers, until `settle` splits them.
     uint256 internal _totalPots;
-    /// @dev Bonds of answered openings, held until the task resolves: the solver's when it
-    /// finalizes, back to their requesters when it is convicted.
+    /// @dev Bonds of answered openings, held until the task resolves: the answers' gas to the
+    /// solver and the rest burned when it finalizes, back to their requesters when it is
+    /// convicted.
     uint256 internal _totalHeld;
     mapping(uint256 => uint256) internal _heldOf;
     mapping(uint256 => mapping(address => uint256)) internal _heldFor;
+    /// @dev Of a task's held bonds, what answering them cost the solver in gas: the solver's
+    /// when the task finalizes (the rest is burned then).
+    mapping(uint256 => uint256) internal _gasOf;
     /// @dev A task's challenge window as committed, kept when a late answer first extends it
     /// (zero: never extended; `deadline` is the committed end).
     mapping(uint256 => uint64) internal _committedEnd;

@@ -45,6 +45,8 @@ interface Vm {
     function stopPrank() external;
     function warp(uint256 timestamp) external;
     function roll(uint256 blockNumber) external;
+    function fee(uint256 newBasefee) external;
+    function txGasPrice(uint256 newGasPrice) external;
     function expectEmit() external;
     function label(address account, string calldata name) external;
     function assertEq(uint256 left, uint256 right, string calldata error) external pure;
@@ -55,6 +57,8 @@ interface Vm {
         pure;
     function assertTrue(bool condition, string calldata error) external pure;
     function assertFalse(bool condition, string calldata error) external pure;
+    function assertGt(uint256 left, uint256 right, string calldata error) external pure;
+    function assertLt(uint256 left, uint256 right, string calldata error) external pure;
 }
 
 /// @notice The smallest test base: the cheatcode handle and a few helpers.
