@@ -398,3 +398,26 @@ fn a_solver_that_withholds_the_checkpoint_a_look_back_needs_is_proven_wrong() {
         assert_eq!(g["segment"], 5, "only the segment that made the NaN: {s:#}");
     }
 }
+
+/// Review 5, 1: a cheater that steers as above and answers every opening only in the last
+/// seconds before it is due. A checker waits for the answers (an answer keeps the window open
+/// a move window past it), checks, and proves the segment that made the NaN.
+#[test]
+fn a_solver_that_answers_openings_at_the_last_second_is_still_proven_wrong() {
+    let s = slashed("late-answers");
+    assert!(task(&s)["prover"].is_string(), "proven: {s:#}");
+    assert!(events(&s, "DataOpened") > 0, "opened on chain: {s:#}");
+    assert!(
+        games(&s)
+            .iter()
+            .any(|g| g["segment"] == 5 && g["phase"] == "challenger won"),
+        "{s:#}"
+    );
+    let whistleblower = &account(&s, "whistleblower")["address"];
+    for g in games(&s)
+        .iter()
+        .filter(|g| &g["challenger"] == whistleblower)
+    {
+        assert_eq!(g["segment"], 5, "only the segment that made the NaN: {s:#}");
+    }
+}

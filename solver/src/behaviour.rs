@@ -54,10 +54,14 @@ pub enum Cheat {
     /// that passes over what it cannot fetch looks back to an earlier, honest segment, or
     /// challenges one blind (review 4, F2).
     SteerLookBack,
+    /// Steers as `SteerLookBack` does and answers every opening on chain only in the last
+    /// seconds before it is due: a checker that gave up waiting, or a window that closed before
+    /// the answer could be used, would let it escape (review 5, 1).
+    LateAnswers,
 }
 
 impl Cheat {
-    pub const ALL: [Cheat; 14] = [
+    pub const ALL: [Cheat; 15] = [
         Cheat::SkipSteps,
         Cheat::LearningRate,
         Cheat::SwapData,
@@ -72,6 +76,7 @@ impl Cheat {
         Cheat::PaddedResultList,
         Cheat::NanWeights,
         Cheat::SteerLookBack,
+        Cheat::LateAnswers,
     ];
 
     /// Whether this solver serves nothing, off chain or on.
@@ -114,6 +119,7 @@ impl Cheat {
             Cheat::PaddedResultList => "padded-result-list",
             Cheat::NanWeights => "nan-weights",
             Cheat::SteerLookBack => "steer-look-back",
+            Cheat::LateAnswers => "late-answers",
         }
     }
 }
@@ -214,7 +220,7 @@ impl Behaviour {
                     .collect::<Result<_, _>>()?;
                 self.honest.upload(&random)?
             }
-            Some(Cheat::NanWeights | Cheat::SteerLookBack) if t == self.at => {
+            Some(Cheat::NanWeights | Cheat::SteerLookBack | Cheat::LateAnswers) if t == self.at => {
                 let nan: Vec<Tensor> = self
                     .init
                     .iter()

@@ -575,6 +575,7 @@ async fn timeline<P: alloy::providers::Provider>(
         (A::DataOpened::SIGNATURE_HASH, "DataOpened"),
         (A::Answered::SIGNATURE_HASH, "Answered"),
         (A::RequestTimedOut::SIGNATURE_HASH, "RequestTimedOut"),
+        (M::WindowExtended::SIGNATURE_HASH, "WindowExtended"),
         (M::Convicted::SIGNATURE_HASH, "Convicted"),
         (M::Settled::SIGNATURE_HASH, "Settled"),
         (M::TaskFinalized::SIGNATURE_HASH, "TaskFinalized"),
