@@ -442,6 +442,39 @@ contract AvailabilityTest is CourtFixture {
         _solvent();
     }
 
+    /// @notice Review 5, 1, for a `Steps` request (found by the review of the fix): one asked
+    /// for at the window's end is due a game's clock later; a solver that posts the steps in time
+    /// but never closes the request left nothing to extend the window until `requestTimeout`
+    /// closed it, and then a move window from the post, long past. The window now runs a move
+    /// window from the close. And one post answers every `Steps` request on its segment, so its
+    /// estimated gas is paid once, not once a request (review 5, 2).
+    function test_review5_aStepsRequestClosedLateStillLeavesAMoveWindow() public {
+        uint64 end = committedAt + WINDOW;
+        vm.warp(end);
+        vm.prank(asker);
+        uint256 id = availability.requestSteps{value: BOND}(taskId, 2);
+        vm.prank(second);
+        uint256 again = availability.requestSteps{value: BOND}(taskId, 2);
+        vm.warp(end + 1);
+        _postSteps(2);
+        vm.warp(end + CLOCK + 1);
+        vm.fee(0);
+        vm.txGasPrice(1);
+        vm.prank(asker);
+        availability.requestTimeout(id);
+        availability.requestTimeout(again);
+        vm.assertEq(
+            market.task(taskId).deadline, end + CLOCK + 1 + MOVE, "a move window from the close"
+        );
+        uint256 paid = availability.STEPS_GAS() + availability.STEPS_GAS_PER_STATE() * (K + 1) + 4
+            * market.FIRST_WRITE_GAS();
+        vm.assertEq(market.answerGasOf(taskId), paid, "the post's gas paid once");
+        vm.warp(end + CLOCK + 1 + MOVE);
+        uint256 game = _challenge(asker, 2);
+        vm.assertEq(dispute.game(game).challenger, asker, "challenged with what it opened");
+        _solvent();
+    }
+
     /// @notice Review 5, 2: an answered opening's bond was the solver's when its task finalized,
     /// so an honest solver earned a bond for every checker it made ask on chain for what it did
     /// not serve off chain. Now the answer's gas is the solver's (priced at most at the base fee

@@ -116,7 +116,7 @@ contract MarketTest is Test {
         vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
         market.closeCase(id, other, 0);
         vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
-        market.holdBond(id, other, 0, 0);
+        market.holdBond(id, other, 0, 0, 0);
         vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
         market.convict(id, other, 0, 1, 0, Win.Op);
         vm.stopPrank();
@@ -392,6 +392,23 @@ contract MarketTest is Test {
         _solvent();
     }
 
+    /// @notice Review 5, 2: an answer's gas is paid out of its own bond, never more: a solver
+    /// that priced its answer over the bond gets the bond and nothing of the others'.
+    function test_anAnswersGasIsPaidAtMostItsBond() public {
+        uint256 id = _committed();
+        market.openCase{value: BOND}(id, other, NO_SEGMENT);
+        market.holdBond(id, other, BOND, 10 ** 30, 1);
+        market.openCase{value: BOND}(id, submitter, NO_SEGMENT);
+        market.holdBond(id, submitter, BOND, 0, 0);
+        vm.assertEq(market.answerGasOf(id), BOND, "capped at the bond");
+        uint256 burned = burn.balance;
+        vm.warp(block.timestamp + DAY + 1);
+        market.finalize(id);
+        vm.assertEq(market.balanceOf(solver), BOND + PAY, "one bond and the payment");
+        vm.assertEq(burn.balance - burned, BOND, "the other bond burned");
+        _solvent();
+    }
+
     /// @notice Review E, the market's side: `holdBond` closes a case whose opening was answered
     /// and holds its bond (a liability credited to nobody) until the task resolves: at
     /// finalization the answer's gas is the solver's and the rest is burned (review 5, 2: the
@@ -399,9 +416,10 @@ contract MarketTest is Test {
     /// all its requester's, by `reclaim`, once.
     function test_anAnsweredOpeningsBondIsHeldUntilTheTaskResolves() public {
         uint256 id = _committed();
-        uint256 gas = 0.1 ether;
+        // At a price of 1 wei a unit of gas, with the four first writes of the bond's slots.
+        uint256 gas = 0.1 ether - 4 * market.FIRST_WRITE_GAS();
         market.openCase{value: BOND}(id, other, NO_SEGMENT);
-        market.holdBond(id, other, BOND, gas);
+        market.holdBond(id, other, BOND, gas, 1);
         vm.assertEq(market.task(id).openCases, 0, "closed");
         vm.assertEq(market.balanceOf(solver) + market.balanceOf(other), 0, "credited to nobody");
         vm.assertEq(market.liabilities(), PAY + STAKE + BOND, "held");
@@ -412,20 +430,22 @@ contract MarketTest is Test {
         vm.warp(block.timestamp + DAY + 1);
         uint256 burned = burn.balance;
         market.finalize(id);
-        vm.assertEq(market.balanceOf(solver), gas + PAY, "its gas the solver's at finalization");
-        vm.assertEq(burn.balance - burned, BOND - gas, "the rest burned");
+        vm.assertEq(
+            market.balanceOf(solver), 0.1 ether + PAY, "its gas the solver's at finalization"
+        );
+        vm.assertEq(burn.balance - burned, BOND - 0.1 ether, "the rest burned");
         vm.prank(other);
         vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, id));
         market.reclaim(id);
         // A convicted task's held bonds go back to their requesters, never to the solver.
         uint256 k = _committed();
         market.openCase{value: BOND}(k, other, NO_SEGMENT);
-        market.holdBond(k, other, BOND, gas);
+        market.holdBond(k, other, BOND, gas, 1);
         uint64 c = market.openCase{value: BOND}(k, submitter, 0);
         market.convict(k, submitter, BOND, c, 0, Win.Timeout);
         vm.prank(solver);
         market.reclaim(k);
-        vm.assertEq(market.balanceOf(solver), gas + PAY, "nothing held for the solver");
+        vm.assertEq(market.balanceOf(solver), 0.1 ether + PAY, "nothing held for the solver");
         vm.prank(other);
         market.reclaim(k);
         vm.assertEq(market.balanceOf(other), BOND, "back to the requester");
@@ -434,7 +454,7 @@ contract MarketTest is Test {
         vm.assertEq(market.balanceOf(other), BOND, "once");
         vm.warp(block.timestamp + DAY + 1);
         market.settle(k);
-        vm.assertEq(market.balanceOf(solver), gas + PAY, "the convicted solver gets none");
+        vm.assertEq(market.balanceOf(solver), 0.1 ether + PAY, "the convicted solver gets none");
         _solvent();
     }
 

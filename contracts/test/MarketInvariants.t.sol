@@ -320,20 +320,22 @@ contract MarketHandler is Trees {
     }
 
     /// @notice Finalizes a task; its solver must be credited exactly the payment less the fees
-    /// plus its answers' gas (none: the handler's transactions are priced at zero), and the held
-    /// bonds of its answered openings burned (review 5, 2).
+    /// plus its answers' gas (at most the held bonds), and the rest of the held bonds of its
+    /// answered openings burned (review 5, 2).
     function finalize(uint256 task) external {
         uint256 id = _taskId(task);
         if (id == 0) return;
         Task memory k = market.task(id);
         uint256 before = market.balanceOf(k.solver);
         uint256 burned = BURN.balance;
-        uint256 owed = k.status == Status.Committed ? k.payment - _fees(id, k) : 0;
+        uint256 gas = market.answerGasOf(id);
+        if (gas > heldOf[id]) payoutMismatches++;
+        uint256 owed = k.status == Status.Committed ? k.payment - _fees(id, k) + gas : 0;
         uint256 forfeits = _forfeits(id, k);
         try market.finalize(id) {
             _ended(id);
             if (market.balanceOf(k.solver) - before != owed) payoutMismatches++;
-            if (BURN.balance - burned != heldOf[id] + forfeits) payoutMismatches++;
+            if (BURN.balance - burned + gas != heldOf[id] + forfeits) payoutMismatches++;
             heldOf[id] = 0;
         } catch {}
     }
@@ -398,7 +400,18 @@ contract MarketHandler is Trees {
         }
     }
 
+    /// @dev Answers are priced (the solver is paid their gas out of the bonds), some above the
+    /// base fee plus the tip the court pays at most; nothing else is (a price left set would
+    /// charge the fuzzer's next senders for gas).
     function _answer(uint256 id) internal {
+        vm.fee(1 gwei);
+        vm.txGasPrice((1 + id % 4) * 1 gwei);
+        _answerPriced(id);
+        vm.txGasPrice(0);
+        vm.fee(0);
+    }
+
+    function _answerPriced(uint256 id) internal {
         Availability.Request memory q = availability.request(id);
         address by = _solverOf(q.task);
         if (!q.open || !_serves(by, q)) return;
@@ -836,6 +849,7 @@ contract MarketHandlerTest is Test {
         vm.assertEq(h.honestFailures(), 0, "no answer refused");
         vm.assertEq(market.task(id).openCases, 0, "all closed");
         vm.assertEq(h.heldOf(id), 2 * market.minBond(), "both bonds held");
+        vm.assertGt(market.answerGasOf(id), 0, "their gas the solver's");
         h.finalize(0);
         vm.assertEq(uint256(market.task(id).status), uint256(Status.Finalized), "finalized");
         vm.assertEq(h.payoutMismatches(), 0, "the answers' gas paid to the solver, the rest burned");

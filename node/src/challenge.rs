@@ -376,9 +376,9 @@ impl Challenger {
 
     /// Checkpoints `indices`, with those nobody serves demanded on chain and waited for
     /// ([`Self::open_checkpoints`]): `true` once every one is open. `false` without a demand
-    /// when more than [`MAX_DEMANDS`] are missing (each demand is a bond that a solver which
-    /// withholds off chain but answers on chain keeps: the caller falls back to what it did
-    /// without them); `false` too once the task is no longer committed, or when the solver's
+    /// when more than [`MAX_DEMANDS`] are missing (each demand costs a bond when a solver that
+    /// withholds off chain answers it on chain: the caller falls back to what it did without
+    /// them); `false` too once the task is no longer committed, or when the solver's
     /// time to answer has passed. Demands made in the window as committed may wait that long:
     /// an answer keeps the window open a move window past it, for the check and the challenge
     /// (review 5, 1); later ones (the window already extended) stop with a quarter of what is

@@ -56,13 +56,16 @@ contract Availability is Court {
     /// this tip, so a solver that builds its own block cannot price its answers up to the bond.
     uint256 public constant MAX_TIP = 2 gwei;
     /// @notice An answer's gas the contract does not measure: the transaction's 21 000, and the
-    /// bond's bookkeeping in the market after the measurement (new storage slots). Its calldata
-    /// is counted at 16 gas a byte.
-    uint256 public constant ANSWER_OVERHEAD_GAS = 121_000;
+    /// bond's bookkeeping in the market after the measurement, as if its slots were written
+    /// before (the market adds what a first write costs more: `Market.holdBond`). Its calldata
+    /// counts at 16 gas a byte, but only as many bytes as the answer's arguments take encoded
+    /// (review 5, 2: bytes appended to the calldata are not paid for).
+    uint256 public constant ANSWER_OVERHEAD_GAS = 58_000;
     /// @notice A `Steps` request is answered by `Dispute.postSteps`, whose gas this contract
-    /// does not see: it is paid as this much plus `STEPS_GAS_PER_STATE` a state hash (an
-    /// estimate a little over the measured 149 k at k = 10, 304 k at k = 100 and 2.59 M at
-    /// k = 1 024, docs/BENCHMARKS.md).
+    /// does not see: the first request closed on a segment is paid this much plus
+    /// `STEPS_GAS_PER_STATE` a state hash (an estimate a little over the measured 149 k at
+    /// k = 10, 304 k at k = 100 and 2.59 M at k = 1 024, docs/BENCHMARKS.md); the others on
+    /// the same segment, which the same post answered, only the gas of their `answerSteps`.
     uint256 public constant STEPS_GAS = 150_000;
     uint256 public constant STEPS_GAS_PER_STATE = 2_500;
 
@@ -134,6 +137,8 @@ contract Availability is Court {
     uint256 public requestCount;
     /// @dev `gasleft()` when the answer being made started (see `metered`).
     uint256 private transient _answerGasStart;
+    /// @dev Whether a `Steps` request on (task, segment) was paid the posted steps' gas.
+    mapping(bytes32 => bool) internal _stepsPaid;
 
     event Requested(
         uint256 indexed request, uint256 indexed task, Kind kind, bytes32 subject, uint256 index
@@ -274,7 +279,7 @@ contract Availability is Court {
             k.resultRoot, _segments(k) + 1, r.index, Merkle.leafHash32(stateHash), siblings
         );
         emit LeafOpened(id, r.task, r.index, stateHash);
-        _close(id, r, k);
+        _close(id, r, k, 4 + 32 * (4 + siblings.length));
     }
 
     /// @notice Closes a `Steps` request whose segment's steps the solver has posted
@@ -282,7 +287,7 @@ contract Availability is Court {
     function answerSteps(uint256 id) external metered {
         (Request storage r, Task memory k) = _answer(id, Kind.Steps);
         if (dispute.stepsPostedAt(r.task, uint64(r.index)) == 0) revert NotPosted(uint64(r.index));
-        _close(id, r, k);
+        _close(id, r, k, 4 + 32);
     }
 
     /// @notice The solver's answer to a `State` request: the state's tensor hashes in order.
@@ -292,7 +297,7 @@ contract Availability is Court {
         bytes32 got = State.hash(tensors);
         if (got != r.subject) revert WrongState(r.subject, got);
         emit StateOpened(id, r.subject, tensors);
-        _close(id, r, k);
+        _close(id, r, k, 4 + 32 * (3 + tensors.length));
     }
 
     /// @notice The solver's answer to a `Row` request: the tensor's header, and the row with its
@@ -311,7 +316,7 @@ contract Availability is Court {
             Tensor.checkRow(header, r.subject, r.index, data, siblings);
             emit RowServed(id, r.subject, r.index, data);
         }
-        _close(id, r, k);
+        _close(id, r, k, 4 + 32 * (9 + siblings.length) + _padded(data.length));
     }
 
     /// @notice The solver's answer to a `Data` request: the hash of every entry of the list (the
@@ -330,30 +335,41 @@ contract Availability is Court {
             ? Merkle.rootOfHashes(hashes)
             : State.hash(hashes);
         if (got != r.subject) revert WrongState(r.subject, got);
-        uint256 from = r.index;
-        if (headers.length != r.end - from) revert WrongCount(r.end - from, headers.length);
+        if (headers.length != r.end - r.index) {
+            revert WrongCount(r.end - r.index, headers.length);
+        }
+        _checkValues(hashes[r.index:r.end], headers, data);
+        emit DataOpened(id, r.subject, r.index, headers, data);
+        _close(id, r, k, 4 + 32 * (7 + hashes.length + 4 * headers.length) + _padded(data.length));
+    }
+
+    /// @dev Each header hashes to its entry, and `data` holds their values whole (rebuilding
+    /// each `rowsRoot`) — or nothing, when they are over `MAX_DATA_BYTES` or `MAX_DATA_ROWS`.
+    function _checkValues(
+        bytes32[] calldata hashes,
+        Tensor.Header[] calldata headers,
+        bytes calldata data
+    ) internal view {
         uint256 total;
         uint256 rows;
         for (uint256 i; i < headers.length; ++i) {
-            Tensor.check(headers[i], hashes[from + i]);
+            Tensor.check(headers[i], hashes[i]);
             total += uint256(headers[i].rows) * headers[i].cols * 4;
             rows += headers[i].rows;
         }
         if (total > MAX_DATA_BYTES || rows > MAX_DATA_ROWS) {
             if (data.length != 0) revert DataLength(0, data.length);
-        } else {
-            if (data.length != total) revert DataLength(total, data.length);
-            uint256 at;
-            for (uint256 i; i < headers.length; ++i) {
-                Tensor.Header calldata h = headers[i];
-                uint256 size = uint256(h.rows) * h.cols * 4;
-                bytes32 root = Tensor.rowsRoot(data[at:at + size], h.rows, h.cols);
-                if (root != h.rowsRoot) revert Tensor.HashMismatch(h.rowsRoot, root);
-                at += size;
-            }
+            return;
         }
-        emit DataOpened(id, r.subject, from, headers, data);
-        _close(id, r, k);
+        if (data.length != total) revert DataLength(total, data.length);
+        uint256 at;
+        for (uint256 i; i < headers.length; ++i) {
+            Tensor.Header calldata h = headers[i];
+            uint256 size = uint256(h.rows) * h.cols * 4;
+            bytes32 root = Tensor.rowsRoot(data[at:at + size], h.rows, h.cols);
+            if (root != h.rowsRoot) revert Tensor.HashMismatch(h.rowsRoot, root);
+            at += size;
+        }
     }
 
     /// @notice Closes a request after its deadline: answered in time (a `Steps` request is
@@ -366,7 +382,7 @@ contract Availability is Court {
         if (r.kind == Kind.Steps) {
             uint64 at = dispute.stepsPostedAt(r.task, uint64(r.index));
             if (at != 0 && at <= r.deadline) {
-                _close(id, r, market.task(r.task));
+                _close(id, r, market.task(r.task), 0);
                 return;
             }
         }
@@ -481,25 +497,43 @@ contract Availability is Court {
         if (block.timestamp > r.deadline) revert MoveTooLate(id, r.deadline);
     }
 
-    /// @dev An answered request: closed, its bond held with the answer's gas marked the
-    /// solver's (review 5, 2), and the challenge window kept open a move window past the answer
-    /// (review 5, 1: see `IMarket.extendWindow`).
-    function _close(uint256 id, Request storage r, Task memory k) internal {
-        uint256 gas = r.kind == Kind.Steps
-            ? STEPS_GAS + STEPS_GAS_PER_STATE * (k.commitments.interval + 1)
-            : _answerGasStart - gasleft() + ANSWER_OVERHEAD_GAS + 16 * msg.data.length;
-        uint256 price = block.basefee + MAX_TIP;
-        if (tx.gasprice < price) price = tx.gasprice;
+    /// @dev An answered request: closed, the challenge window kept open a move window past
+    /// the answer (review 5, 1: see `IMarket.extendWindow`), and its bond held with the
+    /// answer's gas marked the solver's (review 5, 2): measured from the answer's start (`size`
+    /// is its arguments' encoded length; zero for a `Steps` request closed by `requestTimeout`,
+    /// which the solver did not send), and, for the first `Steps` request closed on a segment,
+    /// the posted steps' estimated gas. A `Steps` request's window runs from when it closes: one
+    /// posted in time but closed by `requestTimeout` after its deadline still leaves its
+    /// requester a move window.
+    function _close(uint256 id, Request storage r, Task memory k, uint256 size) internal {
         r.open = false;
         emit Answered(id);
-        uint64 answered = uint64(block.timestamp);
+        uint256 gas;
         uint64 asked = r.deadline - moveWindow;
         if (r.kind == Kind.Steps) {
-            answered = dispute.stepsPostedAt(r.task, uint64(r.index));
             asked = r.deadline - _stepsTime();
+            bytes32 key = keccak256(abi.encode(r.task, r.index));
+            if (!_stepsPaid[key]) {
+                _stepsPaid[key] = true;
+                gas = STEPS_GAS + STEPS_GAS_PER_STATE * (k.commitments.interval + 1);
+            }
         }
-        market.extendWindow(r.task, asked, answered + moveWindow);
-        market.holdBond(r.task, r.requester, r.bond, gas * price);
+        market.extendWindow(r.task, asked, uint64(block.timestamp) + moveWindow);
+        if (size != 0) {
+            uint256 bytes_ = msg.data.length < size ? msg.data.length : size;
+            gas += _answerGasStart - gasleft() + ANSWER_OVERHEAD_GAS + 16 * bytes_;
+        }
+        uint256 price = block.basefee + MAX_TIP;
+        if (tx.gasprice < price) price = tx.gasprice;
+        // (Nothing to pay: a `Steps` request closed by another's `requestTimeout` after the
+        // first on its segment.)
+        if (gas == 0) price = 0;
+        market.holdBond(r.task, r.requester, r.bond, gas, price);
+    }
+
+    /// @dev `n` rounded up to whole words, as ABI encoding pads a `bytes`.
+    function _padded(uint256 n) internal pure returns (uint256) {
+        return (n + 31) / 32 * 32;
     }
 
     function _request(uint256 id) internal view returns (Request storage r) {

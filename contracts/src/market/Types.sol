@@ -108,12 +108,14 @@ interface IMarket {
     function closeCase(uint256 id, address to, uint256 bond) external;
 
     /// @notice An opening was answered: its bond is held until the task resolves. Finalized,
-    /// `gas` of it (the answer's gas, at most the bond) is the solver's and the rest is
-    /// burned; convicted, all of it goes back to `requester`. So a cheater that serves nothing
+    /// the answer's gas (`gas` as the court measured it, plus what the bond's first writes cost
+    /// here, at `price` a unit; at most the bond) is the solver's and the rest is burned;
+    /// convicted, all of it goes back to `requester`. So a cheater that serves nothing
     /// off chain cannot farm the bonds of the openings it forces (review E), and an honest
     /// solver earns nothing by withholding off chain what it must then answer on chain (review
     /// 5, 2), while a flood of requests still costs its bonds.
-    function holdBond(uint256 id, address requester, uint256 bond, uint256 gas) external;
+    function holdBond(uint256 id, address requester, uint256 bond, uint256 gas, uint256 price)
+        external;
 
     /// @notice An opening asked for at `askedAt` was answered: the challenge window stays open
     /// until `until` (a move window after the answer) if it was asked for before the window, as
