@@ -45,7 +45,7 @@ contract Availability is Court {
     }
 
     /// @notice The most values (in bytes) and rows one `Data` answer carries: its gas grows with
-    /// both (a row root a row), so an answer at both caps stays near 6 M gas, calldata included
+    /// both (a row root a row), so an answer at both caps stays near 5 M gas, calldata included
     /// (docs/BENCHMARKS.md), and an honest solver can always answer within a block. Past either,
     /// the headers answer.
     uint256 public constant MAX_DATA_BYTES = 64 * 1024;
@@ -63,11 +63,11 @@ contract Availability is Court {
     uint256 public constant ANSWER_OVERHEAD_GAS = 58_000;
     /// @notice A `Steps` request is answered by `Dispute.postSteps`, whose gas this contract
     /// does not see: the first request closed on a segment is paid this much plus
-    /// `STEPS_GAS_PER_STATE` a state hash (an estimate a little over the measured 149 k at
-    /// k = 10, 304 k at k = 100 and 2.59 M at k = 1 024, docs/BENCHMARKS.md); the others on
-    /// the same segment, which the same post answered, only the gas of their `answerSteps`.
-    uint256 public constant STEPS_GAS = 150_000;
-    uint256 public constant STEPS_GAS_PER_STATE = 2_500;
+    /// `STEPS_GAS_PER_STATE` a state hash (the line through the measured 149 k at k = 10 and
+    /// 2.23 M at k = 1 024, a little over the 300 k at k = 100: docs/BENCHMARKS.md); the others
+    /// on the same segment, which the same post answered, only the gas of their `answerSteps`.
+    uint256 public constant STEPS_GAS = 127_000;
+    uint256 public constant STEPS_GAS_PER_STATE = 2_050;
 
     /// @notice Where a requested state or tensor is committed: a state (the task's initial
     /// state; checkpoint `index`, a leaf of `resultRoot`; or per-step state `index` of
