@@ -493,8 +493,9 @@ contract AvailabilityTest is CourtFixture {
         uint256 burned = BURN.balance;
         market.finalize(taskId);
         uint256 gas = market.balanceOf(solver) - PAY;
-        // An `answerLeaf` costs about 180 k gas as a transaction of its own (docs/BENCHMARKS.md).
-        vm.assertGt(gas, 2 * 121_000 * 11 gwei, "each answer's gas");
+        // Sent from the test, not as transactions of their own, the answers are paid their
+        // execution and bookkeeping (GasTest checks a transaction's whole cost is paid).
+        vm.assertGt(gas, 2 * 50_000 * 11 gwei, "each answer's gas");
         vm.assertLt(gas, 2 * 400_000 * 12 gwei, "not the bonds, nor a price the solver set");
         vm.assertEq(BURN.balance - burned, 2 * BOND - gas, "the rest burned");
         vm.assertEq(market.balanceOf(asker), 0, "the requester's bonds spent");

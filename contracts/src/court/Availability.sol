@@ -55,12 +55,16 @@ contract Availability is Court {
     /// when the task finalizes: `IMarket.holdBond`), priced at most at the block's base fee plus
     /// this tip, so a solver that builds its own block cannot price its answers up to the bond.
     uint256 public constant MAX_TIP = 2 gwei;
-    /// @notice An answer's gas the contract does not measure: the transaction's 21 000, and the
-    /// bond's bookkeeping in the market after the measurement, as if its slots were written
-    /// before (the market adds what a first write costs more: `Market.holdBond`). Its calldata
-    /// counts at 16 gas a byte, but only as many bytes as the answer's arguments take encoded
-    /// (review 5, 2: bytes appended to the calldata are not paid for).
-    uint256 public constant ANSWER_OVERHEAD_GAS = 58_000;
+    /// @notice An answer's gas the contract does not measure: the bond's bookkeeping in the
+    /// market after the measurement, as if its slots were written before (the market adds what
+    /// a first write costs more: `Market.holdBond`), less the refunds of its counters going to
+    /// zero. An answer sent as a transaction of its own (by an account without code) is also
+    /// paid the transaction's `TX_GAS` and its calldata at 16 gas a byte, for as many bytes as
+    /// the answer's arguments take encoded, and no more (review 5, 2: bytes appended, or
+    /// arguments an answer ignores, are not paid for; an answer from a contract, which can send
+    /// many in one transaction from one copy of its calldata, is paid its execution only).
+    uint256 public constant ANSWER_OVERHEAD_GAS = 29_000;
+    uint256 public constant TX_GAS = 21_000;
     /// @notice A `Steps` request is answered by `Dispute.postSteps`, whose gas this contract
     /// does not see: the first request closed on a segment is paid this much plus
     /// `STEPS_GAS_PER_STATE` a state hash (the line through the measured 149 k at k = 10 and
@@ -312,11 +316,13 @@ contract Availability is Court {
         if (r.index >= header.rows) {
             Tensor.check(header, r.subject);
             emit NoSuchRow(id, r.subject, header);
+            // The row and its path are ignored: the header alone answers.
+            _close(id, r, k, 4 + 32 * 9);
         } else {
             Tensor.checkRow(header, r.subject, r.index, data, siblings);
             emit RowServed(id, r.subject, r.index, data);
+            _close(id, r, k, 4 + 32 * (9 + siblings.length) + _padded(data.length));
         }
-        _close(id, r, k, 4 + 32 * (9 + siblings.length) + _padded(data.length));
     }
 
     /// @notice The solver's answer to a `Data` request: the hash of every entry of the list (the
@@ -520,8 +526,11 @@ contract Availability is Court {
         }
         market.extendWindow(r.task, asked, uint64(block.timestamp) + moveWindow);
         if (size != 0) {
-            uint256 bytes_ = msg.data.length < size ? msg.data.length : size;
-            gas += _answerGasStart - gasleft() + ANSWER_OVERHEAD_GAS + 16 * bytes_;
+            gas += _answerGasStart - gasleft() + ANSWER_OVERHEAD_GAS;
+            // solhint-disable-next-line avoid-tx-origin
+            if (msg.sender == tx.origin && msg.sender.code.length == 0) {
+                gas += TX_GAS + 16 * (msg.data.length < size ? msg.data.length : size);
+            }
         }
         uint256 price = block.basefee + MAX_TIP;
         if (tx.gasprice < price) price = tx.gasprice;

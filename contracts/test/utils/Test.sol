@@ -41,6 +41,7 @@ interface Vm {
     function snapshotValue(string calldata name, uint256 value) external;
     function deal(address account, uint256 balance) external;
     function prank(address sender) external;
+    function prank(address sender, address origin) external;
     function startPrank(address sender) external;
     function stopPrank() external;
     function warp(uint256 timestamp) external;
