@@ -115,6 +115,29 @@ impl Chain {
         let what = what.into();
         let mut last = String::new();
         for attempt in 1..=ATTEMPTS {
+            // The gas limit is the estimate and a margin: what a call costs depends on the state
+            // it finds (a slot another transaction emptied costs 20 000 to write again) and on
+            // its price (an answer's gas is paid out of its bond, a write an estimate at no
+            // price skips), and a transaction that runs out reverts.
+            let tx = match tx.gas {
+                Some(_) => tx.clone(),
+                None => match self
+                    .provider
+                    .estimate_gas(tx.clone().from(self.address))
+                    .await
+                {
+                    Ok(gas) => tx.clone().gas_limit(gas + gas / 5 + GAS_MARGIN),
+                    Err(e) => match refused(e) {
+                        Refused::Rejected(reason) => return Err(Error::Rejected { what, reason }),
+                        Refused::Retry(e) => {
+                            last = e;
+                            tracing::warn!(%what, attempt, error = %last, "estimate failed; retrying");
+                            tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                            continue;
+                        }
+                    },
+                },
+            };
             let sent = {
                 let mut next = self.nonce.lock().await;
                 let nonce = match *next {
@@ -169,32 +192,10 @@ impl Chain {
                         }),
                     };
                 }
-                Err(RpcError::ErrorResp(payload)) => {
-                    let named = payload
-                        .as_decoded_interface_error::<MarketErrors>()
-                        .map(|e| format!("{e:?}"))
-                        .or_else(|| {
-                            payload
-                                .as_decoded_interface_error::<DisputeErrors>()
-                                .map(|e| format!("{e:?}"))
-                        })
-                        .or_else(|| {
-                            payload
-                                .as_decoded_interface_error::<AvailabilityErrors>()
-                                .map(|e| format!("{e:?}"))
-                        });
-                    if let Some(reason) = named {
-                        return Err(Error::Rejected { what, reason });
-                    }
-                    if payload.as_revert_data().is_some() || payload.message.contains("revert") {
-                        return Err(Error::Rejected {
-                            what,
-                            reason: payload.message.to_string(),
-                        });
-                    }
-                    last = payload.to_string();
-                }
-                Err(e) => last = e.to_string(),
+                Err(e) => match refused(e) {
+                    Refused::Rejected(reason) => return Err(Error::Rejected { what, reason }),
+                    Refused::Retry(e) => last = e,
+                },
             }
             tracing::warn!(%what, attempt, error = %last, "transaction failed; retrying");
             tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
@@ -214,6 +215,42 @@ impl Chain {
             .await
             .map_err(|e| Error::Read(e.to_string()))
     }
+}
+
+/// Gas added to every estimate, with a fifth of it (see [`Chain::send`]).
+const GAS_MARGIN: u64 = 60_000;
+
+/// What a refused call or send means: the contract reverted (with the custom error it named,
+/// when it is one of the market's or its courts'), or something to retry.
+enum Refused {
+    Rejected(String),
+    Retry(String),
+}
+
+fn refused(e: RpcError<alloy::transports::TransportErrorKind>) -> Refused {
+    let RpcError::ErrorResp(payload) = e else {
+        return Refused::Retry(e.to_string());
+    };
+    let named = payload
+        .as_decoded_interface_error::<MarketErrors>()
+        .map(|e| format!("{e:?}"))
+        .or_else(|| {
+            payload
+                .as_decoded_interface_error::<DisputeErrors>()
+                .map(|e| format!("{e:?}"))
+        })
+        .or_else(|| {
+            payload
+                .as_decoded_interface_error::<AvailabilityErrors>()
+                .map(|e| format!("{e:?}"))
+        });
+    if let Some(reason) = named {
+        return Refused::Rejected(reason);
+    }
+    if payload.as_revert_data().is_some() || payload.message.contains("revert") {
+        return Refused::Rejected(payload.message.to_string());
+    }
+    Refused::Retry(payload.to_string())
 }
 
 /// Ether as wei.
