@@ -502,6 +502,95 @@ contract AvailabilityTest is CourtFixture {
         _solvent();
     }
 
+    // ------------------------------------------------------------------ review 5, 5
+
+    /// @dev Asks for leaf `index` with the bond a request takes now.
+    function _requestLeafPriced(uint256 index) internal returns (uint256 id) {
+        uint256 bond = availability.bondFor(taskId);
+        vm.prank(asker);
+        id = availability.requestLeaf{value: bond}(taskId, index);
+    }
+
+    /// @notice Review 5, 5: bonds paid for an answer's gas, not for room in blocks, so a flood of
+    /// requests at a flat bond could ask an honest solver for more answers than blocks hold
+    /// before their deadlines. Past `FREE_REQUESTS` open on a task, a new request's bond doubles
+    /// every `BOND_DOUBLING` more; answered, they close and the price falls back. A game's bond
+    /// stays the task's.
+    function test_review5_aFloodOfRequestsPaysDoublingBonds() public {
+        uint256 free = availability.FREE_REQUESTS();
+        uint256 step = availability.BOND_DOUBLING();
+        uint256[] memory ids = new uint256[](free + 2 * step);
+        for (uint256 i; i < free; i++) {
+            vm.assertEq(availability.bondFor(taskId), BOND, "the task's bond while few are open");
+            ids[i] = _requestLeafPriced(i % (STEPS / K + 1));
+        }
+        vm.assertEq(availability.bondFor(taskId), 2 * BOND, "doubled past the free ones");
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Court.WrongBond.selector, 2 * BOND, BOND));
+        availability.requestLeaf{value: BOND}(taskId, 0);
+        for (uint256 i = free; i < free + 2 * step; i++) {
+            uint256 want = i < free + step ? 2 * BOND : 4 * BOND;
+            vm.assertEq(availability.bondFor(taskId), want, "doubles every BOND_DOUBLING open");
+            ids[i] = _requestLeafPriced(i % (STEPS / K + 1));
+            vm.assertEq(availability.request(ids[i]).bond, want, "the request holds its bond");
+        }
+        vm.assertEq(availability.openRequests(taskId), free + 2 * step, "all open");
+        vm.assertEq(availability.bondFor(taskId), 8 * BOND, "three doublings");
+        // A game's bond is the task's, whatever is open.
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Court.WrongBond.selector, BOND, 8 * BOND));
+        dispute.challenge{value: 8 * BOND}(taskId, 2);
+        _challenge(asker, 2);
+        // Answered, they close, and the price falls back.
+        for (uint256 i; i < ids.length; i++) {
+            _answerLeaf(ids[i]);
+        }
+        vm.assertEq(availability.openRequests(taskId), 0, "all answered");
+        vm.assertEq(availability.bondFor(taskId), BOND, "the task's bond again");
+        vm.assertEq(uint256(_status(taskId)), uint256(Status.Committed), "not convicted");
+        _solvent();
+    }
+
+    /// @notice Review 5, 5: what a flood can hold open at once grows with the log of what it
+    /// spends (`32 + 8m` open cost about `16 · 2^m` bonds), and a request is refused before its
+    /// bond could overflow; the honest solver answers every one of them and is not convicted.
+    function test_review5_whatAFloodHoldsOpenGrowsWithTheLogOfItsBudget() public {
+        uint256 budget = 1000 * BOND;
+        uint256 spent;
+        uint256 n;
+        uint256[] memory ids = new uint256[](200);
+        while (spent + availability.bondFor(taskId) <= budget) {
+            spent += availability.bondFor(taskId);
+            ids[n] = _requestLeafPriced(n % (STEPS / K + 1));
+            n++;
+        }
+        // 32 at 1, 8 each at 2, 4, 8, 16 and 32 (528 bonds), then 7 at 64.
+        vm.assertEq(n, 79, "a thousand bonds hold 79 open");
+        vm.assertEq(spent, 528 * BOND + 7 * 64 * BOND, "what they cost");
+        for (uint256 i; i < n; i++) {
+            _answerLeaf(ids[i]);
+        }
+        vm.assertEq(uint256(_status(taskId)), uint256(Status.Committed), "not convicted");
+        // Past `MAX_DOUBLINGS`, refused.
+        vm.deal(asker, type(uint256).max / 2);
+        uint256 open;
+        while (true) {
+            try availability.bondFor(taskId) returns (uint256 bond) {
+                vm.prank(asker);
+                availability.requestLeaf{value: bond}(taskId, 0);
+                open++;
+            } catch (bytes memory e) {
+                vm.assertEq(
+                    e,
+                    abi.encodeWithSelector(Availability.Flooded.selector, taskId, open),
+                    "refused, not overflowed"
+                );
+                break;
+            }
+        }
+        vm.assertEq(open, 32 + 8 * 64, "refused once a bond would be over 2^64 bonds");
+    }
+
     // ------------------------------------------------------------------ AUDIT C1
 
     /// @notice C1: a row past the tensor's end (one past, or far past) is answered by the
@@ -615,7 +704,7 @@ contract AvailabilityTest is CourtFixture {
     /// `minBond` (it covers the solver's gas to answer).
     function test_M5_aRequestCostsAtLeastTheMinimumBond() public {
         vm.prank(asker);
-        vm.expectRevert(abi.encodeWithSelector(Tasks.WrongBond.selector, BOND, BOND - 1));
+        vm.expectRevert(abi.encodeWithSelector(Court.WrongBond.selector, BOND, BOND - 1));
         availability.requestLeaf{value: BOND - 1}(taskId, 1);
         Commitments memory c = _commitments();
         Terms memory t = _terms();

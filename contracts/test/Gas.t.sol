@@ -437,10 +437,11 @@ contract CourtGasTest is CourtFixture {
 
     /// @notice Review 5, 2: an answered opening pays the solver its gas, not its bond. What an
     /// answer is paid — measured by the answer itself, with what the market's bookkeeping costs
-    /// — is its transaction's own cost (before the refunds of the market's counters going to
-    /// zero, up to 9 600, which the answer is not paid) within 5%: the first answer on a task (whose bond slots
-    /// are written first), a second one, a state's tensor hashes, a whole opening at the caps,
-    /// and an answer with bytes appended to its calldata (which are not paid for).
+    /// — is its transaction's own cost (before the refunds of the courts' and the market's
+    /// counters going to zero, up to 14 400, which the answer is not paid) within 5%: the first
+    /// answer on a task (whose bond slots are written first), a second one, a state's tensor
+    /// hashes, a whole opening at the caps, and an answer with bytes appended to its calldata
+    /// (which are not paid for).
     function test_review5_anAnswerIsPaidItsOwnGas() public {
         bytes32[] memory result = _leaves(wideCheckpoints);
         for (uint256 i = 1; i <= 2; i++) {

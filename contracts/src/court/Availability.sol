@@ -73,6 +73,19 @@ contract Availability is Court {
     uint256 public constant STEPS_GAS = 127_000;
     uint256 public constant STEPS_GAS_PER_STATE = 2_050;
 
+    /// @notice A task's open requests bonded at its `challengeBond`: past them, the bond a new
+    /// request takes doubles every `BOND_DOUBLING` more open at once (review 5, 5). Bonds pay for
+    /// an answer's gas, not for room in blocks: with a flat bond, enough requests at once could
+    /// ask an honest solver for more answers than blocks hold before their deadlines. Priced
+    /// this way (as Optimism's fault dispute game prices deep moves), holding `32 + 8m` open
+    /// costs about `16 · 2^m` bonds, so the answers an honest solver owes at once grow with the
+    /// log of what a flood can spend (docs/PROTOCOL.md §8), and honest use never pays more.
+    uint256 public constant FREE_REQUESTS = 32;
+    uint256 public constant BOND_DOUBLING = 8;
+    /// @notice Past this many doublings a request is refused (its bond would be over
+    /// `2^64` bonds).
+    uint256 public constant MAX_DOUBLINGS = 64;
+
     /// @notice Where a requested state or tensor is committed: a state (the task's initial
     /// state; checkpoint `index`, a leaf of `resultRoot`; or per-step state `index` of
     /// `segment`, a leaf of its posted steps root) and, for a tensor, its place `tensor` in that
@@ -139,6 +152,8 @@ contract Availability is Court {
     mapping(uint256 => Request) internal _requests;
     mapping(uint256 => Located) internal _located;
     uint256 public requestCount;
+    /// @notice Requests open on each task (see `bondFor`).
+    mapping(uint256 => uint256) public openRequests;
     /// @dev `gasleft()` when the answer being made started (see `metered`).
     uint256 private transient _answerGasStart;
     /// @dev Whether a `Steps` request on (task, segment) was paid the posted steps' gas.
@@ -177,6 +192,9 @@ contract Availability is Court {
     error BadRange(uint256 from, uint256 to, uint256 count);
     /// @notice A `Data` answer's values are not as long as its headers say.
     error DataLength(uint256 expected, uint256 got);
+    /// @notice So many requests are open on the task that a new one's bond would be over
+    /// `2^MAX_DOUBLINGS` bonds.
+    error Flooded(uint256 task, uint256 open);
 
     constructor(IMarket market_, Dispute dispute_, uint64 moveWindow_) Court(market_, moveWindow_) {
         dispute = dispute_;
@@ -186,6 +204,20 @@ contract Availability is Court {
     modifier metered() {
         _answerGasStart = gasleft();
         _;
+    }
+
+    /// @notice The bond a new request on `taskId` takes now: the task's `challengeBond` while
+    /// fewer than `FREE_REQUESTS` are open, doubled every `BOND_DOUBLING` open past them.
+    function bondFor(uint256 taskId) external view returns (uint256) {
+        return _bondFor(taskId, market.task(taskId).terms.challengeBond);
+    }
+
+    function _bondFor(uint256 taskId, uint256 base) internal view returns (uint256) {
+        uint256 open = openRequests[taskId];
+        if (open < FREE_REQUESTS) return base;
+        uint256 doublings = (open - FREE_REQUESTS) / BOND_DOUBLING + 1;
+        if (doublings > MAX_DOUBLINGS) revert Flooded(taskId, open);
+        return base << doublings;
     }
 
     function request(uint256 id) external view returns (Request memory) {
@@ -393,6 +425,7 @@ contract Availability is Court {
             }
         }
         r.open = false;
+        openRequests[r.task]--;
         emit RequestTimedOut(id);
         market.convict(r.task, r.requester, r.bond, r.order, r.segment, Win.Unavailable);
     }
@@ -415,8 +448,8 @@ contract Availability is Court {
         });
     }
 
-    /// @dev The task, if a request about `segment` may be made now: during the challenge
-    /// window, or after it about a segment with an open game.
+    /// @dev The task, if a request about `segment` may be made now (during the challenge
+    /// window, or after it about a segment with an open game) with the bond sent.
     function _open(uint256 taskId, uint64 segment) internal view returns (Task memory k) {
         k = _live(taskId);
         if (block.timestamp > k.deadline) {
@@ -424,6 +457,8 @@ contract Availability is Court {
                 revert TooLate(taskId, k.deadline);
             }
         }
+        uint256 bond = _bondFor(taskId, k.terms.challengeBond);
+        if (msg.value != bond) revert WrongBond(bond, msg.value);
     }
 
     /// @dev The segment a request is about, if it is one under dispute (per-step states and
@@ -466,6 +501,7 @@ contract Availability is Court {
         if (game != 0) order = game;
         else segment = NO_SEGMENT;
         id = ++requestCount;
+        openRequests[taskId]++;
         _requests[id] = Request({
             task: taskId,
             requester: msg.sender,
@@ -513,6 +549,7 @@ contract Availability is Court {
     /// requester a move window.
     function _close(uint256 id, Request storage r, Task memory k, uint256 size) internal {
         r.open = false;
+        openRequests[r.task]--;
         emit Answered(id);
         uint256 gas;
         uint64 asked = r.deadline - moveWindow;

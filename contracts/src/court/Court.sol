@@ -18,6 +18,8 @@ abstract contract Court {
     error NotTimedOut(uint256 id, uint64 deadline);
     error TooLate(uint256 task, uint64 deadline);
     error LayoutMismatch(bytes32 expected, bytes32 got);
+    /// @notice The value sent is not the bond the court asks.
+    error WrongBond(uint256 expected, uint256 got);
 
     constructor(IMarket market_, uint64 moveWindow_) {
         market = market_;

@@ -159,6 +159,9 @@ contract Dispute is Court, IDispute {
         if (block.timestamp > k.deadline) revert TooLate(taskId, k.deadline);
         uint64 segments = _segments(k);
         if (segment >= segments) revert NoSuchSegment(segment, segments);
+        if (msg.value != k.terms.challengeBond) {
+            revert WrongBond(k.terms.challengeBond, msg.value);
+        }
         uint64 order = market.openCase{value: msg.value}(taskId, msg.sender, segment);
         id = ++gameCount;
         Game storage g = _games[id];

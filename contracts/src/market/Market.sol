@@ -113,7 +113,8 @@ contract Market is IMarket, Attestations {
             revert WrongStatus(id, k.status);
         }
         if (_convictions[id].settled) revert WrongStatus(id, k.status);
-        if (msg.value != k.terms.challengeBond) revert WrongBond(k.terms.challengeBond, msg.value);
+        // The court prices the bond: the task's for a game, more for a request in a flood.
+        if (msg.value < k.terms.challengeBond) revert WrongBond(k.terms.challengeBond, msg.value);
         order = ++caseCount;
         k.openCases++;
         _totalBonds += msg.value;

@@ -96,9 +96,9 @@ uint64 constant NO_SEGMENT = type(uint64).max;
 interface IMarket {
     function task(uint256 id) external view returns (Task memory);
 
-    /// @notice Holds `msg.value` (the task's bond) for a new case by `challenger` about
-    /// `segment` (`NO_SEGMENT` for none); returns the case's rank (cases are ranked by when they
-    /// opened, across both courts).
+    /// @notice Holds `msg.value` (the bond the court asks, at least the task's) for a new case
+    /// by `challenger` about `segment` (`NO_SEGMENT` for none); returns the case's rank (cases
+    /// are ranked by when they opened, across both courts).
     function openCase(uint256 id, address challenger, uint64 segment)
         external
         payable

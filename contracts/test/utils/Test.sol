@@ -53,6 +53,9 @@ interface Vm {
     function assertEq(uint256 left, uint256 right, string calldata error) external pure;
     function assertEq(bytes32 left, bytes32 right, string calldata error) external pure;
     function assertEq(address left, address right, string calldata error) external pure;
+    function assertEq(bytes calldata left, bytes calldata right, string calldata error)
+        external
+        pure;
     function assertEq(string calldata left, string calldata right, string calldata error)
         external
         pure;
