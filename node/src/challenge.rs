@@ -460,7 +460,8 @@ impl Challenger {
         }
     }
 
-    /// Sends a demand with the task's bond.
+    /// Sends a demand with the bond a request on the task takes now: the task's, or more while
+    /// a flood of requests is open on it (docs/PROTOCOL.md §8).
     async fn demand(
         &self,
         node: &Node,
@@ -468,16 +469,9 @@ impl Challenger {
         tx: alloy::rpc::types::TransactionRequest,
         what: String,
     ) -> eyre::Result<()> {
-        let bond = node
-            .chain
-            .market
-            .task(task_id)
-            .call()
-            .await?
-            .terms
-            .challengeBond;
+        let bond = node.chain.availability.bondFor(task_id).call().await?;
         node.chain.send(tx.value(bond), what.clone()).await?;
-        tracing::warn!(task = task_id.to::<u64>(), %what, "demanded unavailable data on chain");
+        tracing::warn!(task = task_id.to::<u64>(), %what, %bond, "demanded unavailable data on chain");
         Ok(())
     }
 

@@ -30,12 +30,6 @@ pub(crate) async fn request_rows(
         .connect_http(rpc.parse()?);
     let market = Market::new(market, &provider);
     let availability = Availability::new(market.availability().call().await?, &provider);
-    let bond = market
-        .task(U256::from(task))
-        .call()
-        .await?
-        .terms
-        .challengeBond;
     let hashes: Vec<_> = init.iter().map(|t| t.commit().hash).collect();
     let state = poai_common::state::state_hash(&hashes)?;
     let path = poai_common::state::tensor_proof(&hashes, 0)?;
@@ -52,6 +46,7 @@ pub(crate) async fn request_rows(
             tensor: U256::ZERO,
             tensorSiblings: path.siblings.iter().map(|h| B256::from(*h)).collect(),
         };
+        let bond = availability.bondFor(U256::from(task)).call().await?;
         let receipt = availability
             .requestRow(U256::from(task), B256::from(hashes[0]), U256::from(row), w)
             .value(bond)
