@@ -130,6 +130,9 @@ contract AvailabilityTest is CourtFixture {
         vm.prank(solver);
         vm.expectPartialRevert(Merkle.RootMismatch.selector);
         availability.answerLeaf(id, wrong, siblings);
+        // The leaf is logged with its path: a checker served no list names it from this.
+        vm.expectEmit();
+        emit Availability.LeafOpened(id, taskId, 3, right, siblings);
         vm.prank(solver);
         availability.answerLeaf(id, right, siblings);
         _answered(id);
@@ -513,11 +516,12 @@ contract AvailabilityTest is CourtFixture {
 
     /// @notice Review 5, 5: bonds paid for an answer's gas, not for room in blocks, so a flood of
     /// requests at a flat bond could ask an honest solver for more answers than blocks hold
-    /// before their deadlines. Past `FREE_REQUESTS` open on a task, a new request's bond doubles
-    /// every `BOND_DOUBLING` more; answered, they close and the price falls back. A game's bond
-    /// stays the task's.
+    /// before their deadlines. Past `freeRequests` open on a task (room for two games' per-step
+    /// states besides 32 others), a new request's bond doubles every `BOND_DOUBLING` more;
+    /// answered, they close and the price falls back. A game's bond stays the task's.
     function test_review5_aFloodOfRequestsPaysDoublingBonds() public {
-        uint256 free = availability.FREE_REQUESTS();
+        uint256 free = availability.freeRequests(taskId);
+        vm.assertEq(free, 32 + 2 * (K + 1), "32 and two games' per-step states");
         uint256 step = availability.BOND_DOUBLING();
         uint256[] memory ids = new uint256[](free + 2 * step);
         for (uint256 i; i < free; i++) {
@@ -551,10 +555,13 @@ contract AvailabilityTest is CourtFixture {
         _solvent();
     }
 
-    /// @notice Review 5, 5: what a flood can hold open at once grows with the log of what it
-    /// spends (`32 + 8m` open cost about `16 · 2^m` bonds), and a request is refused before its
-    /// bond could overflow; the honest solver answers every one of them and is not convicted.
+    /// @notice Review 5, 5: what a flood holds open past the free requests grows with the log of
+    /// what it spends (`free + 8m` open cost about `free + 16 · 2^m` bonds), and a request is
+    /// refused before its bond could overflow; the honest solver answers every one of them and
+    /// is not convicted.
     function test_review5_whatAFloodHoldsOpenGrowsWithTheLogOfItsBudget() public {
+        uint256 free = availability.freeRequests(taskId);
+        vm.assertEq(free, 54, "the fixture's k = 10");
         uint256 budget = 1000 * BOND;
         uint256 spent;
         uint256 n;
@@ -564,9 +571,9 @@ contract AvailabilityTest is CourtFixture {
             ids[n] = _requestLeafPriced(n % (STEPS / K + 1));
             n++;
         }
-        // 32 at 1, 8 each at 2, 4, 8, 16 and 32 (528 bonds), then 7 at 64.
-        vm.assertEq(n, 79, "a thousand bonds hold 79 open");
-        vm.assertEq(spent, 528 * BOND + 7 * 64 * BOND, "what they cost");
+        // 54 at 1, 8 each at 2, 4, 8, 16 and 32 (550 bonds), then 7 at 64.
+        vm.assertEq(n, 101, "a thousand bonds hold 101 open");
+        vm.assertEq(spent, 550 * BOND + 7 * 64 * BOND, "what they cost");
         for (uint256 i; i < n; i++) {
             _answerLeaf(ids[i]);
         }
@@ -588,7 +595,60 @@ contract AvailabilityTest is CourtFixture {
                 break;
             }
         }
-        vm.assertEq(open, 32 + 8 * 64, "refused once a bond would be over 2^64 bonds");
+        vm.assertEq(open, free + 8 * 64, "refused once a bond would be over 2^64 bonds");
+    }
+
+    /// @notice Review of review 5, 5: a request sent with more than the price (read before
+    /// another request moved it) is taken, and holds what it sent; with less it is refused.
+    function test_review5_aRequestRacedPastThePriceIsTakenWithWhatItSent() public {
+        vm.prank(asker);
+        vm.expectRevert(abi.encodeWithSelector(Court.WrongBond.selector, BOND, BOND - 1));
+        availability.requestLeaf{value: BOND - 1}(taskId, 1);
+        vm.prank(asker);
+        uint256 id = availability.requestLeaf{value: 2 * BOND}(taskId, 1);
+        vm.assertEq(availability.request(id).bond, 2 * BOND, "holds what it sent");
+        _answerLeaf(id);
+        _afterWindow();
+        uint256 burned = BURN.balance;
+        market.finalize(taskId);
+        vm.assertEq(BURN.balance - burned, 2 * BOND, "held as sent (burned: its gas is unpriced)");
+        _solvent();
+    }
+
+    /// @notice Review of review 5, 5: a cheater that posts a segment's steps but leaves its own
+    /// `Steps` requests open would keep a flood's price up for a game's clock. Anyone may close
+    /// a posted one; only the solver's own close is paid its gas, and the post's gas is paid
+    /// once.
+    function test_review5_anyoneClosesAPostedStepsRequest() public {
+        vm.prank(asker);
+        uint256 first = availability.requestSteps{value: BOND}(taskId, 2);
+        vm.prank(asker);
+        uint256 second = availability.requestSteps{value: BOND}(taskId, 2);
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(Availability.NotPosted.selector, 2));
+        availability.answerSteps(first);
+        _postSteps(2);
+        vm.fee(1 gwei);
+        vm.txGasPrice(1 gwei);
+        vm.prank(challenger);
+        availability.answerSteps(first);
+        uint256 posted = market.answerGasOf(taskId);
+        uint256 k1 = K + 1;
+        vm.assertEq(
+            posted,
+            (availability.STEPS_GAS() + availability.STEPS_GAS_PER_STATE() * k1 + 4 * 17_100)
+                * 1 gwei,
+            "the post's estimate and the bond's first writes, not the closer's gas"
+        );
+        vm.prank(challenger);
+        availability.answerSteps(second);
+        vm.assertEq(market.answerGasOf(taskId), posted, "the post paid once; the closer nothing");
+        vm.assertEq(availability.openRequests(taskId), 0, "both closed");
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(Availability.RequestClosed.selector, second));
+        availability.answerSteps(second);
+        vm.txGasPrice(0);
+        vm.fee(0);
     }
 
     // ------------------------------------------------------------------ AUDIT C1

@@ -73,14 +73,19 @@ contract Availability is Court {
     uint256 public constant STEPS_GAS = 127_000;
     uint256 public constant STEPS_GAS_PER_STATE = 2_050;
 
-    /// @notice A task's open requests bonded at its `challengeBond`: past them, the bond a new
-    /// request takes doubles every `BOND_DOUBLING` more open at once (review 5, 5). Bonds pay for
-    /// an answer's gas, not for room in blocks: with a flat bond, enough requests at once could
-    /// ask an honest solver for more answers than blocks hold before their deadlines. Priced
-    /// this way (as Optimism's fault dispute game prices deep moves), holding `32 + 8m` open
-    /// costs about `16 · 2^m` bonds, so the answers an honest solver owes at once grow with the
-    /// log of what a flood can spend (docs/PROTOCOL.md §8), and honest use never pays more.
+    /// @notice Requests open at once on a task that take its `challengeBond`:
+    /// `FREE_REQUESTS + FREE_GAMES · (k + 1)`, room for the per-step states of `FREE_GAMES`
+    /// games against a solver that serves nothing off chain (each game's challenger may have to
+    /// open all `k + 1` of them to pick its step) besides other demands. Past them, the bond a
+    /// new request takes doubles every `BOND_DOUBLING` more open at once (review 5, 5). Bonds pay
+    /// for an answer's gas, not for room in blocks: with a flat bond, enough requests at once
+    /// could ask an honest solver for more answers than blocks hold before their deadlines.
+    /// Priced this way (as Optimism's fault dispute game prices deep moves), holding `free + 8m`
+    /// open costs about `free + 16 · 2^m` bonds, so what an honest solver owes at once past
+    /// what the game itself may need grows with the log of what a flood can spend
+    /// (docs/PROTOCOL.md §9).
     uint256 public constant FREE_REQUESTS = 32;
+    uint256 public constant FREE_GAMES = 2;
     uint256 public constant BOND_DOUBLING = 8;
     /// @notice Past this many doublings a request is refused (its bond would be over
     /// `2^64` bonds).
@@ -162,7 +167,15 @@ contract Availability is Court {
     event Requested(
         uint256 indexed request, uint256 indexed task, Kind kind, bytes32 subject, uint256 index
     );
-    event LeafOpened(uint256 indexed request, uint256 indexed task, uint256 index, bytes32 state);
+    /// @notice Leaf `index` of the task's `resultRoot` opened, with its path: a checker that was
+    /// served no checkpoint list names the checkpoint from this in its next request.
+    event LeafOpened(
+        uint256 indexed request,
+        uint256 indexed task,
+        uint256 index,
+        bytes32 state,
+        bytes32[] siblings
+    );
     event StateOpened(uint256 indexed request, bytes32 indexed state, bytes32[] tensors);
     event RowServed(uint256 indexed request, bytes32 indexed tensor, uint256 row, bytes data);
     /// @notice The row asked for is past the tensor's end; the header answers.
@@ -206,18 +219,29 @@ contract Availability is Court {
         _;
     }
 
-    /// @notice The bond a new request on `taskId` takes now: the task's `challengeBond` while
-    /// fewer than `FREE_REQUESTS` are open, doubled every `BOND_DOUBLING` open past them.
+    /// @notice The least bond a new request on `taskId` takes now: the task's `challengeBond`
+    /// while fewer than `freeRequests(taskId)` are open, doubled every `BOND_DOUBLING` open
+    /// past them.
     function bondFor(uint256 taskId) external view returns (uint256) {
-        return _bondFor(taskId, market.task(taskId).terms.challengeBond);
+        return _bondFor(taskId, market.task(taskId));
     }
 
-    function _bondFor(uint256 taskId, uint256 base) internal view returns (uint256) {
+    /// @notice How many requests may be open on `taskId` at once at its `challengeBond`.
+    function freeRequests(uint256 taskId) external view returns (uint256) {
+        return _free(market.task(taskId));
+    }
+
+    function _free(Task memory k) internal pure returns (uint256) {
+        return FREE_REQUESTS + FREE_GAMES * (uint256(k.commitments.interval) + 1);
+    }
+
+    function _bondFor(uint256 taskId, Task memory k) internal view returns (uint256) {
         uint256 open = openRequests[taskId];
-        if (open < FREE_REQUESTS) return base;
-        uint256 doublings = (open - FREE_REQUESTS) / BOND_DOUBLING + 1;
+        uint256 free = _free(k);
+        if (open < free) return k.terms.challengeBond;
+        uint256 doublings = (open - free) / BOND_DOUBLING + 1;
         if (doublings > MAX_DOUBLINGS) revert Flooded(taskId, open);
-        return base << doublings;
+        return k.terms.challengeBond << doublings;
     }
 
     function request(uint256 id) external view returns (Request memory) {
@@ -314,16 +338,21 @@ contract Availability is Court {
         Merkle.check(
             k.resultRoot, _segments(k) + 1, r.index, Merkle.leafHash32(stateHash), siblings
         );
-        emit LeafOpened(id, r.task, r.index, stateHash);
+        emit LeafOpened(id, r.task, r.index, stateHash, siblings);
         _close(id, r, k, 4 + 32 * (4 + siblings.length));
     }
 
     /// @notice Closes a `Steps` request whose segment's steps the solver has posted
-    /// (`Dispute.postSteps`) before the request's deadline.
+    /// (`Dispute.postSteps`) before the request's deadline. Anyone may close it (a cheater that
+    /// posts its steps but leaves its own requests open would keep a flood's price up for a
+    /// game's clock); only the solver's close is paid its own gas.
     function answerSteps(uint256 id) external metered {
-        (Request storage r, Task memory k) = _answer(id, Kind.Steps);
+        Request storage r = _request(id);
+        if (!r.open || r.kind != Kind.Steps) revert RequestClosed(id);
+        if (block.timestamp > r.deadline) revert MoveTooLate(id, r.deadline);
         if (dispute.stepsPostedAt(r.task, uint64(r.index)) == 0) revert NotPosted(uint64(r.index));
-        _close(id, r, k, 4 + 32);
+        Task memory k = market.task(r.task);
+        _close(id, r, k, msg.sender == k.solver ? 4 + 32 : 0);
     }
 
     /// @notice The solver's answer to a `State` request: the state's tensor hashes in order.
@@ -449,7 +478,7 @@ contract Availability is Court {
     }
 
     /// @dev The task, if a request about `segment` may be made now (during the challenge
-    /// window, or after it about a segment with an open game) with the bond sent.
+    /// window, or after it about a segment with an open game) with at least the bond it takes.
     function _open(uint256 taskId, uint64 segment) internal view returns (Task memory k) {
         k = _live(taskId);
         if (block.timestamp > k.deadline) {
@@ -457,8 +486,10 @@ contract Availability is Court {
                 revert TooLate(taskId, k.deadline);
             }
         }
-        uint256 bond = _bondFor(taskId, k.terms.challengeBond);
-        if (msg.value != bond) revert WrongBond(bond, msg.value);
+        // At least the price (more is held as the request's bond): a request raced by another
+        // that moved the price does not fail for sending what it read a moment before.
+        uint256 bond = _bondFor(taskId, k);
+        if (msg.value < bond) revert WrongBond(bond, msg.value);
     }
 
     /// @dev The segment a request is about, if it is one under dispute (per-step states and
@@ -542,8 +573,8 @@ contract Availability is Court {
     /// @dev An answered request: closed, the challenge window kept open a move window past
     /// the answer (review 5, 1: see `IMarket.extendWindow`), and its bond held with the
     /// answer's gas marked the solver's (review 5, 2): measured from the answer's start (`size`
-    /// is its arguments' encoded length; zero for a `Steps` request closed by `requestTimeout`,
-    /// which the solver did not send), and, for the first `Steps` request closed on a segment,
+    /// is its arguments' encoded length; zero for a `Steps` request closed by `requestTimeout`
+    /// or by anyone but the solver, which the solver did not send), and, for the first `Steps` request closed on a segment,
     /// the posted steps' estimated gas. A `Steps` request's window runs from when it closes: one
     /// posted in time but closed by `requestTimeout` after its deadline still leaves its
     /// requester a move window.
