@@ -255,6 +255,18 @@ contract MarketTest is Test {
         vm.assertEq(market.task(id).terms.challengeBond, MIN_BOND, "the minimum is enough");
     }
 
+    /// @notice AUDIT H3 (d): a task naming a bond no checker would risk (more than the bounty a
+    /// proof earns, half the solver's stake) shields a cheat; such terms are refused.
+    function test_H3d_theChallengeBondIsAtMostTheBounty() public {
+        Terms memory t = _terms();
+        t.challengeBond = t.solverStake / 2 + 1;
+        _expectBadTerms(t, Tasks.TermRule.ChallengeBond);
+        t.challengeBond = t.solverStake / 2;
+        vm.prank(submitter);
+        uint256 id = market.submitTask{value: PAY}(_commitments(), t);
+        vm.assertEq(market.task(id).terms.challengeBond, t.solverStake / 2, "the bounty is enough");
+    }
+
     function test_anUnknownTaskReverts() public {
         vm.expectRevert(abi.encodeWithSelector(Tasks.NoSuchTask.selector, 9));
         market.claim(9);
@@ -701,10 +713,12 @@ contract MarketTest is Test {
     /// @notice Whatever the payment and the stake, an honest task pays the solver its payment
     /// and leaves the contract empty once everyone withdrew.
     function testFuzz_anHonestTaskPaysExactlyAndLeavesNothing(uint96 pay, uint96 stake) public {
-        vm.assume(pay > 0 && stake > 0);
+        vm.assume(pay > 0);
         vm.deal(submitter, uint256(pay));
         vm.deal(solver, uint256(stake));
         Terms memory t = _terms();
+        // A stake at least twice the bond (AUDIT H3 (d)), odd ones too.
+        vm.assume(stake >= 2 * t.challengeBond);
         t.solverStake = stake;
         vm.prank(submitter);
         uint256 id = market.submitTask{value: pay}(_commitments(), t);
@@ -728,11 +742,12 @@ contract MarketTest is Test {
     /// a proof or a timeout) or timeout reward (a request about no game) + share + burn is the
     /// stake, and the market owes nothing of it afterwards.
     function testFuzz_thePotSplitsAnyStakeExactly(uint96 stake, uint8 how) public {
-        vm.assume(stake > 0);
         Win win = Win(how % 5);
         bool inAGame = win != Win.Unavailable;
         vm.deal(solver, uint256(stake));
         Terms memory t = _terms();
+        // A stake at least twice the bond (AUDIT H3 (d)), odd ones too.
+        vm.assume(stake >= 2 * t.challengeBond);
         t.solverStake = stake;
         vm.prank(submitter);
         uint256 id = market.submitTask{value: PAY}(_commitments(), t);

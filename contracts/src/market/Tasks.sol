@@ -109,7 +109,11 @@ abstract contract Tasks is Stakes {
             revert BadCommitments(CommitmentRule.Roots);
         }
         if (t.solverStake == 0) revert BadTerms(TermRule.SolverStake);
-        if (t.challengeBond == 0 || t.challengeBond < minBond) {
+        // At least the minimum (it pays the solver's gas to answer), at most half the stake, the
+        // bounty a proof earns (AUDIT H3 (d): a bond no checker would risk shields a cheat).
+        if (
+            t.challengeBond == 0 || t.challengeBond < minBond || t.challengeBond > t.solverStake / 2
+        ) {
             revert BadTerms(TermRule.ChallengeBond);
         }
         if (t.samples > MAX_SAMPLES) revert BadTerms(TermRule.Samples);
