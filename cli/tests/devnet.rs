@@ -421,3 +421,30 @@ fn a_solver_that_answers_openings_at_the_last_second_is_still_proven_wrong() {
         assert_eq!(g["segment"], 5, "only the segment that made the NaN: {s:#}");
     }
 }
+
+/// Property 2 in the nodes: a cheater plants NaN (as above) and serves no checkpoint list off
+/// chain, only its states. A checker that cannot name the checkpoints demands `resultRoot`'s
+/// leaves on chain, checks with the states they name, and proves the segment that made the NaN
+/// (before, the whistleblower challenged the first segment blind and lost its bond).
+#[test]
+fn a_solver_that_withholds_its_checkpoint_list_is_still_proven_wrong() {
+    let s = slashed("withhold-list");
+    assert!(task(&s)["prover"].is_string(), "proven: {s:#}");
+    assert!(
+        events(&s, "LeafOpened") > 0,
+        "leaves opened on chain: {s:#}"
+    );
+    assert!(
+        games(&s)
+            .iter()
+            .any(|g| g["segment"] == 5 && g["phase"] == "challenger won"),
+        "{s:#}"
+    );
+    let whistleblower = &account(&s, "whistleblower")["address"];
+    for g in games(&s)
+        .iter()
+        .filter(|g| &g["challenger"] == whistleblower)
+    {
+        assert_eq!(g["segment"], 5, "only the segment that made the NaN: {s:#}");
+    }
+}

@@ -4,7 +4,7 @@
 //! posted trace ([`dispute::find_fault`]), and claim a timeout when the solver stops moving.
 //! Everything it reads from the solver is fetched by the name the solver committed on chain.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use alloy::primitives::U256;
@@ -57,6 +57,14 @@ pub struct Challenger {
 /// keeps; a solver that withholds one checkpoint to steer a check is met, one that withholds
 /// them all is challenged as before).
 pub const MAX_DEMANDS: usize = 2;
+
+/// The most leaves of one task's `resultRoot` a checker demands on chain when the solver serves
+/// no checkpoint list (property 2: a checker given nothing off chain can still name every
+/// checkpoint; each leaf is a bond, back whole if the task is convicted).
+pub const MAX_LEAF_DEMANDS: usize = 16;
+
+/// A `demanded` key's last field for a leaf of `resultRoot` (ranges of lists use `from..to`).
+const LEAF: u32 = u32::MAX;
 
 /// The `moved` key's phase for a task this node settled (game phases are below it).
 const SETTLED: u8 = 201;
@@ -328,43 +336,41 @@ impl Challenger {
         Ok(None)
     }
 
-    /// Checkpoints `indices` of a task's committed `list` (with its `tree`), each from this
-    /// node's store, its peers or what the solver opened on chain. Those still missing are
-    /// demanded on chain (whole, once each) and `false` is returned: ask again once the solver
-    /// had its time to answer. A checker must not pass over a checkpoint it cannot fetch, or the
-    /// solver steers it by what it withholds (review 4, F2).
+    /// Checkpoints `indices` (each known to `cps`), each from this node's store, its peers or
+    /// what the solver opened on chain. Those still missing are demanded on chain (whole, once
+    /// each) and `false` is returned: ask again once the solver had its time to answer. A checker
+    /// must not pass over a checkpoint it cannot fetch, or the solver steers it by what it
+    /// withholds (review 4, F2).
     async fn open_checkpoints(
         &self,
         node: &Node,
         task: &Loaded,
-        list: &[poai_common::Hash],
-        tree: &poai_common::merkle::Tree,
+        cps: &Checkpoints,
         indices: &[u64],
     ) -> eyre::Result<bool> {
-        let wanted = indices.iter().map(|&i| {
-            let hash = list[i as usize];
-            let siblings = tree.proof(i).map(|p| p.siblings);
-            async move {
-                let w = Availability::Where {
-                    source: source::CHECKPOINT,
-                    index: U256::from(i),
-                    stateHash: hash.into(),
-                    siblings: siblings?.iter().map(|h| (*h).into()).collect(),
-                    layout: task.program.layout().into(),
-                    ..where_nothing()
-                };
-                let task_id = U256::from(task.id);
-                self.whole(
-                    node,
-                    task,
-                    task_id,
-                    Kind::State,
-                    hash,
-                    &task.program.state,
-                    w,
-                )
-                .await
-            }
+        let wanted = indices.iter().map(|&i| async move {
+            let (hash, siblings) = cps
+                .leaf(i)
+                .ok_or_else(|| eyre!("checkpoint {i} of task {} is not known", task.id))?;
+            let w = Availability::Where {
+                source: source::CHECKPOINT,
+                index: U256::from(i),
+                stateHash: hash.into(),
+                siblings: siblings.iter().map(|h| (*h).into()).collect(),
+                layout: task.program.layout().into(),
+                ..where_nothing()
+            };
+            let task_id = U256::from(task.id);
+            self.whole(
+                node,
+                task,
+                task_id,
+                Kind::State,
+                hash,
+                &task.program.state,
+                w,
+            )
+            .await
         });
         let found = libp2p::futures::future::join_all(wanted).await;
         let mut open = true;
@@ -374,36 +380,93 @@ impl Challenger {
         Ok(open)
     }
 
+    /// Leaves `indices` of the task's `resultRoot` that `cps` does not know (the solver served
+    /// no checkpoint list), demanded on chain with `requestLeaf` (once each) and waited for as
+    /// [`Self::await_checkpoints`] waits: `true` once `cps` knows them all. `false` without a
+    /// demand when more than [`MAX_LEAF_DEMANDS`] are missing.
+    async fn await_leaves(
+        &self,
+        node: &Node,
+        task: &Loaded,
+        result_root: poai_common::Hash,
+        cps: &mut Checkpoints,
+        indices: &[u64],
+    ) -> eyre::Result<bool> {
+        let missing = cps.missing(indices);
+        if missing.is_empty() {
+            return Ok(true);
+        }
+        if missing.len() > MAX_LEAF_DEMANDS {
+            tracing::warn!(
+                task = task.id,
+                missing = missing.len(),
+                "too many checkpoint hashes nobody serves to demand them all on chain"
+            );
+            return Ok(false);
+        }
+        let task_id = U256::from(task.id);
+        for &i in &missing {
+            let key = (task.id, result_root, i as u32, LEAF);
+            if !self.demanded.lock().expect("not poisoned").insert(key) {
+                continue;
+            }
+            let call = node.chain.availability.requestLeaf(task_id, U256::from(i));
+            let what = format!("task {}: open leaf {i} of its result on chain", task.id);
+            if let Err(e) = self
+                .demand(node, task_id, call.into_transaction_request(), what)
+                .await
+            {
+                self.demanded.lock().expect("not poisoned").remove(&key);
+                return Err(e);
+            }
+        }
+        let give_up = give_up_at(node, task.id).await?;
+        loop {
+            cps.read_opened(node, task.id).await?;
+            if cps.missing(indices).is_empty() {
+                return Ok(true);
+            }
+            let t = node.chain.market.task(task_id).call().await?;
+            if t.status != crate::status::COMMITTED || node.chain.now().await? > give_up {
+                return Ok(false);
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+
     /// Checkpoints `indices`, with those nobody serves demanded on chain and waited for
-    /// ([`Self::open_checkpoints`]): `true` once every one is open. `false` without a demand
-    /// when more than [`MAX_DEMANDS`] are missing (each demand costs a bond when a solver that
-    /// withholds off chain answers it on chain: the caller falls back to what it did without
-    /// them); `false` too once the task is no longer committed, or when the solver's
-    /// time to answer has passed. Demands made in the window as committed may wait that long:
-    /// an answer keeps the window open a move window past it, for the check and the challenge
-    /// (review 5, 1); later ones (the window already extended) stop with a quarter of what is
-    /// left. A checkpoint still missing then (one too large to open whole reaches only row
-    /// openings) is the caller's to work around, as an unavailable one.
+    /// ([`Self::open_checkpoints`]), their hashes first when the solver served no checkpoint
+    /// list ([`Self::await_leaves`]): `true` once every one is open. `false` without a demand
+    /// when more than [`MAX_DEMANDS`] states are missing (each demand costs a bond when a solver
+    /// that withholds off chain answers it on chain: the caller falls back to what it did
+    /// without them); `false` too once the task is no longer committed, or when the solver's
+    /// time to answer has passed ([`give_up_at`]). A checkpoint still missing then (one too
+    /// large to open whole reaches only row openings) is the caller's to work around, as an
+    /// unavailable one.
     pub async fn await_checkpoints(
         &self,
         node: &Node,
         task: &Loaded,
         result_root: poai_common::Hash,
+        cps: &mut Checkpoints,
         indices: &[u64],
     ) -> eyre::Result<bool> {
-        // Paths from the list as committed: a list padded at the same depth has other siblings
-        // than its committed leaves alone (AUDIT H3 (b)). Read and hashed once for the wait.
-        let list = blob::decode_hashes(&node.blob(Kind::Hashes, result_root).await?)?;
-        let tree = poai_common::merkle::Tree::from_payloads(&list)?;
-        if tree.root() != result_root
-            || committed_leaves(list.clone(), task.segments() + 1).is_none()
+        if !self
+            .await_leaves(node, task, result_root, cps, indices)
+            .await?
         {
             return Ok(false);
         }
         // What this node has or its peers serve (the first checkpoint is the task's own).
         let served = libp2p::futures::future::join_all(indices.iter().map(|&i| {
-            let hash = list[i as usize];
-            async move { i == 0 || node.blob(Kind::State, hash).await.is_ok() }
+            let hash = cps.get(i);
+            async move {
+                match hash {
+                    _ if i == 0 => true,
+                    Some(h) => node.blob(Kind::State, h).await.is_ok(),
+                    None => false,
+                }
+            }
         }))
         .await;
         let missing: Vec<u64> = indices
@@ -423,19 +486,9 @@ impl Challenger {
             );
             return Ok(false);
         }
-        let window: u64 = node.chain.availability.moveWindow().call().await?;
-        let end: u64 = node
-            .chain
-            .market
-            .committedEnd(U256::from(task.id))
-            .call()
-            .await?;
         let mut give_up = None;
         loop {
-            match self
-                .open_checkpoints(node, task, &list, &tree, &missing)
-                .await
-            {
+            match self.open_checkpoints(node, task, cps, &missing).await {
                 Ok(true) => return Ok(true),
                 Ok(false) => {}
                 Err(e) => {
@@ -443,17 +496,13 @@ impl Challenger {
                     return Ok(false);
                 }
             }
-            let t = node.chain.market.task(U256::from(task.id)).call().await?;
-            let now = node.chain.now().await?;
             // From when the demands are out: the first call may wait on a silent peer.
-            let give_up = *give_up.get_or_insert_with(|| {
-                if now <= end {
-                    return now + window + 5;
-                }
-                let reserve = t.deadline.saturating_sub(now) / 4;
-                (now + window + 5).min(t.deadline.saturating_sub(reserve))
-            });
-            if t.status != crate::status::COMMITTED || now > give_up {
+            let give_up = match give_up {
+                Some(at) => at,
+                None => *give_up.insert(give_up_at(node, task.id).await?),
+            };
+            let t = node.chain.market.task(U256::from(task.id)).call().await?;
+            if t.status != crate::status::COMMITTED || node.chain.now().await? > give_up {
                 return Ok(false);
             }
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -469,10 +518,25 @@ impl Challenger {
         tx: alloy::rpc::types::TransactionRequest,
         what: String,
     ) -> eyre::Result<()> {
-        let bond = node.chain.availability.bondFor(task_id).call().await?;
-        node.chain.send(tx.value(bond), what.clone()).await?;
-        tracing::warn!(task = task_id.to::<u64>(), %what, %bond, "demanded unavailable data on chain");
-        Ok(())
+        // The price is read again when another request moved it between the read and the send
+        // (the contract takes what is sent if it is at least the price).
+        let mut attempt = 0;
+        loop {
+            let bond = node.chain.availability.bondFor(task_id).call().await?;
+            match node.chain.send(tx.clone().value(bond), what.clone()).await {
+                Ok(_) => {
+                    tracing::warn!(task = task_id.to::<u64>(), %what, %bond, "demanded unavailable data on chain");
+                    return Ok(());
+                }
+                Err(crate::chain::Error::Rejected { reason, .. })
+                    if reason.contains("WrongBond") && attempt < 3 =>
+                {
+                    attempt += 1;
+                    tracing::info!(%what, %bond, "the request's price moved; reading it again");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     fn first_time(&self, id: u64, phase: u8) -> bool {
@@ -749,22 +813,137 @@ pub async fn traces_posted(
         .ok_or_else(|| eyre!("step {step} of segment {segment} of task {task} has no posted trace"))
 }
 
-/// The solver's checkpoint list of a task (the `hashes` blob named by `resultRoot`), its
-/// committed `T/k + 1` leaves, or `None` (logged) when nobody serves it or it has no such
-/// leaves.
+/// When a checker stops waiting for the answers to demands it makes now: demands made in the
+/// window as committed may wait a move window (and 5 s): an answer keeps the window open a move
+/// window past it, for the check and the challenge (review 5, 1); later ones (the window already
+/// extended) stop with a quarter of what is left.
+async fn give_up_at(node: &Node, task: u64) -> eyre::Result<u64> {
+    let id = U256::from(task);
+    let window: u64 = node.chain.availability.moveWindow().call().await?;
+    let end: u64 = node.chain.market.committedEnd(id).call().await?;
+    let deadline = node.chain.market.task(id).call().await?.deadline;
+    let now = node.chain.now().await?;
+    if now <= end {
+        return Ok(now + window + 5);
+    }
+    let reserve = deadline.saturating_sub(now) / 4;
+    Ok((now + window + 5).min(deadline.saturating_sub(reserve)))
+}
+
+/// A task's committed checkpoint hashes as a checker knows them, each with its path into
+/// `resultRoot`: every leaf of the list the solver served, or, when it served none, the leaves
+/// opened on chain (`Availability.LeafOpened`), which a checker demands for the checkpoints it
+/// needs ([`Challenger::await_checkpoints`]).
+#[derive(Debug, Clone, Default)]
+pub struct Checkpoints {
+    /// `T/k + 1`: the leaves `resultRoot` commits.
+    leaves: u64,
+    known: BTreeMap<u64, (poai_common::Hash, Vec<poai_common::Hash>)>,
+}
+
+impl Checkpoints {
+    /// The committed leaves of the list the solver served (`list`, whose root is `root`), each
+    /// with its path as committed; `None` when the list is not the committed one.
+    pub fn from_list(
+        list: Vec<poai_common::Hash>,
+        root: poai_common::Hash,
+        leaves: u64,
+    ) -> eyre::Result<Option<Self>> {
+        // Paths from the list as committed: a list padded at the same depth has other siblings
+        // than its committed leaves alone (AUDIT H3 (b)).
+        let tree = poai_common::merkle::Tree::from_payloads(&list)?;
+        if tree.root() != root {
+            return Ok(None);
+        }
+        let Some(committed) = committed_leaves(list, leaves) else {
+            return Ok(None);
+        };
+        let mut known = BTreeMap::new();
+        for (i, hash) in committed.into_iter().enumerate() {
+            known.insert(i as u64, (hash, tree.proof(i as u64)?.siblings));
+        }
+        Ok(Some(Self { leaves, known }))
+    }
+
+    /// `T/k + 1`: the leaves `resultRoot` commits.
+    pub fn leaves(&self) -> u64 {
+        self.leaves
+    }
+
+    /// Checkpoint `i`'s state hash, if known.
+    pub fn get(&self, i: u64) -> Option<poai_common::Hash> {
+        self.known.get(&i).map(|(hash, _)| *hash)
+    }
+
+    /// Checkpoint `i`'s state hash and its path into `resultRoot`, if known.
+    pub fn leaf(&self, i: u64) -> Option<(poai_common::Hash, &[poai_common::Hash])> {
+        self.known
+            .get(&i)
+            .map(|(hash, path)| (*hash, path.as_slice()))
+    }
+
+    /// Which of `indices` are not known.
+    pub fn missing(&self, indices: &[u64]) -> Vec<u64> {
+        indices
+            .iter()
+            .copied()
+            .filter(|i| !self.known.contains_key(i))
+            .collect()
+    }
+
+    /// Adds the leaves of task `task` opened on chain so far.
+    async fn read_opened(&mut self, node: &Node, task: u64) -> eyre::Result<()> {
+        use alloy::primitives::B256;
+        use alloy::providers::Provider;
+        use alloy::rpc::types::Filter;
+        use alloy::sol_types::SolEvent;
+        let filter = Filter::new()
+            .address(*node.chain.availability.address())
+            .event_signature(Availability::LeafOpened::SIGNATURE_HASH)
+            .topic2(B256::from(U256::from(task)))
+            .from_block(0);
+        for log in node.chain.provider.get_logs(&filter).await? {
+            let l = log.log_decode::<Availability::LeafOpened>()?.inner.data;
+            let i: u64 = l.index.saturating_to();
+            if i < self.leaves {
+                let path = l.siblings.iter().map(|h| h.0).collect();
+                self.known.entry(i).or_insert((l.state.0, path));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The solver's checkpoint hashes of a task: the committed `T/k + 1` leaves of the list it
+/// serves (the `hashes` blob named by `resultRoot`), or, when nobody serves it (or it is not
+/// the committed one), the leaves opened on chain so far (logged).
 pub async fn checkpoints(
     node: &Node,
     task: &Loaded,
     result_root: poai_common::Hash,
-) -> eyre::Result<Option<Vec<poai_common::Hash>>> {
-    let list = match node.blob(Kind::Hashes, result_root).await {
-        Ok(bytes) => blob::decode_hashes(&bytes)?,
+) -> eyre::Result<Checkpoints> {
+    let leaves = task.segments() + 1;
+    match node.blob(Kind::Hashes, result_root).await {
+        Ok(bytes) => {
+            let list = blob::decode_hashes(&bytes)?;
+            if let Some(cps) = Checkpoints::from_list(list, result_root, leaves)? {
+                return Ok(cps);
+            }
+            tracing::warn!(
+                task = task.id,
+                "the solver's checkpoint list is not the committed one"
+            );
+        }
         Err(e) => {
             tracing::warn!(task = task.id, error = %e, "the solver's checkpoint list is unavailable");
-            return Ok(None);
         }
+    }
+    let mut cps = Checkpoints {
+        leaves,
+        known: BTreeMap::new(),
     };
-    Ok(committed_leaves(list, task.segments() + 1))
+    cps.read_opened(node, task.id).await?;
+    Ok(cps)
 }
 
 /// The committed leaves of a checkpoint list: the first `leaves` of a list at least that long
@@ -802,7 +981,7 @@ pub struct Checked {
 pub async fn check_segment(
     node: &Node,
     task: &Arc<Loaded>,
-    checkpoints: &[poai_common::Hash],
+    checkpoints: &Checkpoints,
     segment: u64,
     backend: Backend,
     tau: f64,
@@ -812,8 +991,9 @@ pub async fn check_segment(
         pass: false,
         look_back: false,
     };
-    let fetch = async |i: usize| -> Option<Vec<Tensor>> { node.state(checkpoints[i]).await.ok() };
-    let Some(start) = fetch(segment as usize).await else {
+    let fetch =
+        async |i: u64| -> Option<Vec<Tensor>> { node.state(checkpoints.get(i)?).await.ok() };
+    let Some(start) = fetch(segment).await else {
         tracing::warn!(
             task = task.id,
             segment,
@@ -833,7 +1013,7 @@ pub async fn check_segment(
             look_back: true,
         });
     }
-    let Some(end) = fetch(segment as usize + 1).await else {
+    let Some(end) = fetch(segment + 1).await else {
         tracing::warn!(
             task = task.id,
             segment,
@@ -889,15 +1069,16 @@ pub async fn origin(
     node: &Node,
     task: &Loaded,
     result_root: poai_common::Hash,
-    checkpoints: &[poai_common::Hash],
+    checkpoints: &mut Checkpoints,
     segment: u64,
 ) -> eyre::Result<Option<u64>> {
     let before: Vec<u64> = (0..segment).collect();
     challenger
-        .await_checkpoints(node, task, result_root, &before)
+        .await_checkpoints(node, task, result_root, checkpoints, &before)
         .await?;
     for i in (0..segment).rev() {
-        if let Ok(state) = node.state(checkpoints[i as usize]).await
+        if let Some(hash) = checkpoints.get(i)
+            && let Ok(state) = node.state(hash).await
             && usable(task, &state)
         {
             return Ok(Some(i));

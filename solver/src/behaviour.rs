@@ -58,10 +58,15 @@ pub enum Cheat {
     /// seconds before it is due: a checker that gave up waiting, or a window that closed before
     /// the answer could be used, would let it escape (review 5, 1).
     LateAnswers,
+    /// Plants NaN as `NanWeights` does and serves no checkpoint list off chain (its states, and
+    /// every opening on chain, it does serve): a checker that cannot name the checkpoints
+    /// challenges blind, or not at all (property 2: it must open `resultRoot`'s leaves on
+    /// chain).
+    WithholdList,
 }
 
 impl Cheat {
-    pub const ALL: [Cheat; 15] = [
+    pub const ALL: [Cheat; 16] = [
         Cheat::SkipSteps,
         Cheat::LearningRate,
         Cheat::SwapData,
@@ -77,6 +82,7 @@ impl Cheat {
         Cheat::NanWeights,
         Cheat::SteerLookBack,
         Cheat::LateAnswers,
+        Cheat::WithholdList,
     ];
 
     /// Whether this solver serves nothing, off chain or on.
@@ -120,6 +126,7 @@ impl Cheat {
             Cheat::NanWeights => "nan-weights",
             Cheat::SteerLookBack => "steer-look-back",
             Cheat::LateAnswers => "late-answers",
+            Cheat::WithholdList => "withhold-list",
         }
     }
 }
@@ -220,7 +227,9 @@ impl Behaviour {
                     .collect::<Result<_, _>>()?;
                 self.honest.upload(&random)?
             }
-            Some(Cheat::NanWeights | Cheat::SteerLookBack | Cheat::LateAnswers) if t == self.at => {
+            Some(
+                Cheat::NanWeights | Cheat::SteerLookBack | Cheat::LateAnswers | Cheat::WithholdList,
+            ) if t == self.at => {
                 let nan: Vec<Tensor> = self
                     .init
                     .iter()

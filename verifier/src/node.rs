@@ -167,16 +167,15 @@ async fn verify(
         }
     } else {
         let task = node.task(id).await?;
-        match challenge::checkpoints(node, &task, result_root).await? {
-            Some(cps) => {
-                challenge::check_segment(node, &task, &cps, segment, opts.backend, opts.tau).await?
-            }
-            None => challenge::Checked {
-                distance: f64::INFINITY,
-                pass: false,
-                look_back: false,
-            },
+        let mut cps = challenge::checkpoints(node, &task, result_root).await?;
+        // What the solver does not serve is demanded on chain when the answers can come before
+        // this verifier may be re-sampled; otherwise its segment is unavailable (AUDIT H3 (a)).
+        if time_to_open(node, id).await? {
+            challenger
+                .await_checkpoints(node, &task, result_root, &mut cps, &[segment, segment + 1])
+                .await?;
         }
+        challenge::check_segment(node, &task, &cps, segment, opts.backend, opts.tau).await?
     };
     let (distance, pass) = (checked.distance, checked.pass);
     let call = m.attest(U256::from(id), U256::from(index), pass, fixed(distance));
@@ -200,11 +199,9 @@ async fn verify(
     // The segment starts from a state nothing is provable from, or the verifier's own run
     // diverged: the fault, if any, is before it. Check the latest segment that starts from a
     // usable state too, and challenge it if it fails.
-    let Some(cps) = challenge::checkpoints(node, &task, result_root).await? else {
-        return Ok(());
-    };
+    let mut cps = challenge::checkpoints(node, &task, result_root).await?;
     if let Some(origin) =
-        challenge::origin(challenger, node, &task, result_root, &cps, segment).await?
+        challenge::origin(challenger, node, &task, result_root, &mut cps, segment).await?
     {
         let c = challenge::check_segment(node, &task, &cps, origin, opts.backend, opts.tau).await?;
         tracing::info!(
@@ -220,4 +217,17 @@ async fn verify(
         }
     }
     Ok(())
+}
+
+/// Whether a demand made now can be answered (a move window, and 5 s) before this task's
+/// samples may be re-sampled, a quarter of the window after sampling: a verifier that waits
+/// longer is burned as a no-show. (A replacement is given a quarter from its own draw, later:
+/// this errs on the side of not waiting.)
+async fn time_to_open(node: &Node, id: u64) -> eyre::Result<bool> {
+    let m = &node.chain.market;
+    let t = m.task(U256::from(id)).call().await?;
+    let sampled: u64 = m.sampledAt(U256::from(id)).call().await?;
+    let window: u64 = node.chain.availability.moveWindow().call().await?;
+    let now = node.chain.now().await?;
+    Ok(now + window + 5 < sampled + t.terms.challengeWithin / 4)
 }

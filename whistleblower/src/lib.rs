@@ -144,18 +144,17 @@ async fn check_task(
     order: &[u64],
 ) -> eyre::Result<()> {
     let task = node.task(id).await?;
-    let checkpoints = challenge::checkpoints(node, &task, result_root).await?;
-    // Every checkpoint first, from peers or opened on chain: a segment is judged on its data,
-    // not challenged blind because its solver withholds a checkpoint off chain and answers on
-    // chain (it would draw the challenge to an honest segment and away from the fault: review 4,
-    // F2). All at once, so the solver's answers take one move window, not one per segment; what
-    // is still missing after that is unavailable, as before.
-    if let Some(cps) = &checkpoints
-        && !opts.false_alarm
-    {
-        let all: Vec<u64> = (0..cps.len() as u64).collect();
+    let mut cps = challenge::checkpoints(node, &task, result_root).await?;
+    // Every checkpoint first, from peers or opened on chain (their hashes too, when the solver
+    // serves no checkpoint list): a segment is judged on its data, not challenged blind because
+    // its solver withholds a checkpoint off chain and answers on chain (it would draw the
+    // challenge to an honest segment and away from the fault: review 4, F2). All at once, so
+    // the solver's answers take one move window, not one per segment; what is still missing
+    // after that is unavailable, as before.
+    if !opts.false_alarm {
+        let all: Vec<u64> = (0..cps.leaves()).collect();
         if !challenger
-            .await_checkpoints(node, &task, result_root, &all)
+            .await_checkpoints(node, &task, result_root, &mut cps, &all)
             .await?
         {
             let t = node.chain.market.task(U256::from(id)).call().await?;
@@ -171,14 +170,13 @@ async fn check_task(
     for &segment in order {
         let (distance, pass) = if opts.false_alarm {
             (0.0, false)
-        } else if let Some(cps) = &checkpoints {
-            // Every segment is checked, so one that starts from an unusable state needs no
-            // look back: the segment before it is checked in its turn.
-            let c =
-                challenge::check_segment(node, &task, cps, segment, opts.backend, opts.tau).await?;
-            (c.distance, c.pass)
         } else {
-            (f64::INFINITY, false)
+            // Every segment is checked, so one that starts from an unusable state needs no
+            // look back: the segment before it is checked in its turn. One whose checkpoints
+            // are still unavailable fails.
+            let c = challenge::check_segment(node, &task, &cps, segment, opts.backend, opts.tau)
+                .await?;
+            (c.distance, c.pass)
         };
         node.metrics
             .inc("poai_segments_checked", "segments re-executed", 1.0);

@@ -572,6 +572,7 @@ async fn timeline<P: alloy::providers::Provider>(
         (D::FraudProven::SIGNATURE_HASH, "FraudProven"),
         (D::GameEnded::SIGNATURE_HASH, "GameEnded"),
         (A::Requested::SIGNATURE_HASH, "Requested"),
+        (A::LeafOpened::SIGNATURE_HASH, "LeafOpened"),
         (A::DataOpened::SIGNATURE_HASH, "DataOpened"),
         (A::Answered::SIGNATURE_HASH, "Answered"),
         (A::RequestTimedOut::SIGNATURE_HASH, "RequestTimedOut"),
