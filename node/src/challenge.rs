@@ -451,11 +451,18 @@ impl Challenger {
         cps: &mut Checkpoints,
         indices: &[u64],
     ) -> eyre::Result<bool> {
-        if !self
+        match self
             .await_leaves(node, task, result_root, cps, indices)
-            .await?
+            .await
         {
-            return Ok(false);
+            Ok(true) => {}
+            Ok(false) => return Ok(false),
+            // (A failed demand, or an RPC that will not search the logs: the caller goes on
+            // without them, as when they are not answered.)
+            Err(e) => {
+                tracing::warn!(task = task.id, error = %format!("{e:#}"), "checkpoint hashes not opened");
+                return Ok(false);
+            }
         }
         // What this node has or its peers serve (the first checkpoint is the task's own).
         let served = libp2p::futures::future::join_all(indices.iter().map(|&i| {
@@ -938,11 +945,16 @@ pub async fn checkpoints(
             tracing::warn!(task = task.id, error = %e, "the solver's checkpoint list is unavailable");
         }
     }
+    // Checkpoint 0 is the task's initial state (a root that commits another is convicted by the
+    // first game on segment 0): it is not demanded.
+    let init = task.commitments.init_state_hash;
     let mut cps = Checkpoints {
         leaves,
-        known: BTreeMap::new(),
+        known: BTreeMap::from([(0, (init, Vec::new()))]),
     };
-    cps.read_opened(node, task.id).await?;
+    if let Err(e) = cps.read_opened(node, task.id).await {
+        tracing::warn!(task = task.id, error = %format!("{e:#}"), "the leaves opened on chain are unreadable");
+    }
     Ok(cps)
 }
 

@@ -168,12 +168,20 @@ async fn verify(
     } else {
         let task = node.task(id).await?;
         let mut cps = challenge::checkpoints(node, &task, result_root).await?;
-        // What the solver does not serve is demanded on chain when the answers can come before
-        // this verifier may be re-sampled; otherwise its segment is unavailable (AUDIT H3 (a)).
-        if time_to_open(node, id).await? {
-            challenger
-                .await_checkpoints(node, &task, result_root, &mut cps, &[segment, segment + 1])
-                .await?;
+        // What the solver does not serve is demanded on chain when the answers (two rounds:
+        // the checkpoints' hashes, then their states) can come before this verifier may be
+        // re-sampled, and waited for no longer than that; otherwise, or when the demands fail,
+        // its segment is unavailable (AUDIT H3 (a)).
+        if let Some(budget) = time_to_open(node, id).await? {
+            let ends = [segment, segment + 1];
+            let wait = challenger.await_checkpoints(node, &task, result_root, &mut cps, &ends);
+            match tokio::time::timeout(budget, wait).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(task = id, error = %format!("{e:#}"), "checkpoints not opened")
+                }
+                Err(_) => tracing::warn!(task = id, "no time left to wait for the openings"),
+            }
         }
         challenge::check_segment(node, &task, &cps, segment, opts.backend, opts.tau).await?
     };
@@ -219,15 +227,19 @@ async fn verify(
     Ok(())
 }
 
-/// Whether a demand made now can be answered (a move window, and 5 s) before this task's
-/// samples may be re-sampled, a quarter of the window after sampling: a verifier that waits
-/// longer is burned as a no-show. (A replacement is given a quarter from its own draw, later:
-/// this errs on the side of not waiting.)
-async fn time_to_open(node: &Node, id: u64) -> eyre::Result<bool> {
+/// How long this verifier may wait for demands made now, if two rounds of answers (a move
+/// window each, and 5 s) fit before this task's samples may be re-sampled, a quarter of the
+/// window after sampling, with a margin for the re-execution and the attestation: a verifier
+/// that waits longer is burned as a no-show. (A replacement is given a quarter from its own
+/// draw, later: this errs on the side of not waiting.)
+async fn time_to_open(node: &Node, id: u64) -> eyre::Result<Option<std::time::Duration>> {
     let m = &node.chain.market;
     let t = m.task(U256::from(id)).call().await?;
     let sampled: u64 = m.sampledAt(U256::from(id)).call().await?;
     let window: u64 = node.chain.availability.moveWindow().call().await?;
     let now = node.chain.now().await?;
-    Ok(now + window + 5 < sampled + t.terms.challengeWithin / 4)
+    let resample = sampled + t.terms.challengeWithin / 4;
+    let margin = 30 + window / 4;
+    Ok((now + 2 * (window + 5) + margin < resample)
+        .then(|| std::time::Duration::from_secs(resample - margin - now)))
 }

@@ -153,19 +153,12 @@ async fn check_task(
     // after that is unavailable, as before.
     if !opts.false_alarm {
         let all: Vec<u64> = (0..cps.leaves()).collect();
-        if !challenger
+        // A conviction meanwhile (an opening nobody answered) does not end the check: a game
+        // still ranks for the bounty, where the opening earns only the timeout reward, and on a
+        // convicted task a challenger whose turn runs out gets its bond back.
+        challenger
             .await_checkpoints(node, &task, result_root, &mut cps, &all)
-            .await?
-        {
-            let t = node.chain.market.task(U256::from(id)).call().await?;
-            if t.status != status::COMMITTED {
-                tracing::info!(
-                    task = id,
-                    "convicted while its checkpoints were being opened"
-                );
-                return Ok(());
-            }
-        }
+            .await?;
     }
     for &segment in order {
         let (distance, pass) = if opts.false_alarm {
