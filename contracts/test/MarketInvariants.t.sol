@@ -81,6 +81,8 @@ contract MarketHandler is Trees {
     uint256 public heldTotal;
     uint256 public reclaimed;
     uint256 public payoutMismatches;
+    /// Requests made by `flood`.
+    uint256 public flooded;
     /// A negative control for the tests: the honest solver skips rows past the end (as it
     /// would have to if `answerRow` refused them).
     bool public immutable skipPastEnd;
@@ -512,6 +514,32 @@ contract MarketHandler is Trees {
         } catch {}
     }
 
+    /// @notice Eve floods a task with leaf requests, each at the price `bondFor` reads then
+    /// (past the free ones, doubling bonds: review 5, 5), until the count or her money runs out.
+    function flood(uint256 task, uint256 n, uint256 index) external {
+        uint256 id = _taskId(task);
+        if (id == 0) return;
+        n = 1 + n % 24;
+        for (uint256 i; i < n; i++) {
+            uint256 bond;
+            try availability.bondFor(id) returns (uint256 b) {
+                bond = b;
+            } catch {
+                return;
+            }
+            if (bond > eve.balance) return;
+            vm.prank(eve);
+            try availability.requestLeaf{value: bond}(
+                id, (index % (SEGMENTS + 1) + i) % (SEGMENTS + 1)
+            ) {
+                ghostIn += bond;
+                flooded++;
+            } catch {
+                return;
+            }
+        }
+    }
+
     function requestSteps(uint256 task, uint64 segment) external {
         uint256 id = _taskId(task);
         if (id == 0) return;
@@ -923,6 +951,31 @@ contract MarketHandlerTest is Test {
         h.finalize(0);
         vm.assertEq(h.endings(1), 0, "a convicted task does not finalize");
         vm.assertEq(h.payoutMismatches(), 0, "every payout as expected");
+        vm.assertEq(address(market).balance, market.liabilities(), "solvent");
+    }
+
+    /// @notice Review 5, 5 through the handler: a flood past the free requests pays doubling
+    /// bonds, the honest solver answers every one in time and is not slashed, and the task
+    /// finalizes with the flood's bonds burned but its answers' gas.
+    function test_aFloodPastTheFreeRequestsIsAnsweredAndTheHonestSolverPaid() public {
+        h.submit(false, 1 ether, 1 ether, 0, false);
+        h.claimHonest(0);
+        uint256 free = availability.freeRequests(1);
+        for (uint256 i; i < 3; i++) {
+            h.flood(0, 23, i);
+        }
+        vm.assertEq(h.flooded(), 72, "three floods of 24");
+        vm.assertGt(72, free, "past the free ones");
+        vm.assertGt(availability.bondFor(1), market.task(1).terms.challengeBond, "doubled");
+        h.wait(0);
+        vm.assertEq(availability.openRequests(1), 0, "every one answered");
+        vm.assertEq(h.honestFailures(), 0, "no answer refused");
+        for (uint256 i = 0; i < 4; i++) {
+            h.wait(1 hours);
+        }
+        h.finalize(0);
+        vm.assertEq(uint256(market.task(1).status), uint256(Status.Finalized), "paid");
+        vm.assertEq(h.payoutMismatches(), 0, "the answers' gas paid, the rest burned");
         vm.assertEq(address(market).balance, market.liabilities(), "solvent");
     }
 
