@@ -517,7 +517,7 @@ impl Challenger {
     }
 
     /// Sends a demand with the bond a request on the task takes now: the task's, or more while
-    /// a flood of requests is open on it (docs/PROTOCOL.md §8).
+    /// a flood of requests is open on it (docs/PROTOCOL.md §9).
     async fn demand(
         &self,
         node: &Node,
