@@ -396,12 +396,7 @@ impl Challenger {
         if missing.is_empty() {
             return Ok(true);
         }
-        if missing.len() > MAX_LEAF_DEMANDS {
-            tracing::warn!(
-                task = task.id,
-                missing = missing.len(),
-                "too many checkpoint hashes nobody serves to demand them all on chain"
-            );
+        if too_many(task, &missing, MAX_LEAF_DEMANDS, "checkpoint hashes") {
             return Ok(false);
         }
         let task_id = U256::from(task.id);
@@ -426,11 +421,9 @@ impl Challenger {
             if cps.missing(indices).is_empty() {
                 return Ok(true);
             }
-            let t = node.chain.market.task(task_id).call().await?;
-            if t.status != crate::status::COMMITTED || node.chain.now().await? > give_up {
+            if !still_waiting(node, task.id, give_up).await? {
                 return Ok(false);
             }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
     }
 
@@ -485,12 +478,7 @@ impl Challenger {
         if missing.is_empty() {
             return Ok(true);
         }
-        if missing.len() > MAX_DEMANDS {
-            tracing::warn!(
-                task = task.id,
-                missing = missing.len(),
-                "too many checkpoints nobody serves to demand them all on chain"
-            );
+        if too_many(task, &missing, MAX_DEMANDS, "checkpoints") {
             return Ok(false);
         }
         let mut give_up = None;
@@ -508,11 +496,9 @@ impl Challenger {
                 Some(at) => at,
                 None => *give_up.insert(give_up_at(node, task.id).await?),
             };
-            let t = node.chain.market.task(U256::from(task.id)).call().await?;
-            if t.status != crate::status::COMMITTED || node.chain.now().await? > give_up {
+            if !still_waiting(node, task.id, give_up).await? {
                 return Ok(false);
             }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
     }
 
@@ -818,6 +804,30 @@ pub async fn traces_posted(
         .find(|t| t.step == step)
         .map(|t| t.slots.iter().map(|h| h.0).collect())
         .ok_or_else(|| eyre!("step {step} of segment {segment} of task {task} has no posted trace"))
+}
+
+/// Whether more than `cap` of a task's `what` are missing to demand them all on chain (logged).
+fn too_many(task: &Loaded, missing: &[u64], cap: usize, what: &str) -> bool {
+    let over = missing.len() > cap;
+    if over {
+        tracing::warn!(
+            task = task.id,
+            missing = missing.len(),
+            "too many {what} nobody serves to demand them all on chain"
+        );
+    }
+    over
+}
+
+/// Whether a checker waiting for its demands' answers goes on waiting: the task still committed
+/// and `give_up` not passed; then it sleeps a second before looking again.
+async fn still_waiting(node: &Node, task: u64, give_up: u64) -> eyre::Result<bool> {
+    let t = node.chain.market.task(U256::from(task)).call().await?;
+    if t.status != crate::status::COMMITTED || node.chain.now().await? > give_up {
+        return Ok(false);
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    Ok(true)
 }
 
 /// When a checker stops waiting for the answers to demands it makes now: demands made in the
