@@ -704,6 +704,45 @@ contract DisputeTest is CourtFixture {
         _solvent();
     }
 
+    // ------------------------------------------------------------------ property 3
+
+    /// @notice Property 3 as it can hold (docs/THREAT_MODEL.md, "Property 3 and sybils"): a
+    /// cheater that keeps sybil games open from the start, ahead of any honest one, and makes
+    /// them win as soon as an honest challenger comes, takes the bounty back through them. It
+    /// cannot take more: whatever number of sybil games it opened, and in whatever order they
+    /// and the honest game prove, the convicted solver and its sybils together lose the payment
+    /// and the other half of the stake (30% to the submitter, 20% burned), and the honest
+    /// prover gets its whole bond back. (No rule can pay every prover the bounty from one stake:
+    /// the contract cannot tell a sybil's game from an honest one that opened first.)
+    function test_property3_sybilGamesOpenedFirstStillCostTheCheaterPaymentAndHalfItsStake()
+        public
+    {
+        uint256 a = _challenge(sybil, 1);
+        uint256 b = _challenge(sybil, 0);
+        vm.warp(block.timestamp + 30 minutes);
+        uint256 honest = _challenge(challenger, 1);
+        // The honest challenger's game goes first to its proof; the sybil's earlier game on the
+        // same segment proves at once after it, as do its other games (here by the solver's
+        // silence).
+        Dispute.Link memory link = _toProof(honest, 1, 6);
+        _proveLink(challenger, honest, link);
+        _pick(sybil, a, 6);
+        _proveLink(sybil, a, link);
+        vm.warp(block.timestamp + CLOCK + 1);
+        dispute.timeout(b);
+        vm.assertEq(market.conviction(taskId).prover, sybil, "the earliest game won ranks first");
+        _afterWindow();
+        uint256 burned = BURN.balance;
+        market.settle(taskId);
+        vm.assertEq(market.balanceOf(challenger), BOND, "honest prover: its whole bond");
+        uint256 cheater = market.balanceOf(solver) + market.balanceOf(sybil);
+        vm.assertEq(cheater, 2 * BOND + STAKE / 2, "cheater: its sybils' bonds and the bounty");
+        vm.assertEq(market.stakeOf(solver, Role.Solver).locked, 0, "the stake is gone");
+        vm.assertEq(market.balanceOf(submitter), PAY + STAKE * 3 / 10, "payment back and 30%");
+        vm.assertEq(BURN.balance - burned, STAKE / 5, "20% burned");
+        _solvent();
+    }
+
     // ------------------------------------------------------------------ AUDIT H5
 
     /// @notice H5: segment 0's steps must start at the task's `initStateHash`; a solver that
