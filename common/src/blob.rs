@@ -9,6 +9,7 @@
 //! | `State` | the state's tensors | `stateHash` (checkpoints, per-step states) |
 //! | `Hashes` | state hashes, 32 bytes each | their Merkle root: `resultRoot` over the checkpoints, or a game's steps root over a segment's per-step states |
 //! | `Trace` | every slot of one step | `traceRoot` |
+//! | `Segment` | a segment's signed index ([`crate::segment`]) | the question it answers (market, task, result root, segment); accepted only once the signature is the task's solver's |
 //!
 //! Tensors travel in one format (the checkpoint file's): magic, tensor count, then each tensor's
 //! rows, columns and little-endian `f32` values.
@@ -28,15 +29,17 @@ pub enum Kind {
     State,
     Hashes,
     Trace,
+    Segment,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Spec,
         Kind::Dataset,
         Kind::State,
         Kind::Hashes,
         Kind::Trace,
+        Kind::Segment,
     ];
 
     pub fn name(self) -> &'static str {
@@ -46,6 +49,7 @@ impl Kind {
             Kind::State => "state",
             Kind::Hashes => "hashes",
             Kind::Trace => "trace",
+            Kind::Segment => "segment",
         }
     }
 }
@@ -63,7 +67,7 @@ impl std::str::FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.name() == s)
-            .ok_or_else(|| format!("no blob kind {s:?} (spec, dataset, state, hashes, trace)"))
+            .ok_or_else(|| format!("no blob kind {s:?} (spec, dataset, state, hashes, trace, segment)"))
     }
 }
 
@@ -203,6 +207,10 @@ pub fn name(kind: Kind, bytes: &[u8]) -> Result<Hash, Error> {
         Kind::State => state::state_hash(&hashes(bytes)?).map_err(tree),
         Kind::Hashes => merkle::root_of_payloads(&decode_hashes(bytes)?).map_err(tree),
         Kind::Trace => state::trace_root(&hashes(bytes)?).map_err(tree),
+        Kind::Segment => Ok(crate::segment::Index::decode(bytes)
+            .map_err(|e| Error::Malformed(e.to_string()))?
+            .question
+            .name()),
     }
 }
 

@@ -24,6 +24,7 @@ pub mod program;
 pub mod prove;
 pub mod rng;
 pub mod run;
+pub mod segment;
 mod serde_hex;
 mod sha;
 pub mod spec;
