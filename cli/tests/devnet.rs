@@ -118,7 +118,14 @@ fn an_honest_task_is_paid_and_nobody_is_slashed() {
 /// and the bounty (a win by timeout only the timeout reward, TIMEOUT), and the submitter gets
 /// the payment back with its share.
 fn slashed(cheat: &str) -> Value {
-    let s = devnet(&["--cheat", cheat]);
+    slashed_with(cheat, &[])
+}
+
+/// [`slashed`], with more flags for the devnet.
+fn slashed_with(cheat: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["--cheat", cheat];
+    args.extend_from_slice(extra);
+    let s = devnet(&args);
     assert_eq!(task(&s)["status"], "slashed", "{cheat}: {s:#}");
     assert_eq!(
         task(&s)["settled"],
@@ -429,4 +436,34 @@ fn a_solver_that_withholds_its_checkpoint_list_is_still_proven_wrong() {
         "leaves opened on chain: {s:#}"
     );
     proven_only_where_the_nan_was_made(&s);
+}
+
+/// Issue 14: a solver that computes the matrix products of one step in tf32 in an fp32 task
+/// (the smallest corner cut that saves work) moves the state by far less than τ, so every
+/// tier-1 check passes it. The checkers run tier 2 on every op of the steps the solver serves
+/// for each segment, find the step, pick it in the game and prove the op on chain. (The window
+/// is longer than the other tests': tier 2 on every segment of the run takes a few seconds.)
+#[test]
+fn a_solver_that_computes_one_step_in_tf32_below_tau_is_proven_wrong() {
+    let s = slashed_with("tf32-step", &["--challenge-within", "90"]);
+    assert!(
+        task(&s)["prover"].is_string(),
+        "proven, not timed out: {s:#}"
+    );
+    for sample in task(&s)["samples"].as_array().expect("samples") {
+        let distance = sample["distance"].as_f64().expect("a distance");
+        assert!(
+            distance <= 1e-3,
+            "tier 1 passes every sampled segment: {s:#}"
+        );
+    }
+    assert!(
+        games(&s)
+            .iter()
+            .any(|g| g["segment"] == 5 && g["phase"] == "challenger won"),
+        "the segment with the tf32 step is proven: {s:#}"
+    );
+    for g in games(&s) {
+        assert_eq!(g["segment"], 5, "no other segment is challenged: {s:#}");
+    }
 }

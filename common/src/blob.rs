@@ -67,7 +67,9 @@ impl std::str::FromStr for Kind {
         Kind::ALL
             .into_iter()
             .find(|k| k.name() == s)
-            .ok_or_else(|| format!("no blob kind {s:?} (spec, dataset, state, hashes, trace, segment)"))
+            .ok_or_else(|| {
+                format!("no blob kind {s:?} (spec, dataset, state, hashes, trace, segment)")
+            })
     }
 }
 

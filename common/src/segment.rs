@@ -91,9 +91,8 @@ impl Index {
     /// resultRoot, statesRoot, tracesRoot))`, the roots over the lists as `postSteps` and
     /// a Merkle tree of the trace roots compute them, so a contract can check it with `ecrecover`.
     pub fn digest(question: &Question, states: &[Hash], traces: &[Hash]) -> Result<B256, Error> {
-        let root = |l: &[Hash]| {
-            merkle::root_of_payloads(l).map_err(|e| Error::Malformed(e.to_string()))
-        };
+        let root =
+            |l: &[Hash]| merkle::root_of_payloads(l).map_err(|e| Error::Malformed(e.to_string()));
         Ok(keccak256(
             (
                 keccak256(TAG),

@@ -47,6 +47,8 @@ pub struct Chain {
     pub dispute: DisputeInstance<DynProvider>,
     pub availability: AvailabilityInstance<DynProvider>,
     pub address: Address,
+    /// The node's key, for what it signs off chain (a solver's segment indexes).
+    signer: PrivateKeySigner,
     /// The next nonce to send with (`None`: read it from the chain).
     nonce: std::sync::Arc<tokio::sync::Mutex<Option<u64>>>,
 }
@@ -65,7 +67,7 @@ impl Chain {
             .with_gas_estimation()
             .with_simple_nonce_management()
             .fetch_chain_id()
-            .wallet(EthereumWallet::from(signer))
+            .wallet(EthereumWallet::from(signer.clone()))
             .connect_http(url)
             .erased();
         let market = Market::new(market, provider.clone());
@@ -84,8 +86,20 @@ impl Chain {
             dispute,
             availability,
             address,
+            signer,
             nonce: Default::default(),
         })
+    }
+
+    /// This node's signature of `digest` as an EIP-191 message (`r ‖ s ‖ v`), what a contract
+    /// recovers with `ecrecover` over `toEthSignedMessageHash(digest)`.
+    pub fn sign(&self, digest: alloy::primitives::B256) -> Result<[u8; 65], Error> {
+        use alloy::signers::SignerSync;
+        Ok(self
+            .signer
+            .sign_message_sync(digest.as_slice())
+            .map_err(|e| Error::Key(e.to_string()))?
+            .as_bytes())
     }
 
     /// The latest block's timestamp: the clock every deadline is measured by.

@@ -4,7 +4,7 @@
 //! posted trace ([`dispute::find_fault`]), and claim a timeout when the solver stops moving.
 //! Everything it reads from the solver is fetched by the name the solver committed on chain.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use alloy::primitives::U256;
@@ -50,6 +50,10 @@ pub struct Challenger {
     moved: Mutex<HashSet<(u64, u8)>>,
     /// `(task, list, from, to)` of the ranges demanded on chain, so nothing is demanded twice.
     demanded: Mutex<HashSet<(u64, poai_common::Hash, u32, u32)>>,
+    /// Faults found by tier 2 on a segment's served steps ([`crate::ops`]), by `(task,
+    /// segment)`: the step and the per-step state hashes it was found on. A game on the segment
+    /// whose posted steps are these picks that step.
+    faults: Mutex<HashMap<(u64, u64), (u64, Vec<poai_common::Hash>)>>,
 }
 
 /// The most checkpoints of one task a checker demands on chain before it decides (review of
@@ -83,7 +87,17 @@ impl Challenger {
             backend,
             moved: Default::default(),
             demanded: Default::default(),
+            faults: Default::default(),
         }
+    }
+
+    /// Remembers that step `step` of `segment` of `task`, on per-step states `states`, has a
+    /// provable fault: a game on the segment picks it.
+    pub fn found_fault(&self, task: u64, segment: u64, step: u64, states: Vec<poai_common::Hash>) {
+        self.faults
+            .lock()
+            .expect("not poisoned")
+            .insert((task, segment), (step, states));
     }
 
     /// Challenges `segment` of `task`, bonding the task's challenge bond; returns the game.
@@ -580,6 +594,25 @@ impl Challenger {
         }
         let task = node.task(task_id).await?;
         let hashes = steps_posted(node, task_id, g.segment).await?;
+        let known = self
+            .faults
+            .lock()
+            .expect("not poisoned")
+            .get(&(task_id, g.segment))
+            .filter(|(_, states)| *states == hashes)
+            .map(|(step, _)| *step);
+        if let (phase::AWAIT_PICK, Some(step)) = (g.phase, known) {
+            tracing::info!(game = id, step, "picking the step tier 2 found faulty");
+            node.chain
+                .send(
+                    dispute
+                        .pickStep(U256::from(id), step)
+                        .into_transaction_request(),
+                    format!("game {id}: pick step {step}"),
+                )
+                .await?;
+            return Ok(());
+        }
         if g.phase == phase::AWAIT_PICK {
             let shapes = &task.program.state;
             let tree = poai_common::merkle::Tree::from_payloads(&hashes)?;

@@ -16,6 +16,7 @@ pub mod durable;
 pub mod metrics;
 pub mod net;
 pub mod opened;
+pub mod ops;
 pub mod store;
 
 use std::collections::HashMap;
@@ -32,6 +33,7 @@ use poai_common::blob::{self, Kind};
 use poai_common::engine::{Backend, Engine};
 use poai_common::merkle::Hash;
 use poai_common::program::Program;
+use poai_common::segment::{Index, Question};
 use poai_common::spec::{Commitments, TaskSpec};
 use poai_common::tensor::Tensor;
 
@@ -217,6 +219,43 @@ impl Node {
     /// A state by its hash.
     pub async fn state(&self, hash: Hash) -> eyre::Result<Vec<Tensor>> {
         Ok(blob::decode_tensors(&self.blob(Kind::State, hash).await?)?)
+    }
+
+    /// The solver's signed index of a segment ([`poai_common::segment`]), from this node's
+    /// store or its peers, taken only when `solver` signed it and its ends are the committed
+    /// checkpoints `first` and `last` (a relaying peer's forgery is passed over). One attempt,
+    /// of at most [`FETCH`]: a solver builds an index when first asked, so callers ask again.
+    pub async fn segment_index(
+        &self,
+        question: &Question,
+        solver: Address,
+        first: &Hash,
+        last: &Hash,
+    ) -> eyre::Result<Index> {
+        let name = question.name();
+        let accept = |bytes: &[u8]| -> eyre::Result<Index> {
+            let index = Index::decode(bytes)?;
+            index.check(question, solver, first, last)?;
+            Ok(index)
+        };
+        if let Some(index) = self
+            .store
+            .read(Kind::Segment, &name)
+            .and_then(|b| accept(&b).ok())
+        {
+            return Ok(index);
+        }
+        let fetch = self
+            .net
+            .fetch_accepted(Kind::Segment, name, |b| accept(b).is_ok());
+        let bytes = tokio::time::timeout(FETCH, fetch)
+            .await
+            .map_err(|_| eyre!("the index of {question} not fetched within {FETCH:?}"))??;
+        let index = accept(&bytes)?;
+        if let Err(e) = self.store.put_fetched(Kind::Segment, &name, &bytes) {
+            tracing::warn!(error = %e, "a fetched segment index could not be stored");
+        }
+        Ok(index)
     }
 
     /// Task `id`, loaded from the blobs its commitments name and checked against them: a task

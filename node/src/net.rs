@@ -287,6 +287,18 @@ impl Client {
     /// silent peer (one that announces what it never serves, and never answers) holds up no
     /// fetch while another peer has the blob (AUDIT M2).
     pub async fn fetch(&self, kind: Kind, hash: Hash) -> Result<Vec<u8>, Error> {
+        self.fetch_accepted(kind, hash, |_| true).await
+    }
+
+    /// [`Client::fetch`], taking only an answer that `accept` takes too: a blob named by the
+    /// question it answers (a segment index) is checked against the chain by its receiver, and
+    /// a peer's forged answer must not end the search for the solver's.
+    pub async fn fetch_accepted(
+        &self,
+        kind: Kind,
+        hash: Hash,
+        accept: impl Fn(&[u8]) -> bool,
+    ) -> Result<Vec<u8>, Error> {
         use libp2p::futures::stream::FuturesUnordered;
         let (reply, rx) = oneshot::channel();
         self.send(Command::Candidates { kind, hash, reply }).await?;
@@ -301,7 +313,10 @@ impl Client {
             }
             match pending.next().await {
                 None => break,
-                Some((_, Ok(bytes))) => return Ok(bytes),
+                Some((_, Ok(bytes))) if accept(&bytes) => return Ok(bytes),
+                Some((peer, Ok(_))) => {
+                    tracing::debug!(%peer, %kind, "an answer the receiver does not accept")
+                }
                 Some((_, Err(Error::Stopped))) => return Err(Error::Stopped),
                 Some((peer, Err(e))) => {
                     tracing::debug!(%peer, %kind, error = %e, "fetch failed")

@@ -34,7 +34,13 @@ pub struct Store {
     withhold: AtomicBool,
     /// Blobs not to serve (a solver that withholds one state).
     withheld: std::sync::Mutex<std::collections::HashSet<Hash>>,
+    /// Segment indexes peers asked for that this node does not have (a solver builds the ones
+    /// of its tasks on demand: [`Store::take_wanted`]).
+    wanted: std::sync::Mutex<std::collections::HashSet<Hash>>,
 }
+
+/// Segment indexes remembered as wanted at most (a flood of made-up names is dropped).
+const WANTED: usize = 4096;
 
 impl Store {
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, Error> {
@@ -48,6 +54,7 @@ impl Store {
             root,
             withhold: AtomicBool::new(false),
             withheld: Default::default(),
+            wanted: Default::default(),
         })
     }
 
@@ -124,6 +131,11 @@ impl Store {
         self.withhold.store(true, Ordering::Relaxed);
     }
 
+    /// The segment indexes peers asked for and this node did not have, since the last call.
+    pub fn take_wanted(&self) -> Vec<Hash> {
+        self.wanted.lock().expect("not poisoned").drain().collect()
+    }
+
     /// Stop serving one blob.
     pub fn withhold_one(&self, hash: Hash) {
         self.withheld.lock().expect("not poisoned").insert(hash);
@@ -138,6 +150,13 @@ impl Source for Store {
         if self.withheld.lock().expect("not poisoned").contains(hash) {
             return None;
         }
-        self.read(kind, hash)
+        let found = self.read(kind, hash);
+        if found.is_none() && kind == Kind::Segment {
+            let mut wanted = self.wanted.lock().expect("not poisoned");
+            if wanted.len() < WANTED {
+                wanted.insert(*hash);
+            }
+        }
+        found
     }
 }

@@ -20,6 +20,7 @@ use eyre::WrapErr;
 use poai_common::blob::{self, Kind};
 use poai_common::engine::{self, Backend};
 use poai_common::merkle::Hash;
+use poai_common::segment::{Index, Question};
 use poai_common::{prove, run, state};
 use poai_node::challenge::phase;
 use poai_node::durable::Durable;
@@ -74,6 +75,8 @@ pub struct Solver {
     progress: Arc<Durable<Progress>>,
     training: HashMap<u64, JoinHandle<eyre::Result<Vec<Hash>>>>,
     answering: HashMap<Job, JoinHandle<eyre::Result<()>>>,
+    /// The names of the segment indexes of this solver's committed tasks: `(task, segment)`.
+    indexes: HashMap<Hash, (u64, u64)>,
 }
 
 /// What the solver owes on chain, each sent once at a time: a segment's per-step states, a
@@ -81,11 +84,30 @@ pub struct Solver {
 /// answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Job {
-    Steps { task: u64, segment: u64 },
-    Trace { task: u64, segment: u64, step: u64 },
-    Timeout { game: u64 },
-    Request { id: u64 },
-    Close { id: u64 },
+    Steps {
+        task: u64,
+        segment: u64,
+    },
+    Trace {
+        task: u64,
+        segment: u64,
+        step: u64,
+    },
+    Timeout {
+        game: u64,
+    },
+    Request {
+        id: u64,
+    },
+    Close {
+        id: u64,
+    },
+    /// Off chain: a segment's signed index, its per-step states and traces, built when a
+    /// checker first asks for it.
+    Index {
+        task: u64,
+        segment: u64,
+    },
 }
 
 impl std::fmt::Debug for Solver {
@@ -106,6 +128,7 @@ impl Solver {
             progress,
             training: HashMap::new(),
             answering: HashMap::new(),
+            indexes: HashMap::new(),
         })
     }
 
@@ -152,6 +175,15 @@ impl Solver {
                     if self.opts.cheat == Some(Cheat::WithholdCheckpoints) {
                         continue;
                     }
+                    for segment in 0..t.commitments.steps / t.commitments.interval.max(1) {
+                        let q = Question {
+                            market: *m.address(),
+                            task: id,
+                            result_root: t.resultRoot.0,
+                            segment,
+                        };
+                        self.indexes.insert(q.name(), (id, segment));
+                    }
                     self.answer_games(id).await?;
                     if !self.opts.cheat.is_some_and(Cheat::withholds) {
                         self.answer_requests(id, now).await?;
@@ -176,6 +208,13 @@ impl Solver {
                     "task": id, "status": t.status, "checkpoints": done,
                     "resultRoot": hex0x(&t.resultRoot.0),
                 }));
+            }
+        }
+        // The segment indexes checkers asked for, of this solver's tasks (a name it does not
+        // know is someone else's, or made up).
+        for name in node.store.take_wanted() {
+            if let Some(&(task, segment)) = self.indexes.get(&name) {
+                self.spawn(Job::Index { task, segment });
             }
         }
         node.set_status(serde_json::json!({ "tasks": view, "cheat": self.opts.cheat }));
@@ -485,6 +524,7 @@ async fn owe(
             Ok(())
         }
         Job::Request { id } => answer::request(node, opts, progress, id).await,
+        Job::Index { task, segment } => serve_index(node, opts, progress, task, segment).await,
         Job::Close { id } => {
             node.chain
                 .send(
@@ -568,6 +608,68 @@ async fn segment_states(
         Ok(hashes)
     })
     .await?
+}
+
+/// Builds, signs and serves the index of `segment` of task `task_id` ([`poai_common::segment`]):
+/// its per-step states and the trace of each step, recomputed from the solver's own checkpoint
+/// exactly as it would post them in a game, so a checker can check every op with tier 2.
+async fn serve_index(
+    node: &Arc<Node>,
+    opts: &Options,
+    progress: &Durable<Progress>,
+    task_id: u64,
+    segment: u64,
+) -> eyre::Result<()> {
+    let task = node.task(task_id).await?;
+    let t = node.chain.market.task(U256::from(task_id)).call().await?;
+    let question = Question {
+        market: *node.chain.market.address(),
+        task: task_id,
+        result_root: t.resultRoot.0,
+        segment,
+    };
+    if node.store.has(Kind::Segment, &question.name()) {
+        return Ok(());
+    }
+    let checkpoints = recorded(progress, task_id)?;
+    let start = *checkpoints
+        .get(segment as usize)
+        .ok_or_else(|| eyre::eyre!("no checkpoint {segment} of task {task_id}"))?;
+    let (node2, opts2, t) = (node.clone(), opts.clone(), task.clone());
+    let k = task.commitments.interval;
+    let (states, traces) =
+        tokio::task::spawn_blocking(move || -> eyre::Result<(Vec<Hash>, Vec<Hash>)> {
+            let behaviour = Behaviour::new(&t, opts2.backend, opts2.cheat)?;
+            let store = node2.store.checkpoints()?;
+            let mut state = store.get(&start)?;
+            let (mut states, mut traces) = (vec![start], Vec::new());
+            for s in segment * k..(segment + 1) * k {
+                let trace = behaviour.trace(&state, s)?;
+                node2
+                    .store
+                    .put(Kind::Trace, &blob::encode_tensors(&trace.slots))?;
+                traces.push(trace.root);
+                state = behaviour.download(behaviour.step(behaviour.upload(&state)?, s)?)?;
+                states.push(store.put_unsynced(&state)?);
+            }
+            Ok((states, traces))
+        })
+        .await??;
+    let digest = Index::digest(&question, &states, &traces)?;
+    let index = Index {
+        signature: node.chain.sign(digest)?,
+        question,
+        states,
+        traces,
+    };
+    node.store.put(Kind::Segment, &index.encode())?;
+    let _ = node.net.announce(Kind::Segment, question.name()).await;
+    tracing::info!(
+        task = task_id,
+        segment,
+        "serving the segment's index, states and traces"
+    );
+    Ok(())
 }
 
 /// Move 3, for every game that picked `step` of `segment`: the step's slot hashes, from the

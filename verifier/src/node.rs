@@ -12,6 +12,7 @@ use std::sync::Arc;
 use alloy::primitives::U256;
 use poai_common::engine::Backend;
 use poai_node::challenge::{self, Challenger};
+use poai_node::ops::{self, OpCheck};
 use poai_node::{Node, status};
 use tokio::task::JoinHandle;
 
@@ -159,6 +160,7 @@ async fn verify(
     result_root: poai_common::Hash,
 ) -> eyre::Result<()> {
     let m = &node.chain.market;
+    let mut later = None;
     let checked = if opts.lazy {
         challenge::Checked {
             distance: 0.0,
@@ -183,7 +185,33 @@ async fn verify(
                 Err(_) => tracing::warn!(task = id, "no time left to wait for the openings"),
             }
         }
-        challenge::check_segment(node, &task, &cps, segment, opts.backend, opts.tau).await?
+        let mut checked =
+            challenge::check_segment(node, &task, &cps, segment, opts.backend, opts.tau).await?;
+        if checked.pass && !checked.look_back {
+            // Tier 2 on every op of the segment (issue 14): before attesting while the time
+            // before a re-sample allows, else after, challenging what it finds.
+            let (n, t, c) = (node.clone(), task.clone(), cps.clone());
+            let total = ops::time_to_challenge(node, id).await?;
+            let mut job =
+                tokio::spawn(
+                    async move { ops::check(&n, &t, result_root, &c, segment, total).await },
+                );
+            match tokio::time::timeout(time_to_attest(node, id).await?, &mut job).await {
+                Ok(found) => {
+                    if let Some(step) = faulty(challenger, id, segment, found??) {
+                        tracing::info!(
+                            task = id,
+                            segment,
+                            step,
+                            "tier 2 finds a fault tier 1 passed"
+                        );
+                        checked.pass = false;
+                    }
+                }
+                Err(_) => later = Some(job),
+            }
+        }
+        checked
     };
     let (distance, pass) = (checked.distance, checked.pass);
     let call = m.attest(U256::from(id), U256::from(index), pass, fixed(distance));
@@ -198,6 +226,18 @@ async fn verify(
     tracing::info!(task = id, segment, pass, distance, "attested");
     let task = node.task(id).await?;
     if !pass {
+        challenger.challenge(node, &task, segment).await?;
+        return Ok(());
+    }
+    if let Some(job) = later
+        && let Some(step) = faulty(challenger, id, segment, job.await??)
+    {
+        tracing::info!(
+            task = id,
+            segment,
+            step,
+            "tier 2 finds a fault after the attestation"
+        );
         challenger.challenge(node, &task, segment).await?;
         return Ok(());
     }
@@ -225,6 +265,45 @@ async fn verify(
         }
     }
     Ok(())
+}
+
+/// The step tier 2 found faulty, remembered for the game's pick.
+fn faulty(challenger: &Challenger, id: u64, segment: u64, found: OpCheck) -> Option<u64> {
+    match found {
+        OpCheck::Fault {
+            step,
+            fault,
+            states,
+        } => {
+            tracing::info!(task = id, segment, step, ?fault, "tier 2: a provable fault");
+            challenger.found_fault(id, segment, step, states);
+            Some(step)
+        }
+        OpCheck::Clean => None,
+        OpCheck::Unserved(why) => {
+            tracing::warn!(
+                task = id,
+                segment,
+                why,
+                "tier 2 not run: the solver did not serve"
+            );
+            None
+        }
+    }
+}
+
+/// How long this verifier may check before it attests: until a quarter of the window after
+/// sampling (when it may be re-sampled), less a margin for the attestation.
+async fn time_to_attest(node: &Node, id: u64) -> eyre::Result<std::time::Duration> {
+    let m = &node.chain.market;
+    let t = m.task(U256::from(id)).call().await?;
+    let sampled: u64 = m.sampledAt(U256::from(id)).call().await?;
+    let window: u64 = node.chain.availability.moveWindow().call().await?;
+    let resample = sampled + t.terms.challengeWithin / 4;
+    let deadline = resample.saturating_sub(5 + window / 4);
+    Ok(std::time::Duration::from_secs(
+        deadline.saturating_sub(node.chain.now().await?),
+    ))
 }
 
 /// How long this verifier may wait for demands made now, if two rounds of answers (a move

@@ -15,6 +15,7 @@ use alloy::primitives::U256;
 use poai_common::engine::Backend;
 use poai_node::challenge::{self, Challenger};
 use poai_node::durable::Durable;
+use poai_node::ops::{self, OpCheck};
 use poai_node::{Node, status};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
@@ -179,6 +180,47 @@ async fn check_task(
             return Ok(());
         }
     }
-    tracing::info!(task = id, segments = order.len(), "every segment passes");
+    if opts.false_alarm {
+        return Ok(());
+    }
+    // Every segment passes tier 1: tier 2 on every op of each, all at once (the solver builds
+    // each index when first asked), and a challenge of the first that has a provable fault, with
+    // the faulty step remembered for the pick.
+    let budget = ops::time_to_challenge(node, id).await?;
+    let checks = ops::check_all(node, &task, result_root, &cps, order, budget).await;
+    for (&segment, found) in order.iter().zip(checks) {
+        match found? {
+            OpCheck::Fault {
+                step,
+                fault,
+                states,
+            } => {
+                tracing::info!(
+                    task = id,
+                    segment,
+                    step,
+                    ?fault,
+                    "tier 2 finds a fault tier 1 passed"
+                );
+                challenger.found_fault(id, segment, step, states);
+                challenger.challenge(node, &task, segment).await?;
+                return Ok(());
+            }
+            OpCheck::Clean => {}
+            OpCheck::Unserved(why) => {
+                tracing::warn!(
+                    task = id,
+                    segment,
+                    why,
+                    "tier 2 not run: the solver did not serve"
+                )
+            }
+        }
+    }
+    tracing::info!(
+        task = id,
+        segments = order.len(),
+        "every segment passes tiers 1 and 2"
+    );
     Ok(())
 }
