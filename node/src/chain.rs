@@ -36,6 +36,9 @@ pub enum Error {
     Read(String),
 }
 
+/// The longest one RPC request may take.
+const RPC_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// The attempts a transaction gets before the node gives up on it.
 const ATTEMPTS: u32 = 5;
 
@@ -60,6 +63,12 @@ impl Chain {
         let url = rpc
             .parse()
             .map_err(|e| Error::Read(format!("rpc url {rpc}: {e}")))?;
+        // Every call to the RPC gives up after `RPC_TIMEOUT`: a request the node never answers
+        // must not hold a tick or an answer forever (the caller retries).
+        let http = alloy::transports::http::reqwest::Client::builder()
+            .timeout(RPC_TIMEOUT)
+            .build()
+            .map_err(|e| Error::Read(format!("an HTTP client: {e}")))?;
         // `send` sets every nonce itself (its own count, read afresh from the chain after any
         // failure), so a transaction refused at gas estimation never leaves a gap.
         let provider = ProviderBuilder::new()
@@ -68,7 +77,7 @@ impl Chain {
             .with_simple_nonce_management()
             .fetch_chain_id()
             .wallet(EthereumWallet::from(signer.clone()))
-            .connect_http(url)
+            .connect_reqwest(http, url)
             .erased();
         let market = Market::new(market, provider.clone());
         let read = |e: alloy::contract::Error| Error::Read(format!("the market's courts: {e}"));
