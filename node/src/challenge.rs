@@ -53,8 +53,12 @@ pub struct Challenger {
     /// Faults found by tier 2 on a segment's served steps ([`crate::ops`]), by `(task,
     /// segment)`: the step and the per-step state hashes it was found on. A game on the segment
     /// whose posted steps are these picks that step.
-    faults: Mutex<HashMap<(u64, u64), (u64, Vec<poai_common::Hash>)>>,
+    faults: Mutex<HashMap<(u64, u64), FaultyStep>>,
 }
+
+/// A step tier 2 found faulty (its offset in the segment) and the per-step states it was found
+/// on.
+type FaultyStep = (u64, Vec<poai_common::Hash>);
 
 /// The most checkpoints of one task a checker demands on chain before it decides (review of
 /// F2: each demand is a bond that a solver which serves nothing off chain, yet answers on chain,
