@@ -467,3 +467,31 @@ fn a_solver_that_computes_one_step_in_tf32_below_tau_is_proven_wrong() {
         assert_eq!(g["segment"], 5, "no other segment is challenged: {s:#}");
     }
 }
+
+/// The review of segment indexes, C1: a solver that trains honestly but serves an index whose
+/// trace of one step is faulty draws every checker's challenge to that step, then posts the
+/// honest trace in the game, which proves nothing. The challenger proves that the solver signed
+/// another trace than it posted (`proveEquivocation`): the solver is slashed and no honest
+/// checker loses its bond.
+#[test]
+fn a_solver_that_posts_another_trace_than_it_served_is_convicted_of_equivocation() {
+    let s = slashed_with("bait-index", &["--challenge-within", "90"]);
+    assert!(
+        task(&s)["prover"].is_string(),
+        "proven, not timed out: {s:#}"
+    );
+    assert!(
+        games(&s)
+            .iter()
+            .all(|g| g["phase"] == "challenger won" || g["phase"] == "ended"),
+        "no checker's game is lost to the solver (won, or ended with the bond back): {s:#}"
+    );
+    assert!(
+        games(&s).iter().any(|g| g["phase"] == "challenger won"),
+        "won: {s:#}"
+    );
+    assert!(
+        games(&s).iter().any(|g| g["segment"] == 5),
+        "the baited segment: {s:#}"
+    );
+}

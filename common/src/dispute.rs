@@ -31,6 +31,8 @@ pub enum Error {
         expected: usize,
         interval: u64,
     },
+    #[error("the posted start state has {got} tensors; the program's state has {expected}")]
+    StateTensors { got: usize, expected: usize },
     #[error("the solver's trace does not fit the program: {0}")]
     Trace(#[from] check::Error),
     #[error(transparent)]
@@ -184,6 +186,13 @@ pub fn find_fault(s: &Served<'_>) -> Result<Option<Fault>, Error> {
             got: s.slots.len(),
         }
         .into());
+    }
+    if s.start.len() != s.program.state.len() {
+        // Not a state of the program: the fault is in the step that made it.
+        return Err(Error::StateTensors {
+            got: s.start.len(),
+            expected: s.program.state.len(),
+        });
     }
     for (index, t) in s.start.iter().enumerate() {
         if !same(&s.slots[index], t) {

@@ -13,7 +13,7 @@
 //! root (32), state count (u32) and the state hashes, trace count (u32) and the trace roots, and
 //! the signature (65 bytes, `r ‖ s ‖ v`) over [`Index::digest`] as an EIP-191 message.
 
-use alloy::primitives::{Address, B256, Signature, keccak256};
+use alloy::primitives::{Address, B256, Signature, U256, keccak256};
 use alloy::sol_types::SolValue;
 
 use crate::merkle::{self, Hash};
@@ -109,6 +109,21 @@ impl Index {
 
     /// The signer of this index.
     pub fn signer(&self) -> Result<Address, Error> {
+        // One encoding per signature, as `Dispute.proveEquivocation` takes it: `v` 27 or 28,
+        // `s` in the lower half of the curve order (a re-encoded signature recovers the same
+        // key but would not be accepted on chain).
+        const HALF_N: U256 = U256::from_be_slice(&[
+            0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+            0xFF, 0xFF, 0x5D, 0x57, 0x6E, 0x73, 0x57, 0xA4, 0x50, 0x1D, 0xDF, 0xE9, 0x2F, 0x46,
+            0x68, 0x1B, 0x20, 0xA0,
+        ]);
+        if !matches!(self.signature[64], 27 | 28)
+            || U256::from_be_slice(&self.signature[32..64]) > HALF_N
+        {
+            return Err(Error::Malformed(
+                "signature: not v 27/28 with a low s".into(),
+            ));
+        }
         let digest = Self::digest(&self.question, &self.states, &self.traces)?;
         let signature = Signature::from_raw(&self.signature)
             .map_err(|e| Error::Malformed(format!("signature: {e}")))?;
@@ -269,6 +284,13 @@ mod tests {
         assert!(matches!(
             forged.check(&q, solver.address(), &[1; 32], &[3; 32]),
             Err(Error::Signer { .. })
+        ));
+        // The same signature re-encoded (another v) is refused: the contract would refuse it.
+        let mut other_v = index.clone();
+        other_v.signature[64] -= 27;
+        assert!(matches!(
+            other_v.check(&q, solver.address(), &[1; 32], &[3; 32]),
+            Err(Error::Malformed(_))
         ));
         let mut changed = index.clone();
         changed.states[1] = [9; 32];

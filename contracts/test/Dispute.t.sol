@@ -704,6 +704,121 @@ contract DisputeTest is CourtFixture {
         _solvent();
     }
 
+    // ------------------------------------------------------------------ segment indexes
+
+    /// @dev The solver's signed index of segment `j` over `states` and `traceRoots`, signed
+    /// with `key` (as `poai_common::segment::Index` signs it).
+    function _signed(uint256 key, uint64 j, bytes32[] memory states, bytes32[] memory traceRoots)
+        internal
+        view
+        returns (Dispute.Signed memory signed)
+    {
+        signed.statesRoot = _root(_leaves(states));
+        signed.tracesRoot = _root(_leaves(traceRoots));
+        bytes32 digest = keccak256(
+            abi.encode(
+                keccak256("poai/segment/1"),
+                address(market),
+                taskId,
+                j,
+                market.task(taskId).resultRoot,
+                signed.statesRoot,
+                signed.tracesRoot
+            )
+        );
+        bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, message);
+        signed.signature = abi.encodePacked(r, s, v);
+    }
+
+    /// @dev The honest trace roots of segment `j`, with step `bad`'s replaced by a cheat's.
+    function _traceRoots(uint64 j, uint64 bad) internal view returns (bytes32[] memory t) {
+        t = new bytes32[](K);
+        for (uint64 s = 0; s < K; s++) {
+            t[s] = _root(_leaves(s == bad ? _cheatSlots(j, s) : _slots(j, s)));
+        }
+    }
+
+    /// @notice Issue 14 (the review of segment indexes, C1): a solver serves a signed index
+    /// whose trace of step 6 has a fault, so every checker challenges and picks step 6; in the
+    /// game it posts the honest trace, which proves nothing. The challenger proves that the
+    /// solver signed another trace root for that step than it posted, and wins.
+    function test_aSolverThatPostsAnotherTraceThanItSignedIsConvicted() public {
+        bytes32[] memory roots = _traceRoots(1, 6);
+        Dispute.Signed memory signed = _signed(SOLVER_KEY, 1, _states(1), roots);
+        uint256 id = _challenge(challenger, 1);
+        _postSteps(1);
+        _pick(challenger, id, 6);
+        _postTrace(1, 6, _slots(1, 6));
+        bytes32[] memory path = _proof(_leaves(roots), 6);
+        vm.prank(challenger);
+        dispute.proveEquivocation(id, signed, roots[6], path);
+        vm.assertEq(_phase(id), CHALLENGER_WON, "equivocation proven");
+        vm.assertEq(uint256(_status(taskId)), uint256(Status.Slashed), "convicted");
+        _solvent();
+    }
+
+    /// @notice Posted per-step states other than the signed ones are equivocation too, whatever
+    /// step was picked.
+    function test_aSolverThatPostsOtherStatesThanItSignedIsConvicted() public {
+        bytes32[] memory states = _states(1);
+        states[4] = keccak256("served off chain");
+        bytes32[] memory roots = _traceRoots(1, K);
+        Dispute.Signed memory signed = _signed(SOLVER_KEY, 1, states, roots);
+        uint256 id = _challenge(challenger, 1);
+        _postSteps(1);
+        _pick(challenger, id, 0);
+        _postTrace(1, 0, _slots(1, 0));
+        vm.prank(challenger);
+        dispute.proveEquivocation(id, signed, bytes32(0), new bytes32[](0));
+        vm.assertEq(_phase(id), CHALLENGER_WON, "equivocation proven");
+    }
+
+    /// @notice An honest solver posts what it signed: no equivocation is provable, with the
+    /// right path or a made-up leaf; nor with an index someone else signed, or the solver's
+    /// signature re-encoded (a high `s`, another `v`).
+    function test_anHonestSolversIndexProvesNoEquivocation() public {
+        bytes32[] memory roots = _traceRoots(1, K);
+        Dispute.Signed memory signed = _signed(SOLVER_KEY, 1, _states(1), roots);
+        uint256 id = _challenge(challenger, 1);
+        _postSteps(1);
+        _pick(challenger, id, 6);
+        _postTrace(1, 6, _slots(1, 6));
+        bytes32[] memory path = _proof(_leaves(roots), 6);
+        vm.prank(challenger);
+        vm.expectPartialRevert(Dispute.NoFraud.selector);
+        dispute.proveEquivocation(id, signed, roots[6], path);
+        vm.prank(challenger);
+        vm.expectPartialRevert(Merkle.RootMismatch.selector);
+        dispute.proveEquivocation(id, signed, keccak256("made up"), path);
+        Dispute.Signed memory other = _signed(0xBAD, 1, _states(1), _traceRoots(1, 6));
+        vm.prank(challenger);
+        vm.expectRevert(Dispute.NotSignedBySolver.selector);
+        dispute.proveEquivocation(id, other, roots[6], path);
+        // The same signature with s' = n − s and v flipped recovers the same key: refused.
+        bytes memory sig = signed.signature;
+        uint256 n = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
+        bytes32 s;
+        assembly {
+            s := mload(add(sig, 64))
+        }
+        Dispute.Signed memory flipped = Dispute.Signed(
+            signed.statesRoot,
+            signed.tracesRoot,
+            abi.encodePacked(bytes32(_r(sig)), bytes32(n - uint256(s)), uint8(sig[64]) == 27 ? uint8(28) : uint8(27))
+        );
+        vm.prank(challenger);
+        vm.expectRevert(Dispute.NotSignedBySolver.selector);
+        dispute.proveEquivocation(id, flipped, bytes32(0), new bytes32[](0));
+        vm.assertEq(_phase(id), AWAIT_PROOF, "still the challenger's move");
+    }
+
+    function _r(bytes memory sig) internal pure returns (bytes32 r) {
+        assembly {
+            r := mload(add(sig, 32))
+        }
+    }
+
     // ------------------------------------------------------------------ property 3
 
     /// @notice Property 3 as it can hold (docs/THREAT_MODEL.md, "Property 3 and sybils"): a

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use alloy::primitives::U256;
+use alloy::primitives::{B256, U256};
 use eyre::{WrapErr, eyre};
 use poai_common::blob::{self, Kind};
 use poai_common::chain::bindings::availability::Availability;
@@ -15,6 +15,7 @@ use poai_common::chain::bindings::dispute::Dispute;
 use poai_common::check::Class;
 use poai_common::dispute::{self, Proof, Served};
 use poai_common::engine::Backend;
+use poai_common::segment::Index;
 use poai_common::tensor::Tensor;
 
 use crate::{Loaded, Node, opened};
@@ -56,9 +57,9 @@ pub struct Challenger {
     faults: Mutex<HashMap<(u64, u64), FaultyStep>>,
 }
 
-/// A step tier 2 found faulty (its offset in the segment) and the per-step states it was found
-/// on.
-type FaultyStep = (u64, Vec<poai_common::Hash>);
+/// A step tier 2 found faulty (its offset in the segment) and the solver's signed index it was
+/// found on.
+type FaultyStep = (u64, Index);
 
 /// The most checkpoints of one task a checker demands on chain before it decides (review of
 /// F2: each demand is a bond that a solver which serves nothing off chain, yet answers on chain,
@@ -95,13 +96,23 @@ impl Challenger {
         }
     }
 
-    /// Remembers that step `step` of `segment` of `task`, on per-step states `states`, has a
-    /// provable fault: a game on the segment picks it.
-    pub fn found_fault(&self, task: u64, segment: u64, step: u64, states: Vec<poai_common::Hash>) {
+    /// Remembers that step `step` of `segment` of `task`, served behind the solver's signed
+    /// `index`, has a provable fault: a game on the segment picks it, and proves equivocation
+    /// if the solver posts other states or another trace than it signed.
+    pub fn found_fault(&self, task: u64, segment: u64, step: u64, index: Index) {
         self.faults
             .lock()
             .expect("not poisoned")
-            .insert((task, segment), (step, states));
+            .insert((task, segment), (step, index));
+    }
+
+    /// The solver's signed index of `segment` of `task` that tier 2 found a fault in.
+    fn signed_index(&self, task: u64, segment: u64) -> Option<(u64, Index)> {
+        self.faults
+            .lock()
+            .expect("not poisoned")
+            .get(&(task, segment))
+            .cloned()
     }
 
     /// Challenges `segment` of `task`, bonding the task's challenge bond; returns the game.
@@ -598,12 +609,10 @@ impl Challenger {
         }
         let task = node.task(task_id).await?;
         let hashes = steps_posted(node, task_id, g.segment).await?;
-        let known = self
-            .faults
-            .lock()
-            .expect("not poisoned")
-            .get(&(task_id, g.segment))
-            .filter(|(_, states)| *states == hashes)
+        let signed = self.signed_index(task_id, g.segment);
+        let known = signed
+            .as_ref()
+            .filter(|(_, index)| index.states == hashes)
             .map(|(step, _)| *step);
         if let (phase::AWAIT_PICK, Some(step)) = (g.phase, known) {
             tracing::info!(game = id, step, "picking the step tier 2 found faulty");
@@ -671,7 +680,42 @@ impl Challenger {
                 .await?;
             return Ok(());
         }
-        // Move 4: the proof.
+        // Move 4: the proof. First, whether the solver posted other states or another trace than
+        // it signed in the index tier 2 judged (review of segment indexes, C1).
+        let trace_root = dispute.traceRoot(g.task, g.segment, g.step).call().await?.0;
+        if let Some((_, index)) = &signed
+            && (index.states != hashes || index.traces.get(g.step as usize) != Some(&trace_root))
+        {
+            let tree = poai_common::merkle::Tree::from_payloads(&index.traces)?;
+            let path = tree.proof(g.step)?.siblings;
+            let signed = Dispute::Signed {
+                statesRoot: B256::from(poai_common::merkle::root_of_payloads(&index.states)?),
+                tracesRoot: B256::from(tree.root()),
+                signature: index.signature.to_vec().into(),
+            };
+            let leaf = index
+                .traces
+                .get(g.step as usize)
+                .copied()
+                .unwrap_or_default();
+            let call = dispute.proveEquivocation(
+                U256::from(id),
+                signed,
+                B256::from(leaf),
+                path.iter().map(|h| B256::from(*h)).collect(),
+            );
+            node.chain
+                .send(
+                    call.into_transaction_request(),
+                    format!("game {id}: prove the solver posted other than it signed"),
+                )
+                .await
+                .wrap_err("the equivocation proof")?;
+            node.metrics
+                .inc("poai_frauds_proven", "fraud proofs this node won", 1.0);
+            tracing::info!(game = id, "equivocation proven; the solver is slashed");
+            return Ok(());
+        }
         let offset = g.step as usize;
         let tree = poai_common::merkle::Tree::from_payloads(&hashes)?;
         let mut pair = Vec::with_capacity(2);
@@ -688,7 +732,6 @@ impl Challenger {
             );
             pair.push(state.await?);
         }
-        let trace_root = dispute.traceRoot(g.task, g.segment, g.step).call().await?.0;
         let shapes = task.program.validate()?;
         let w = Availability::Where {
             source: source::TRACE_SLOT,

@@ -22,12 +22,13 @@ use crate::{Loaded, Node};
 /// What tier 2 found in a segment.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpCheck {
-    /// Step `step` (offset in the segment) has a fault the contract convicts; `states` are the
-    /// per-step state hashes the solver served (and will post in a game).
+    /// Step `step` (offset in the segment) has a fault the contract convicts, in what the
+    /// solver served behind its signed `index` (which it must post in a game, or be convicted
+    /// of equivocation).
     Fault {
         step: u64,
         fault: Fault,
-        states: Vec<Hash>,
+        index: Box<Index>,
     },
     /// Every op of every step is within its bound and every link holds.
     Clean,
@@ -154,16 +155,17 @@ async fn served(
         Ok(traces) => traces,
         Err(e) => return Ok(OpCheck::Unserved(format!("the traces: {e:#}"))),
     };
-    let (t, hashes) = (task.clone(), index.states);
+    let t = task.clone();
     let found =
         tokio::task::spawn_blocking(move || first_fault(&t, segment, &states, &traces)).await?;
     Ok(match found {
-        Some((step, fault)) => OpCheck::Fault {
+        Ok(Some((step, fault))) => OpCheck::Fault {
             step,
             fault,
-            states: hashes,
+            index: Box::new(index),
         },
-        None => OpCheck::Clean,
+        Ok(None) => OpCheck::Clean,
+        Err(why) => OpCheck::Unserved(why),
     })
 }
 
@@ -186,18 +188,20 @@ where
 }
 
 /// The first step of the segment (offset, fault) the contract would convict, as
-/// [`dispute::find_fault`] decides it on each step's served trace and states.
+/// [`dispute::find_fault`] decides it on each step's served trace and states; `Err` names a step
+/// it cannot judge (a state or trace that does not fit the program), which ends the check: what
+/// comes after it is not evidence either way.
 pub fn first_fault(
     task: &Loaded,
     segment: u64,
     states: &[Vec<Tensor>],
     traces: &[Vec<Tensor>],
-) -> Option<(u64, Fault)> {
+) -> Result<Option<(u64, Fault)>, String> {
     let k = task.commitments.interval;
     let class = Class::from_code(task.commitments.class).unwrap_or_default();
     for (i, slots) in traces.iter().enumerate() {
         let (Some(start), Some(next)) = (states.get(i), states.get(i + 1)) else {
-            break;
+            return Err(format!("no states around step {i}"));
         };
         let served = Served {
             program: &task.program,
@@ -210,14 +214,12 @@ pub fn first_fault(
             next,
         };
         match dispute::find_fault(&served) {
-            Ok(Some(fault)) => return Some((i as u64, fault)),
+            Ok(Some(fault)) => return Ok(Some((i as u64, fault))),
             Ok(None) => {}
-            // A trace whose state slots do not fit the program: the fault, if any, is in the
-            // step that made the state; the next step shows it.
-            Err(e) => tracing::debug!(step = i, error = %e, "a step tier 2 cannot judge"),
+            Err(e) => return Err(format!("step {i} cannot be judged: {e}")),
         }
     }
-    None
+    Ok(None)
 }
 
 /// How long a check of task `id` may take and still leave time to challenge what it finds:

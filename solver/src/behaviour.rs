@@ -68,10 +68,15 @@ pub enum Cheat {
     /// smallest corner cut that saves work. The state moves by about 1e-4, far below tier 1's
     /// `τ`, so only tier 2 on every op of the segment sees it (issue 14).
     Tf32Step,
+    /// Trains honestly, but serves a segment index whose trace of one step mid-run has a fault
+    /// (computed in tf32), so that every checker challenges and picks that step; in the game it
+    /// posts the honest trace, which proves nothing, to take the challengers' bonds (review of
+    /// segment indexes, C1). It has signed two answers to one question: `proveEquivocation`.
+    BaitIndex,
 }
 
 impl Cheat {
-    pub const ALL: [Cheat; 17] = [
+    pub const ALL: [Cheat; 18] = [
         Cheat::SkipSteps,
         Cheat::LearningRate,
         Cheat::SwapData,
@@ -89,6 +94,7 @@ impl Cheat {
         Cheat::LateAnswers,
         Cheat::WithholdList,
         Cheat::Tf32Step,
+        Cheat::BaitIndex,
     ];
 
     /// Whether this solver serves nothing, off chain or on.
@@ -134,6 +140,7 @@ impl Cheat {
             Cheat::LateAnswers => "late-answers",
             Cheat::WithholdList => "withhold-list",
             Cheat::Tf32Step => "tf32-step",
+            Cheat::BaitIndex => "bait-index",
         }
     }
 }
@@ -160,6 +167,8 @@ pub struct Behaviour {
     cheat: Option<Cheat>,
     /// The engine of the one step `tf32-step` cuts short.
     once: Option<Engine>,
+    /// The engine of the one trace `bait-index` serves faulty.
+    bait: Option<Engine>,
     /// The step that a state-changing cheat replaces.
     at: u64,
     init: Vec<Tensor>,
@@ -202,8 +211,14 @@ impl Behaviour {
             Some(Cheat::Bf16) => Some(task.engine(backend)?.with_precision(Class::Bf16)),
             _ => None,
         };
+        let tf32 =
+            || -> eyre::Result<Engine> { Ok(task.engine(backend)?.with_precision(Class::Tf32)) };
         let once = match cheat {
-            Some(Cheat::Tf32Step) => Some(task.engine(backend)?.with_precision(Class::Tf32)),
+            Some(Cheat::Tf32Step) => Some(tf32()?),
+            _ => None,
+        };
+        let bait = match cheat {
+            Some(Cheat::BaitIndex) => Some(tf32()?),
             _ => None,
         };
         let k = task.commitments.interval;
@@ -213,6 +228,7 @@ impl Behaviour {
             engine,
             cheat,
             once,
+            bait,
             at,
             init: task.spec.training.initial_state(),
         })
@@ -291,6 +307,14 @@ impl Behaviour {
             trace.root = poai_common::state::trace_root(&trace.hashes)?;
         }
         Ok(trace)
+    }
+
+    /// The trace of step `t` as this solver serves it off chain, behind its segment index.
+    pub fn served_trace(&self, state: &[Tensor], t: u64) -> eyre::Result<Trace> {
+        match &self.bait {
+            Some(bait) if t == self.at => Ok(bait.trace(state, t)?),
+            _ => self.trace(state, t),
+        }
     }
 
     pub fn upload(&self, state: &[Tensor]) -> eyre::Result<Vec<DeviceTensor>> {

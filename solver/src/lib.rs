@@ -554,7 +554,13 @@ async fn post_steps(
     if checkpoints.is_empty() {
         eyre::bail!("no record of task {task_id}");
     }
-    let states = segment_states(node, opts, &task, &checkpoints, segment).await?;
+    // What it signed, if it served the segment's index; else recomputed. (An honest solver
+    // recomputes bit for bit, but never posting other than it signed is the rule that
+    // `proveEquivocation` enforces, so it is kept here by construction.)
+    let states = match stored_index(node, task_id, segment).await? {
+        Some(index) => index.states,
+        None => segment_states(node, opts, &task, &checkpoints, segment).await?,
+    };
     let (first, last) = prove::ends(&checkpoints, segment)?;
     let hashes: Vec<B256> = states.iter().map(|h| B256::from(*h)).collect();
     let call = node
@@ -644,7 +650,7 @@ async fn serve_index(
             let mut state = store.get(&start)?;
             let (mut states, mut traces) = (vec![start], Vec::new());
             for s in segment * k..(segment + 1) * k {
-                let trace = behaviour.trace(&state, s)?;
+                let trace = behaviour.served_trace(&state, s)?;
                 node2
                     .store
                     .put(Kind::Trace, &blob::encode_tensors(&trace.slots))?;
@@ -655,6 +661,12 @@ async fn serve_index(
             Ok((states, traces))
         })
         .await??;
+    let end = checkpoints.get(segment as usize + 1);
+    if states.last() != end {
+        eyre::bail!(
+            "segment {segment} of task {task_id} does not end at its checkpoint; not signed"
+        );
+    }
     let digest = Index::digest(&question, &states, &traces)?;
     let index = Index {
         signature: node.chain.sign(digest)?,
@@ -670,6 +682,21 @@ async fn serve_index(
         "serving the segment's index, states and traces"
     );
     Ok(())
+}
+
+/// The index of `segment` of task `task_id` this solver signed and stored, if any.
+async fn stored_index(node: &Node, task_id: u64, segment: u64) -> eyre::Result<Option<Index>> {
+    let t = node.chain.market.task(U256::from(task_id)).call().await?;
+    let question = Question {
+        market: *node.chain.market.address(),
+        task: task_id,
+        result_root: t.resultRoot.0,
+        segment,
+    };
+    Ok(node
+        .store
+        .read(Kind::Segment, &question.name())
+        .and_then(|bytes| Index::decode(&bytes).ok()))
 }
 
 /// Move 3, for every game that picked `step` of `segment`: the step's slot hashes, from the
@@ -698,7 +725,18 @@ async fn post_trace(
     let (node2, opts2, t) = (node.clone(), opts.clone(), task.clone());
     let k = task.commitments.interval;
     let junk = opts.cheat == Some(Cheat::JunkRoots);
+    // The trace it signed in the segment's index, if it served one with these states.
+    let signed = stored_index(node, task_id, segment)
+        .await?
+        .filter(|_| opts.cheat != Some(Cheat::BaitIndex)) // it posts another than it signed
+        .filter(|index| index.states == states)
+        .and_then(|index| index.traces.get(step as usize).copied())
+        .and_then(|root| node.store.read(Kind::Trace, &root));
     let slots = tokio::task::spawn_blocking(move || -> eyre::Result<Vec<Hash>> {
+        if let Some(bytes) = signed {
+            let slots = blob::decode_tensors(&bytes)?;
+            return Ok(slots.iter().map(|s| s.commit().hash).collect());
+        }
         if junk {
             let n = t.program.state.len() + t.program.ops.len();
             return Ok((0..n as u64)

@@ -270,13 +270,9 @@ async fn verify(
 /// The step tier 2 found faulty, remembered for the game's pick.
 fn faulty(challenger: &Challenger, id: u64, segment: u64, found: OpCheck) -> Option<u64> {
     match found {
-        OpCheck::Fault {
-            step,
-            fault,
-            states,
-        } => {
+        OpCheck::Fault { step, fault, index } => {
             tracing::info!(task = id, segment, step, ?fault, "tier 2: a provable fault");
-            challenger.found_fault(id, segment, step, states);
+            challenger.found_fault(id, segment, step, *index);
             Some(step)
         }
         OpCheck::Clean => None,

@@ -190,11 +190,7 @@ async fn check_task(
     let checks = ops::check_all(node, &task, result_root, &cps, order, budget).await;
     for (&segment, found) in order.iter().zip(checks) {
         match found? {
-            OpCheck::Fault {
-                step,
-                fault,
-                states,
-            } => {
+            OpCheck::Fault { step, fault, index } => {
                 tracing::info!(
                     task = id,
                     segment,
@@ -202,7 +198,7 @@ async fn check_task(
                     ?fault,
                     "tier 2 finds a fault tier 1 passed"
                 );
-                challenger.found_fault(id, segment, step, states);
+                challenger.found_fault(id, segment, step, *index);
                 challenger.challenge(node, &task, segment).await?;
                 return Ok(());
             }

@@ -101,6 +101,8 @@ contract Dispute is Court, IDispute {
     /// @notice Segment 0 starts elsewhere than the task's initial state (AUDIT H5).
     error InitMismatch(bytes32 expected, bytes32 got);
     error NoFraud(Verdict.Reason reason);
+    /// @notice An equivocation proof's index is not signed by the task's solver.
+    error NotSignedBySolver();
 
     constructor(IMarket market_, OpProver prover_, uint64 moveWindow_, uint64 clock_)
         Court(market_, moveWindow_)
@@ -294,6 +296,71 @@ contract Dispute is Court, IDispute {
                 link.proof
             )) revert NoFraud(Verdict.Reason.WithinBound);
         _challengerWins(id, g, Win.Link);
+    }
+
+    /// @notice A solver's signed segment index, as nodes serve it off chain (docs/PROTOCOL.md
+    /// §10, "Segment indexes"): the roots over the segment's `k + 1` per-step state hashes and
+    /// over its `k` trace roots, signed (`r ‖ s ‖ v`, `v` 27 or 28, low `s`) as an EIP-191
+    /// message over `keccak256(abi.encode(keccak256("poai/segment/1"), market, task, segment,
+    /// resultRoot, statesRoot, tracesRoot))`.
+    struct Signed {
+        bytes32 statesRoot;
+        bytes32 tracesRoot;
+        bytes signature;
+    }
+
+    /// @notice Move 4, an equivocation proof: the solver signed an index of the game's segment
+    /// whose per-step states are not the ones it posted, or whose trace root at the picked step
+    /// (`signedTrace`, at `traceInTraces` in `tracesRoot`) is not the trace it posted. Checkers
+    /// judge every op of a segment on what the solver served off chain; without this a solver
+    /// could serve a faulty trace, draw challenges, post an honest one and take the bonds.
+    function proveEquivocation(
+        uint256 id,
+        Signed calldata signed,
+        bytes32 signedTrace,
+        bytes32[] calldata traceInTraces
+    ) external {
+        (Game storage g, Task memory k) = _move(id, Phase.AwaitProof, false);
+        bytes32 digest = keccak256(
+            abi.encode(
+                keccak256("poai/segment/1"),
+                address(market),
+                g.task,
+                g.segment,
+                k.resultRoot,
+                signed.statesRoot,
+                signed.tracesRoot
+            )
+        );
+        if (_signer(digest, signed.signature) != k.solver) revert NotSignedBySolver();
+        if (signed.statesRoot == _steps[g.task][g.segment].root) {
+            Merkle.check(
+                signed.tracesRoot,
+                k.commitments.interval,
+                g.step,
+                Merkle.leafHash32(signedTrace),
+                traceInTraces
+            );
+            if (signedTrace == _traces[_key(g.task, g.segment, g.step)].root) {
+                revert NoFraud(Verdict.Reason.WithinBound);
+            }
+        }
+        _challengerWins(id, g, Win.Equivocation);
+    }
+
+    /// @dev The signer of EIP-191 message `digest`, or zero for a malformed signature (another
+    /// length, `v` not 27 or 28, a high `s`: one signature, one encoding).
+    function _signer(bytes32 digest, bytes calldata sig) internal pure returns (address) {
+        if (sig.length != 65) return address(0);
+        bytes32 r = bytes32(sig[0:32]);
+        bytes32 s = bytes32(sig[32:64]);
+        uint8 v = uint8(sig[64]);
+        if (v != 27 && v != 28) return address(0);
+        if (uint256(s) > 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0) {
+            return address(0);
+        }
+        bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
+        return ecrecover(message, v, r, s);
     }
 
     /// @notice Decides a game whose mover's time ran out: a silent solver loses the task, a

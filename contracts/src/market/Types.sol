@@ -38,7 +38,10 @@ enum Win {
     Data,
     Link,
     Timeout,
-    Unavailable
+    Unavailable,
+    /// The solver signed a segment index (per-step states, trace roots) other than what it
+    /// posted in the game (`Dispute.proveEquivocation`).
+    Equivocation
 }
 
 /// @notice What a task commits to (DESIGN §3): the program (its root, op and slot counts, and

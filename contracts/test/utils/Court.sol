@@ -24,7 +24,9 @@ abstract contract CourtFixture is Test, Trees {
     Availability internal availability;
 
     address internal submitter = address(0x5B);
-    address internal solver = address(0x50);
+    /// The solver's key: it signs segment indexes (`Dispute.proveEquivocation`).
+    uint256 internal constant SOLVER_KEY = 0x50;
+    address internal solver = vm.addr(SOLVER_KEY);
     address internal challenger = address(0xC1);
     address internal second = address(0xC2);
     address internal sybil = address(0x5E);

@@ -40,6 +40,11 @@ interface Vm {
     function stopSnapshotGas() external returns (uint256 gasUsed);
     function snapshotValue(string calldata name, uint256 value) external;
     function deal(address account, uint256 balance) external;
+    function addr(uint256 privateKey) external pure returns (address);
+    function sign(uint256 privateKey, bytes32 digest)
+        external
+        pure
+        returns (uint8 v, bytes32 r, bytes32 s);
     function prank(address sender) external;
     function prank(address sender, address origin) external;
     function startPrank(address sender) external;
