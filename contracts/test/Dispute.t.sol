@@ -706,29 +706,12 @@ contract DisputeTest is CourtFixture {
 
     // ------------------------------------------------------------------ segment indexes
 
-    /// @dev The solver's signed index of segment `j` over `states` and `traceRoots`, signed
-    /// with `key` (as `poai_common::segment::Index` signs it).
     function _signed(uint256 key, uint64 j, bytes32[] memory states, bytes32[] memory traceRoots)
         internal
         view
-        returns (Dispute.Signed memory signed)
+        returns (Dispute.Signed memory)
     {
-        signed.statesRoot = _root(_leaves(states));
-        signed.tracesRoot = _root(_leaves(traceRoots));
-        bytes32 digest = keccak256(
-            abi.encode(
-                keccak256("poai/segment/1"),
-                address(market),
-                taskId,
-                j,
-                market.task(taskId).resultRoot,
-                signed.statesRoot,
-                signed.tracesRoot
-            )
-        );
-        bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, message);
-        signed.signature = abi.encodePacked(r, s, v);
+        return _signedIndex(key, taskId, j, states, traceRoots);
     }
 
     /// @dev The honest trace roots of segment `j`, with step `bad`'s replaced by a cheat's.

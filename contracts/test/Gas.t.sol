@@ -283,6 +283,34 @@ contract CourtGasTest is CourtFixture {
         vm.assertTrue(challengerTotal <= 1_500_000, "challenger under 1.5 M");
     }
 
+    /// @notice An equivocation proof at k = 100: the solver posted another trace of the picked
+    /// step than the one its signed segment index names (a path of depth 7 into the trace roots).
+    function test_gas_equivocationAtK100() public {
+        tag = "k100";
+        uint64 s = K100 / 2;
+        bytes32[] memory states = _states100(1);
+        bytes memory data = abi.encodeCall(Dispute.challenge, (task100, 1));
+        uint256 id = abi.decode(_move("challenge", challenger, BOND, data), (uint256));
+        bytes32[] memory result = _leaves(_points100());
+        data = abi.encodeCall(
+            Dispute.postSteps, (task100, 1, states, _proof(result, 1), _proof(result, 2))
+        );
+        _move("postSteps", solver, 0, data);
+        _move("pickStep", challenger, 0, abi.encodeCall(Dispute.pickStep, (id, s)));
+        bytes32[] memory slots = _trace(K100 + s);
+        _move("postTrace", solver, 0, abi.encodeCall(Dispute.postTrace, (task100, 1, s, slots)));
+        bytes32[] memory roots = new bytes32[](K100);
+        for (uint256 i = 0; i < K100; i++) {
+            roots[i] = keccak256(abi.encode("signed trace", i));
+        }
+        Dispute.Signed memory signed = _signedIndex(SOLVER_KEY, task100, 1, states, roots);
+        data = abi.encodeCall(
+            Dispute.proveEquivocation, (id, signed, roots[s], _proof(_leaves(roots), s))
+        );
+        _move("proveEquivocation", challenger, 0, data);
+        vm.assertEq(uint256(dispute.game(id).phase), uint256(Dispute.Phase.ChallengerWon), "won");
+    }
+
     /// @notice The two timeouts: a silent solver convicted, a silent challenger's bond paid.
     function test_gas_timeouts() public {
         uint256 silentSolver = _challenge(challenger, 0);

@@ -191,6 +191,35 @@ abstract contract CourtFixture is Test, Trees {
         h[SLOTS - TENSORS] = Tensor.hash(_cheatHeader());
     }
 
+    // ------------------------------------------------------------------ segment indexes
+
+    /// @dev The solver's signed index of segment `j` of `task` over `states` and `traceRoots`,
+    /// signed with `key` (as `poai_common::segment::Index` signs it).
+    function _signedIndex(
+        uint256 key,
+        uint256 task,
+        uint64 j,
+        bytes32[] memory states,
+        bytes32[] memory traceRoots
+    ) internal view returns (Dispute.Signed memory signed) {
+        signed.statesRoot = _root(_leaves(states));
+        signed.tracesRoot = _root(_leaves(traceRoots));
+        bytes32 digest = keccak256(
+            abi.encode(
+                keccak256("poai/segment/1"),
+                address(market),
+                task,
+                j,
+                market.task(task).resultRoot,
+                signed.statesRoot,
+                signed.tracesRoot
+            )
+        );
+        bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, message);
+        signed.signature = abi.encodePacked(r, s, v);
+    }
+
     // ------------------------------------------------------------------ moves
 
     function _challenge(address who, uint64 j) internal returns (uint256 id) {
