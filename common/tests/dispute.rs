@@ -293,3 +293,36 @@ fn the_earliest_clearly_wrong_step_is_picked_not_the_worst() {
     let pick = dispute::pick_step(&honest, &states, k, segment).expect("k + 1 states");
     assert_eq!(pick.step, 2, "{pick:?}");
 }
+
+/// The review of segment indexes, H1: a served start state with more tensors than the trace
+/// has slots (each equal to the slot at its place) is an error, not a panic past the trace's
+/// end: the fault is in the step that made that state.
+#[test]
+fn a_start_state_with_an_extra_tensor_is_an_error_not_a_panic() {
+    let (data, model, sgd) = task();
+    let engine = Engine::new(Backend::Flex, model.training(sgd), Some(&data), SEED).expect("ok");
+    let start = model.initial_state(3);
+    let trace = engine.trace(&start, 0).expect("runs");
+    // Every slot of the trace, then one more: each tensor the old loop compared was equal, and
+    // the last was past the trace's end.
+    let mut longer = trace.slots.clone();
+    longer.push(start[0].clone());
+    let next = engine
+        .download(engine.step(engine.upload(&start).expect("fits"), 0).0)
+        .expect("readback");
+    let served = Served {
+        program: engine.program(),
+        dataset: &data,
+        seed: &SEED,
+        class: Class::Fp32,
+        step: 0,
+        slots: &trace.slots,
+        start: &longer,
+        next: &next,
+    };
+    assert!(matches!(
+        dispute::find_fault(&served),
+        Err(dispute::Error::StateTensors { got, expected })
+            if got == trace.slots.len() + 1 && expected == start.len()
+    ));
+}
