@@ -106,6 +106,29 @@ impl Challenger {
             .insert((task, segment), (step, index));
     }
 
+    /// What tier 2 found in `segment` of `task`: a fault is remembered for the game (its step
+    /// returned), an unserved segment logged.
+    pub fn judged(&self, task: u64, segment: u64, found: crate::ops::OpCheck) -> Option<u64> {
+        use crate::ops::OpCheck;
+        match found {
+            OpCheck::Fault { step, fault, index } => {
+                tracing::info!(task, segment, step, ?fault, "tier 2 finds a provable fault");
+                self.found_fault(task, segment, step, *index);
+                Some(step)
+            }
+            OpCheck::Clean => None,
+            OpCheck::Unserved(why) => {
+                tracing::warn!(
+                    task,
+                    segment,
+                    why,
+                    "tier 2 not run: the solver did not serve"
+                );
+                None
+            }
+        }
+    }
+
     /// The solver's signed index of `segment` of `task` that tier 2 found a fault in.
     fn signed_index(&self, task: u64, segment: u64) -> Option<(u64, Index)> {
         self.faults

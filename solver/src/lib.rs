@@ -627,13 +627,7 @@ async fn serve_index(
     segment: u64,
 ) -> eyre::Result<()> {
     let task = node.task(task_id).await?;
-    let t = node.chain.market.task(U256::from(task_id)).call().await?;
-    let question = Question {
-        market: *node.chain.market.address(),
-        task: task_id,
-        result_root: t.resultRoot.0,
-        segment,
-    };
+    let question = question(node, task_id, segment).await?;
     if node.store.has(Kind::Segment, &question.name()) {
         return Ok(());
     }
@@ -684,15 +678,20 @@ async fn serve_index(
     Ok(())
 }
 
-/// The index of `segment` of task `task_id` this solver signed and stored, if any.
-async fn stored_index(node: &Node, task_id: u64, segment: u64) -> eyre::Result<Option<Index>> {
+/// What a segment index of task `task_id` answers, as the chain has the task.
+async fn question(node: &Node, task_id: u64, segment: u64) -> eyre::Result<Question> {
     let t = node.chain.market.task(U256::from(task_id)).call().await?;
-    let question = Question {
+    Ok(Question {
         market: *node.chain.market.address(),
         task: task_id,
         result_root: t.resultRoot.0,
         segment,
-    };
+    })
+}
+
+/// The index of `segment` of task `task_id` this solver signed and stored, if any.
+async fn stored_index(node: &Node, task_id: u64, segment: u64) -> eyre::Result<Option<Index>> {
+    let question = question(node, task_id, segment).await?;
     Ok(node
         .store
         .read(Kind::Segment, &question.name())

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use alloy::primitives::U256;
 use poai_common::engine::Backend;
 use poai_node::challenge::{self, Challenger};
-use poai_node::ops::{self, OpCheck};
+use poai_node::ops;
 use poai_node::{Node, status};
 use tokio::task::JoinHandle;
 
@@ -198,7 +198,7 @@ async fn verify(
                 );
             match tokio::time::timeout(time_to_attest(node, id).await?, &mut job).await {
                 Ok(found) => {
-                    if let Some(step) = faulty(challenger, id, segment, found??) {
+                    if let Some(step) = challenger.judged(id, segment, found??) {
                         tracing::info!(
                             task = id,
                             segment,
@@ -230,7 +230,7 @@ async fn verify(
         return Ok(());
     }
     if let Some(job) = later
-        && let Some(step) = faulty(challenger, id, segment, job.await??)
+        && let Some(step) = challenger.judged(id, segment, job.await??)
     {
         tracing::info!(
             task = id,
@@ -265,27 +265,6 @@ async fn verify(
         }
     }
     Ok(())
-}
-
-/// The step tier 2 found faulty, remembered for the game's pick.
-fn faulty(challenger: &Challenger, id: u64, segment: u64, found: OpCheck) -> Option<u64> {
-    match found {
-        OpCheck::Fault { step, fault, index } => {
-            tracing::info!(task = id, segment, step, ?fault, "tier 2: a provable fault");
-            challenger.found_fault(id, segment, step, *index);
-            Some(step)
-        }
-        OpCheck::Clean => None,
-        OpCheck::Unserved(why) => {
-            tracing::warn!(
-                task = id,
-                segment,
-                why,
-                "tier 2 not run: the solver did not serve"
-            );
-            None
-        }
-    }
 }
 
 /// How long this verifier may check before it attests: until a quarter of the window after

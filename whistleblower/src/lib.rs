@@ -15,7 +15,7 @@ use alloy::primitives::U256;
 use poai_common::engine::Backend;
 use poai_node::challenge::{self, Challenger};
 use poai_node::durable::Durable;
-use poai_node::ops::{self, OpCheck};
+use poai_node::ops;
 use poai_node::{Node, status};
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
@@ -189,28 +189,9 @@ async fn check_task(
     let budget = ops::time_to_challenge(node, id).await?;
     let checks = ops::check_all(node, &task, result_root, &cps, order, budget).await;
     for (&segment, found) in order.iter().zip(checks) {
-        match found? {
-            OpCheck::Fault { step, fault, index } => {
-                tracing::info!(
-                    task = id,
-                    segment,
-                    step,
-                    ?fault,
-                    "tier 2 finds a fault tier 1 passed"
-                );
-                challenger.found_fault(id, segment, step, *index);
-                challenger.challenge(node, &task, segment).await?;
-                return Ok(());
-            }
-            OpCheck::Clean => {}
-            OpCheck::Unserved(why) => {
-                tracing::warn!(
-                    task = id,
-                    segment,
-                    why,
-                    "tier 2 not run: the solver did not serve"
-                )
-            }
+        if challenger.judged(id, segment, found?).is_some() {
+            challenger.challenge(node, &task, segment).await?;
+            return Ok(());
         }
     }
     tracing::info!(
