@@ -788,7 +788,11 @@ contract DisputeTest is CourtFixture {
         Dispute.Signed memory flipped = Dispute.Signed(
             signed.statesRoot,
             signed.tracesRoot,
-            abi.encodePacked(bytes32(_r(sig)), bytes32(n - uint256(s)), uint8(sig[64]) == 27 ? uint8(28) : uint8(27))
+            abi.encodePacked(
+                bytes32(_r(sig)),
+                bytes32(n - uint256(s)),
+                uint8(sig[64]) == 27 ? uint8(28) : uint8(27)
+            )
         );
         vm.prank(challenger);
         vm.expectRevert(Dispute.NotSignedBySolver.selector);
