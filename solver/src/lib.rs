@@ -77,6 +77,8 @@ pub struct Solver {
     answering: HashMap<Job, JoinHandle<eyre::Result<()>>>,
     /// The names of the segment indexes of this solver's committed tasks: `(task, segment)`.
     indexes: HashMap<Hash, (u64, u64)>,
+    /// The committed tasks whose index names are in `indexes`.
+    indexed: std::collections::HashSet<u64>,
 }
 
 /// What the solver owes on chain, each sent once at a time: a segment's per-step states, a
@@ -129,6 +131,7 @@ impl Solver {
             training: HashMap::new(),
             answering: HashMap::new(),
             indexes: HashMap::new(),
+            indexed: Default::default(),
         })
     }
 
@@ -175,14 +178,17 @@ impl Solver {
                     if self.opts.cheat == Some(Cheat::WithholdCheckpoints) {
                         continue;
                     }
-                    for segment in 0..t.commitments.steps / t.commitments.interval.max(1) {
-                        let q = Question {
-                            market: *m.address(),
-                            task: id,
-                            result_root: t.resultRoot.0,
-                            segment,
-                        };
-                        self.indexes.insert(q.name(), (id, segment));
+                    // Its segments' index names, once a task (up to 2^20 segments).
+                    if self.indexed.insert(id) {
+                        for segment in 0..t.commitments.steps / t.commitments.interval.max(1) {
+                            let q = Question {
+                                market: *m.address(),
+                                task: id,
+                                result_root: t.resultRoot.0,
+                                segment,
+                            };
+                            self.indexes.insert(q.name(), (id, segment));
+                        }
                     }
                     self.answer_games(id).await?;
                     if !self.opts.cheat.is_some_and(Cheat::withholds) {
