@@ -14,6 +14,7 @@ import {Availability} from "../src/court/Availability.sol";
 import {OpProof} from "../src/prover/OpProof.sol";
 import {State} from "../src/commit/State.sol";
 import {Tensor} from "../src/commit/Tensor.sol";
+import {Merkle} from "../src/commit/Merkle.sol";
 
 /// @notice The cheatcodes these tests need beyond `Test`'s.
 interface VmRandao {
@@ -25,8 +26,8 @@ interface VmRandao {
 /// at sampling, fees for a *pass* on a task that finalizes, a *fail* that counts only when backed
 /// by the verifier's own challenge (AUDIT H2), no-shows burned and re-sampled (a replacement
 /// always with half a window left, review D), stake-less verifiers dropped from the set when drawn
-/// (review F), and a *pass* never burned by a conviction, proof or silence (review C: a solver can
-/// make any segment provably wrong in a game with per-step states posted after the attestation).
+/// (review F), and a *pass* burned only when a proof convicts a step of the very segment index it
+/// named as checked (`Dispute.blamePass`), never by other data a solver posts in a game (C3).
 /// A sampled verifier's win ranks for the bounty by its game's order like anyone's (review A).
 /// Convictions come from the real courts (a game or a request the solver leaves unanswered), or
 /// from the test contract wired as a court.
@@ -54,6 +55,10 @@ contract AttestationsTest is Test, Trees {
     uint256 internal constant SEGMENTS = 4;
     uint32 internal constant TENSORS = 2;
     uint32 internal constant SLOTS = 32;
+    /// The roots of a segment index a *pass* names as checked (made up: nothing the solver
+    /// posts, unless a test says so).
+    bytes32 internal constant STATES = keccak256("checked states");
+    bytes32 internal constant TRACES = keccak256("checked traces");
 
     /// The committed state layout: two tensors a state, the next state in the last two slots.
     bytes internal layout;
@@ -389,7 +394,8 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(fresh.samplesOf(id).length, 0, "none");
         vm.warp(block.timestamp + WINDOW + 1);
         fresh.finalize(id);
-        vm.assertEq(fresh.balanceOf(solver), PAY, "the whole payment");
+        vm.assertEq(fresh.balanceOf(solver), PAY - 3 * FEE, "the payment less every fee");
+        vm.assertEq(fresh.balanceOf(submitter), 3 * FEE, "no verifier: the fees back");
     }
 
     /// @notice Review F: a verifier that registered with the minimum and took its stake out
@@ -516,19 +522,19 @@ contract AttestationsTest is Test, Trees {
         address other = s[0].verifier == vs[0] ? vs[1] : vs[0];
         vm.prank(other);
         vm.expectPartialRevert(Attestations.NotAssigned.selector);
-        market.attest(taskId, 0, true, 0);
+        market.attest(taskId, 0, true, 0, STATES, TRACES);
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 1e12);
+        market.attest(taskId, 0, true, 1e12, STATES, TRACES);
         vm.prank(s[0].verifier);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
-        market.attest(taskId, 0, false, 0);
+        market.attest(taskId, 0, false, 0, STATES, TRACES);
         vm.prank(s[0].verifier);
         vm.expectRevert(abi.encodeWithSelector(Attestations.NoSuchSample.selector, taskId, 3));
-        market.attest(taskId, 3, true, 0);
+        market.attest(taskId, 3, true, 0, STATES, TRACES);
         vm.warp(block.timestamp + WINDOW + 1);
         vm.prank(s[1].verifier);
         vm.expectPartialRevert(Tasks.TooLate.selector);
-        market.attest(taskId, 1, true, 0);
+        market.attest(taskId, 1, true, 0, STATES, TRACES);
     }
 
     /// @notice A *pass* on a task that finalizes earns the fee out of the payment and its stake
@@ -537,7 +543,7 @@ contract AttestationsTest is Test, Trees {
         Attestations.Sample[] memory s = _sampled();
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
+            market.attest(taskId, i, true, 0, STATES, TRACES);
         }
         vm.warp(block.timestamp + WINDOW + 1);
         market.finalize(taskId);
@@ -557,16 +563,17 @@ contract AttestationsTest is Test, Trees {
     function test_H2_aFailWithoutAChallengeIsBurnedNotPaid() public {
         Attestations.Sample[] memory s = _sampled();
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, false, 5e16);
+        market.attest(taskId, 0, false, 5e16, STATES, TRACES);
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
+            market.attest(taskId, i, true, 0, STATES, TRACES);
         }
         vm.warp(block.timestamp + WINDOW + 1);
         uint256 burned = burn.balance;
         market.finalize(taskId);
         vm.assertEq(burn.balance - burned, VSTAKE, "the fail's stake burned");
-        vm.assertEq(market.balanceOf(solver), PAY - 2 * FEE, "two fees, for the two passes");
+        vm.assertEq(market.balanceOf(solver), PAY - 3 * FEE, "the payment less every fee");
+        vm.assertEq(market.balanceOf(submitter), FEE, "the fail's fee back to the submitter");
         uint256 fees;
         uint256 stakes;
         for (uint256 i = 0; i < 3; i++) {
@@ -591,7 +598,7 @@ contract AttestationsTest is Test, Trees {
         uint256 early = dispute.challenge{value: BOND}(taskId, seg == 0 ? 1 : 0);
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, i != 0, 0);
+            market.attest(taskId, i, i != 0, 0, STATES, TRACES);
         }
         // ... one of another segment does not, and one of its segment after the fail does.
         vm.prank(v);
@@ -619,7 +626,8 @@ contract AttestationsTest is Test, Trees {
             "the backed fail's stake back"
         );
         vm.assertEq(market.balanceOf(v), passesOfV * FEE, "no fee for the fail");
-        vm.assertEq(market.balanceOf(solver), 2 * BOND + PAY - 2 * FEE, "bonds and payment");
+        vm.assertEq(market.balanceOf(solver), 2 * BOND + PAY - 3 * FEE, "bonds and payment");
+        vm.assertEq(market.balanceOf(submitter), FEE, "the fail's fee back to the submitter");
         _solvent();
     }
 
@@ -664,15 +672,16 @@ contract AttestationsTest is Test, Trees {
         );
         // The replacement attests; the other two samples stay silent to the end.
         vm.prank(r.verifier);
-        market.attest(taskId, 0, true, 0);
+        market.attest(taskId, 0, true, 0, STATES, TRACES);
         vm.prank(lazy);
         vm.expectPartialRevert(Attestations.NotAssigned.selector);
-        market.attest(taskId, 0, true, 0);
+        market.attest(taskId, 0, true, 0, STATES, TRACES);
         vm.warp(block.timestamp + window);
         burned = burn.balance;
         market.finalize(taskId);
         vm.assertEq(burn.balance - burned, 2 * VSTAKE, "the silent ones burned at the end");
-        vm.assertEq(market.balanceOf(solver), PAY - FEE, "one fee");
+        vm.assertEq(market.balanceOf(solver), PAY - 3 * FEE, "the payment less every fee");
+        vm.assertEq(market.balanceOf(submitter), 2 * FEE, "the fees nobody earned");
         vm.assertEq(market.balanceOf(r.verifier), FEE, "to the replacement");
         _solvent();
     }
@@ -699,13 +708,14 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(market.samplesOf(taskId)[0].verifier, s[0].verifier, "still assigned");
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
+            market.attest(taskId, i, true, 0, STATES, TRACES);
         }
         vm.warp(deadline + 1);
         uint256 burned = burn.balance;
         market.finalize(taskId);
         vm.assertEq(burn.balance - burned, VSTAKE, "the silent verifier burned at the end");
-        vm.assertEq(market.balanceOf(solver), PAY - 2 * FEE, "two fees");
+        vm.assertEq(market.balanceOf(solver), PAY - 3 * FEE, "the payment less every fee");
+        vm.assertEq(market.balanceOf(submitter), FEE, "the no-show's fee back");
         _solvent();
     }
 
@@ -713,7 +723,7 @@ contract AttestationsTest is Test, Trees {
     function test_anAttestedSampleIsNotResampled() public {
         Attestations.Sample[] memory s = _sampled();
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0);
+        market.attest(taskId, 0, true, 0, STATES, TRACES);
         vm.warp(block.timestamp + WINDOW / 2 + 1);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
         market.resample(taskId, 0);
@@ -734,21 +744,21 @@ contract AttestationsTest is Test, Trees {
 
     // ------------------------------------------------------------------ AUDIT C3: framing
 
-    /// @notice C3, as the review of the courts left it: a proof in a game does not burn the
-    /// passes of its segment. The per-step states and traces a game rests on are posted after
-    /// the attestations, so a solver can make any segment provably wrong: here it posts a
-    /// made-up state between the checkpoints its verifiers honestly passed, and its sybil proves
-    /// a link fraud against it. The solver convicts itself (its sybil's bounty is half of its own
-    /// seized stake; the rest goes to the submitter and the burn), and every verifier that
-    /// passed, before the proof or after it, keeps its whole stake (no fee: the task is
-    /// convicted). Burning those passes would hand a solver a way to frame honest verifiers.
+    /// @notice C3: a proof in a game burns no pass by itself. The per-step states and traces a
+    /// game rests on are posted after the attestations, so a solver can make any segment
+    /// provably wrong: here it posts a made-up state between the checkpoints its verifiers
+    /// passed (naming another index), and its sybil proves a link fraud against it. The solver
+    /// convicts itself (its sybil's bounty is half of its own seized stake; the rest goes to the
+    /// submitter and the burn), and every verifier that passed, before the proof or after it,
+    /// keeps its whole stake (no fee: the task is convicted). Only a pass of exactly the
+    /// proven data is burned (`test_property4_aPassOfTheDataAProofConvictsIsBurned`).
     function test_C3_aProofDoesNotBurnThePassesItCouldHaveFramed() public {
         address sybil = address(0x5E);
         vm.deal(sybil, 100 ether);
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0);
+        market.attest(taskId, 0, true, 0, STATES, TRACES);
         vm.prank(sybil);
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         _proveLink(sybil, game, seg);
@@ -757,7 +767,7 @@ contract AttestationsTest is Test, Trees {
         // The other samples pass after the proof (their segment may be the proven one).
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
+            market.attest(taskId, i, true, 0, STATES, TRACES);
         }
         vm.warp(block.timestamp + WINDOW + 1);
         uint256 burned = burn.balance;
@@ -777,6 +787,145 @@ contract AttestationsTest is Test, Trees {
         _solvent();
     }
 
+    /// @dev The roots of the segment index the solver of `_proveLink` signs for `segment`: the
+    /// per-step states it posts, and the trace it posts for step 0 (`faithful`) or another one,
+    /// with the made-up trace root of step 1; and the path of step 0's root in `tracesRoot`.
+    function _index(uint64 segment, bool faithful)
+        internal
+        view
+        returns (bytes32 statesRoot, bytes32 tracesRoot, bytes32[] memory path)
+    {
+        statesRoot = _root(_leaves(_steps(segment)));
+        bytes32[] memory traces = new bytes32[](2);
+        traces[0] = faithful ? _root(_leaves(_trace(segment))) : keccak256("an honest trace");
+        traces[1] = keccak256("step 1's trace");
+        tracesRoot = _root(_leaves(traces));
+        path = _proof(_leaves(traces), 0);
+    }
+
+    /// @notice Property 4 (issue 13): a *pass* names the segment index it checked op by op, and
+    /// is liable for it. A lazy verifier names the solver's index without checking it; a proof
+    /// convicts step 0 of exactly that data (its per-step states and step 0's trace), after the
+    /// window closed; `blamePass` shows it, and the pass's stake is burned at settlement, which
+    /// waits a quarter of the window after the proof so the lazy verifier cannot settle first.
+    /// The other passes (another index) keep their stakes.
+    function test_property4_aPassOfTheDataAProofConvictsIsBurned() public {
+        Attestations.Sample[] memory s = _sampled();
+        uint64 seg = s[0].segment;
+        (bytes32 statesRoot, bytes32 tracesRoot, bytes32[] memory path) = _index(seg, true);
+        vm.prank(s[0].verifier);
+        market.attest(taskId, 0, true, 0, statesRoot, tracesRoot);
+        for (uint256 i = 1; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0, STATES, TRACES);
+        }
+        // Challenged in the window's last hour, proven after it closed.
+        vm.warp(market.task(taskId).deadline - HOUR / 2);
+        vm.prank(challenger);
+        uint256 game = dispute.challenge{value: BOND}(taskId, seg);
+        vm.warp(block.timestamp + HOUR);
+        _proveLink(challenger, game, seg);
+        vm.assertTrue(dispute.proven(keccak256(abi.encode(taskId, seg, uint64(0)))), "proven");
+        // The lazy verifier cannot settle before it can be blamed ...
+        vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, taskId));
+        market.settle(taskId);
+        // ... and anyone blames it, once.
+        dispute.blamePass(taskId, 0, seg, 0, statesRoot, tracesRoot, path);
+        vm.assertEq(
+            uint256(market.samplesOf(taskId)[0].attest),
+            uint256(Attestations.Attest.Wrong),
+            "proven wrong"
+        );
+        vm.expectRevert(abi.encodeWithSelector(Attestations.NotBlameable.selector, taskId, 0));
+        dispute.blamePass(taskId, 0, seg, 0, statesRoot, tracesRoot, path);
+        vm.warp(block.timestamp + WINDOW / 4 + 1);
+        uint256 burned = burn.balance;
+        market.settle(taskId);
+        vm.assertEq(
+            burn.balance - burned,
+            VSTAKE + STAKE - STAKE / 2 - STAKE * 3 / 10,
+            "the lazy pass and the solver's stake"
+        );
+        uint256 stakes;
+        for (uint256 i = 0; i < 3; i++) {
+            stakes += market.stakeOf(vs[i], Role.Verifier).free;
+            vm.assertEq(_locked(vs[i]), 0, "settled");
+        }
+        vm.assertEq(stakes, 30 ether - VSTAKE, "only the lazy pass's stake");
+        vm.expectRevert(abi.encodeWithSelector(Attestations.NotBlameable.selector, taskId, 1));
+        vm.prank(address(dispute));
+        market.blamePass(taskId, 1, s[1].segment, keccak256(abi.encode(STATES, TRACES)));
+        _solvent();
+    }
+
+    /// @notice AUDIT C3 with segment indexes: a verifier that checked the solver's index op by
+    /// op (an honest trace at step 0) cannot be framed by a proof against another trace the
+    /// solver posts in a game (that is the solver's equivocation); nor by a proof of another
+    /// step, other per-step states, a made-up path, or a pass that named nothing.
+    function test_C3_aPassIsBlamedOnlyForTheDataItNamed() public {
+        Attestations.Sample[] memory s = _sampled();
+        uint64 seg = s[0].segment;
+        (bytes32 statesRoot, bytes32 tracesRoot, bytes32[] memory path) = _index(seg, false);
+        vm.prank(s[0].verifier);
+        market.attest(taskId, 0, true, 0, statesRoot, tracesRoot);
+        vm.prank(s[1].verifier);
+        market.attest(taskId, 1, true, 0, 0, 0);
+        vm.prank(challenger);
+        uint256 game = dispute.challenge{value: BOND}(taskId, seg);
+        _proveLink(challenger, game, seg);
+        // The trace it named at step 0 is not the one proven.
+        vm.expectPartialRevert(Merkle.RootMismatch.selector);
+        dispute.blamePass(taskId, 0, seg, 0, statesRoot, tracesRoot, path);
+        // Step 1 was never proven; other states are not the posted ones.
+        vm.expectPartialRevert(Dispute.NoFraud.selector);
+        dispute.blamePass(taskId, 0, seg, 1, statesRoot, tracesRoot, path);
+        vm.expectPartialRevert(Dispute.NoFraud.selector);
+        dispute.blamePass(taskId, 0, seg, 0, STATES, tracesRoot, path);
+        // The proven data is not what it named; a pass that named no index is liable for
+        // nothing (and is paid nothing).
+        (bytes32 posted, bytes32 postedTraces, bytes32[] memory postedPath) = _index(seg, true);
+        vm.expectRevert(abi.encodeWithSelector(Attestations.NotBlameable.selector, taskId, 0));
+        dispute.blamePass(taskId, 0, seg, 0, posted, postedTraces, postedPath);
+        vm.expectRevert(abi.encodeWithSelector(Attestations.NotBlameable.selector, taskId, 1));
+        dispute.blamePass(taskId, 1, seg, 0, posted, postedTraces, postedPath);
+        vm.prank(s[2].verifier);
+        market.attest(taskId, 2, true, 0, STATES, TRACES);
+        vm.warp(block.timestamp + WINDOW + 1);
+        uint256 burned = burn.balance;
+        market.settle(taskId);
+        vm.assertEq(
+            burn.balance - burned, STAKE - STAKE / 2 - STAKE * 3 / 10, "only the solver's stake"
+        );
+        for (uint256 i = 0; i < 3; i++) {
+            vm.assertEq(market.stakeOf(vs[i], Role.Verifier).free, 10 ether, "every pass kept");
+        }
+        _solvent();
+    }
+
+    /// @notice Property 4: only a *pass* that names a segment index (and so is liable for it)
+    /// earns the fee; one that names none gets its stake back and no fee, which goes back to
+    /// the submitter (a solver gains nothing by serving no index).
+    function test_property4_aPassThatNamesNoIndexEarnsNoFee() public {
+        Attestations.Sample[] memory s = _sampled();
+        vm.prank(s[0].verifier);
+        market.attest(taskId, 0, true, 0, 0, 0);
+        for (uint256 i = 1; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0, STATES, TRACES);
+        }
+        vm.warp(block.timestamp + WINDOW + 1);
+        market.finalize(taskId);
+        vm.assertEq(market.balanceOf(solver), PAY - 3 * FEE, "the payment less every fee");
+        vm.assertEq(market.balanceOf(submitter), FEE, "the unnamed pass's fee back");
+        uint256 fees;
+        for (uint256 i = 0; i < 3; i++) {
+            fees += market.balanceOf(vs[i]);
+            vm.assertEq(market.stakeOf(vs[i], Role.Verifier).free, 10 ether, "stakes back");
+        }
+        vm.assertEq(fees, 2 * FEE, "two fees, for the two named passes");
+        _solvent();
+    }
+
     /// @notice DESIGN §6 (4): only a proof shows a segment wrong. A solver silent in a game on a
     /// segment its verifiers honestly passed (here both in the game and on the steps its
     /// challenger demanded for it) is convicted, but the passes are unlocked, not burned: a
@@ -786,7 +935,7 @@ contract AttestationsTest is Test, Trees {
         Attestations.Sample[] memory s = _sampled();
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
+            market.attest(taskId, i, true, 0, STATES, TRACES);
         }
         uint64 seg = s[0].segment;
         vm.prank(challenger);
@@ -827,7 +976,7 @@ contract AttestationsTest is Test, Trees {
         address v = s[0].verifier;
         uint64 first = m.openCase{value: BOND}(id, challenger, s[0].segment);
         vm.prank(v);
-        m.attest(id, 0, false, 1e17);
+        m.attest(id, 0, false, 1e17, STATES, TRACES);
         uint64 second = m.openCase{value: BOND}(id, v, s[0].segment);
         vm.assertTrue(m.samplesOf(id)[0].backed, "backed");
         m.convict(id, v, BOND, second, s[0].segment, Win.Op);
@@ -857,7 +1006,7 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(market.conviction(taskId).prover, challenger, "the honest proof in line");
         // The sampled sybil attests fail, backs it with its own game and proves the fraud too.
         vm.prank(sybil);
-        market.attest(taskId, 0, false, 1e17);
+        market.attest(taskId, 0, false, 1e17, STATES, TRACES);
         vm.prank(sybil);
         uint256 self = dispute.challenge{value: BOND}(taskId, seg);
         vm.assertTrue(market.samplesOf(taskId)[0].backed, "its fail is backed");
@@ -865,7 +1014,7 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(market.conviction(taskId).prover, challenger, "the earlier game keeps it");
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
+            market.attest(taskId, i, true, 0, STATES, TRACES);
         }
         vm.warp(block.timestamp + WINDOW + 1);
         market.settle(taskId);
@@ -888,7 +1037,7 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
+            market.attest(taskId, i, true, 0, STATES, TRACES);
         }
         vm.warp(block.timestamp + WINDOW);
         uint256 burned = burn.balance;

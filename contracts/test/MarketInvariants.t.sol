@@ -239,11 +239,15 @@ contract MarketHandler is Trees {
         }
     }
 
-    /// @dev The fees a task's finalization pays: one per *pass* of a sample still assigned.
+    /// @dev The fees a task's finalization pays: one per *pass* of a sample still assigned that
+    /// named a segment index.
     function _fees(uint256 id, Task memory k) internal view returns (uint256 fees) {
         Attestations.Sample[] memory s = market.samplesOf(id);
         for (uint256 i = 0; i < s.length; i++) {
-            if (s[i].verifier != address(0) && s[i].attest == Attestations.Attest.Pass) {
+            if (
+                s[i].verifier != address(0) && s[i].attest == Attestations.Attest.Pass
+                    && s[i].checked != 0
+            ) {
                 fees += k.terms.verifierFee;
             }
         }
@@ -321,17 +325,21 @@ contract MarketHandler is Trees {
         ghostIn += stake;
     }
 
-    /// @notice Finalizes a task; its solver must be credited exactly the payment less the fees
-    /// plus its answers' gas (at most the held bonds), and the rest of the held bonds of its
-    /// answered openings burned (review 5, 2).
+    /// @notice Finalizes a task; its solver must be credited exactly the payment less every
+    /// sample's fee plus its answers' gas (at most the held bonds), the submitter the fees no
+    /// verifier earned, and the rest of the held bonds of its answered openings burned (review
+    /// 5, 2).
     function finalize(uint256 task) external {
         uint256 id = _taskId(task);
         if (id == 0) return;
         Task memory k = market.task(id);
         uint256 before = market.balanceOf(k.solver);
+        uint256 submitterBefore = market.balanceOf(k.submitter);
         uint256 burned = BURN.balance;
         uint256 gas = market.answerGasOf(id);
-        uint256 owed = k.status == Status.Committed ? k.payment - _fees(id, k) + gas : 0;
+        uint256 allFees = uint256(k.terms.samples) * k.terms.verifierFee;
+        uint256 owed = k.status == Status.Committed ? k.payment - allFees + gas : 0;
+        uint256 refunded = k.status == Status.Committed ? allFees - _fees(id, k) : 0;
         uint256 forfeits = _forfeits(id, k);
         try market.finalize(id) {
             _ended(id);
@@ -339,7 +347,14 @@ contract MarketHandler is Trees {
             // on the books, but its requesters reclaim their bonds whole (CI found the check
             // made before the call counting a convicted task's).
             if (gas > heldOf[id]) payoutMismatches++;
-            if (market.balanceOf(k.solver) - before != owed) payoutMismatches++;
+            if (k.submitter == k.solver) {
+                if (market.balanceOf(k.solver) - before != owed + refunded) payoutMismatches++;
+            } else {
+                if (market.balanceOf(k.solver) - before != owed) payoutMismatches++;
+                if (market.balanceOf(k.submitter) - submitterBefore != refunded) {
+                    payoutMismatches++;
+                }
+            }
             if (BURN.balance - burned + gas != heldOf[id] + forfeits) payoutMismatches++;
             heldOf[id] = 0;
         } catch {}
@@ -679,14 +694,17 @@ contract MarketHandler is Trees {
         try market.sample(id) {} catch {}
     }
 
-    function attest(uint256 task, uint256 index, bool pass) external {
+    /// @notice A sampled verifier attests, naming a segment index or none.
+    function attest(uint256 task, uint256 index, bool pass, bool named) external {
         uint256 id = _taskId(task);
         if (id == 0) return;
         Attestations.Sample[] memory s = market.samplesOf(id);
         if (s.length == 0) return;
         index %= s.length;
+        bytes32 states = named ? keccak256(abi.encode("states", id, index)) : bytes32(0);
+        bytes32 traces = named ? keccak256(abi.encode("traces", id, index)) : bytes32(0);
         vm.prank(s[index].verifier);
-        try market.attest(id, index, pass, 0) {} catch {}
+        try market.attest(id, index, pass, 0, states, traces) {} catch {}
     }
 
     /// @notice A sampled verifier that attested *fail* challenges its segment (backing it).

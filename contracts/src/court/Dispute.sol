@@ -72,6 +72,9 @@ contract Dispute is Court, IDispute {
     mapping(bytes32 => Posted) internal _traces;
     /// @notice Open games per task and segment.
     mapping(uint256 => mapping(uint64 => uint32)) public openOn;
+    /// @notice Steps (by `_key`) a proof on the posted data convicted: an op, load or link proof
+    /// (not an equivocation or a timeout).
+    mapping(bytes32 => bool) public proven;
     /// @dev A challenger's earliest game on a segment of a task that was open when its next
     /// game there opened (its demands take that game's order while it is open).
     mapping(bytes32 => uint256) internal _firstGame;
@@ -348,6 +351,37 @@ contract Dispute is Court, IDispute {
         _challengerWins(id, g, Win.Equivocation);
     }
 
+    /// @notice Shows that pass `index` of a task named the data a proof convicted: the segment
+    /// index it names (`statesRoot`, `tracesRoot`) has the per-step states the solver posted for
+    /// `segment`, and the trace root it holds for `step` (at `traceInTraces`) is the trace posted
+    /// for that step, which an op, load or link proof convicted. The pass's stake is then burned
+    /// at settlement (anyone may call, until the task settles). An honest verifier names only an
+    /// index it checked op by op with the contract's own decision, so no proof convicts a step
+    /// of it; a proof on other data than the solver signed leaves the pass alone.
+    function blamePass(
+        uint256 taskId,
+        uint256 index,
+        uint64 segment,
+        uint64 step,
+        bytes32 statesRoot,
+        bytes32 tracesRoot,
+        bytes32[] calldata traceInTraces
+    ) external {
+        bytes32 key = _key(taskId, segment, step);
+        if (!proven[key] || _steps[taskId][segment].root != statesRoot) {
+            revert NoFraud(Verdict.Reason.WithinBound);
+        }
+        Task memory k = market.task(taskId);
+        Merkle.check(
+            tracesRoot,
+            k.commitments.interval,
+            step,
+            Merkle.leafHash32(_traces[key].root),
+            traceInTraces
+        );
+        market.blamePass(taskId, index, segment, keccak256(abi.encode(statesRoot, tracesRoot)));
+    }
+
     /// @dev The signer of EIP-191 message `digest`, or zero for a malformed signature (another
     /// length, `v` not 27 or 28, a high `s`: one signature, one encoding).
     function _signer(bytes32 digest, bytes calldata sig) internal pure returns (address) {
@@ -478,6 +512,9 @@ contract Dispute is Court, IDispute {
     function _challengerWins(uint256 id, Game storage g, Win how) internal {
         g.phase = Phase.ChallengerWon;
         openOn[g.task][g.segment]--;
+        if (how == Win.Op || how == Win.Data || how == Win.Link) {
+            proven[_key(g.task, g.segment, g.step)] = true;
+        }
         emit FraudProven(id, g.task, how);
         market.convict(g.task, g.challenger, g.bond, g.order, g.segment, how);
     }

@@ -11,12 +11,14 @@ import {Stakes} from "./Stakes.sol";
 /// verifiers, who verifies each; the assigned verifier's stake is locked at once. What a verifier
 /// earns follows from what it attested and what became of the task (docs/PROTOCOL.md §9):
 ///
-/// - *pass*: the fee and its stake back when the task finalizes, its stake back when it is
-///   convicted. A proof in a game does not burn the passes of its segment: the per-step states
-///   and traces a game rests on are posted after the attestation, so a solver could make any
-///   segment provably wrong in a game and frame the verifiers that checked its checkpoints
-///   honestly (docs/THREAT_MODEL.md, C3); liability returns when an attestation commits to the
-///   per-step data it checked;
+/// - *pass*: its stake back, and the fee when the task finalizes if the pass names the solver's
+///   signed segment index it checked op by op (`statesRoot`, `tracesRoot`: docs/PROTOCOL.md §10);
+///   a pass that names none is paid nothing (its fee goes back to the submitter, so a solver
+///   that serves no index gains nothing by it). A pass is burned when a proof convicts a step of
+///   the data it named (`Dispute.blamePass`: the posted per-step states are its `statesRoot` and
+///   the posted trace of the proven step is the one in its `tracesRoot`). Nothing else burns a
+///   pass: a proof on other data than the solver signed is the solver's equivocation, not the
+///   verifier's fault, so no solver can frame a verifier that checked what it named (C3);
 /// - *fail*: only when backed by a challenge of that segment by the same verifier; an unbacked
 ///   *fail* on a task that finalizes is burned (AUDIT H2: a *fail* is not free money); a backed
 ///   one is unlocked (its game ranks for the bounty by its order, like any other);
@@ -26,7 +28,9 @@ abstract contract Attestations is Tasks {
     enum Attest {
         None,
         Pass,
-        Fail
+        Fail,
+        /// A *pass* whose named segment index a proof convicted (`Dispute.blamePass`).
+        Wrong
     }
 
     struct Sample {
@@ -37,6 +41,9 @@ abstract contract Attestations is Tasks {
         bool backed;
         /// The tier-1 distance the verifier measured, as 1e18 fixed point.
         uint256 distance;
+        /// `keccak256(abi.encode(statesRoot, tracesRoot))` of the signed segment index a *pass*
+        /// names as checked op by op (zero: none named).
+        bytes32 checked;
     }
 
     /// @notice Blocks after the commit's before sampling may draw: the commit's successor's hash
@@ -69,8 +76,17 @@ abstract contract Attestations is Tasks {
     /// verifiers).
     event SamplingDone(uint256 indexed task, bytes32 seed, uint256 samples);
     event Attested(
-        uint256 indexed task, uint256 index, address indexed verifier, bool pass, uint256 distance
+        uint256 indexed task,
+        uint256 index,
+        address indexed verifier,
+        bool pass,
+        uint256 distance,
+        bytes32 statesRoot,
+        bytes32 tracesRoot
     );
+    /// @notice A proof convicted a step of the segment index pass `index` named: its stake is
+    /// burned at settlement.
+    event PassProvenWrong(uint256 indexed task, uint256 index, address indexed verifier);
     event Resampled(uint256 indexed task, uint256 index, address indexed from, address to);
     event VerifierSlashed(uint256 indexed task, address indexed verifier, uint256 amount);
 
@@ -82,6 +98,8 @@ abstract contract Attestations is Tasks {
     error AlreadyAttested(uint256 task, uint256 index);
     error NoSuchSample(uint256 task, uint256 index);
     error TooSoonToResample(uint256 task, uint64 at);
+    /// @notice The sample is not a *pass* of that segment naming that index (or is settled).
+    error NotBlameable(uint256 task, uint256 index);
 
     constructor(uint256 minVerifierStake_) {
         minVerifierStake = minVerifierStake_;
@@ -133,7 +151,12 @@ abstract contract Attestations is Tasks {
             emit Sampled(id, _samples[id].length, segment, v);
             _samples[id].push(
                 Sample({
-                    segment: segment, verifier: v, attest: Attest.None, backed: false, distance: 0
+                    segment: segment,
+                    verifier: v,
+                    attest: Attest.None,
+                    backed: false,
+                    distance: 0,
+                    checked: bytes32(0)
                 })
             );
         }
@@ -165,11 +188,20 @@ abstract contract Attestations is Tasks {
         return address(0);
     }
 
-    /// @notice The assigned verifier's tier-1 verdict on sample `index`, before the challenge
-    /// window closes. A *fail* must be backed by the verifier's own challenge of the segment.
+    /// @notice The assigned verifier's verdict on sample `index`, before the challenge window
+    /// closes. A *pass* names the solver's signed segment index it checked op by op
+    /// (`statesRoot`, `tracesRoot`; zeros: none, and no fee), and is liable for it; a *fail*
+    /// must be backed by the verifier's own challenge of the segment (its roots are ignored).
     /// A task convicted early stays open to attestations until the window closes: its silent
     /// samples are burned at settlement, so they must keep the time they were given.
-    function attest(uint256 id, uint256 index, bool pass, uint256 distance) external nonReentrant {
+    function attest(
+        uint256 id,
+        uint256 index,
+        bool pass,
+        uint256 distance,
+        bytes32 statesRoot,
+        bytes32 tracesRoot
+    ) external nonReentrant {
         Task storage k = _task(id);
         if (k.status != Status.Committed && k.status != Status.Slashed) {
             revert WrongStatus(id, k.status);
@@ -180,7 +212,10 @@ abstract contract Attestations is Tasks {
         if (s.attest != Attest.None) revert AlreadyAttested(id, index);
         s.attest = pass ? Attest.Pass : Attest.Fail;
         s.distance = distance;
-        emit Attested(id, index, msg.sender, pass, distance);
+        if (pass && (statesRoot != 0 || tracesRoot != 0)) {
+            s.checked = keccak256(abi.encode(statesRoot, tracesRoot));
+        }
+        emit Attested(id, index, msg.sender, pass, distance, statesRoot, tracesRoot);
     }
 
     /// @notice Replaces a verifier that has not attested a quarter of the window after it was
@@ -215,6 +250,18 @@ abstract contract Attestations is Tasks {
     function _sample(uint256 id, uint256 index) internal view returns (Sample storage) {
         if (index >= _samples[id].length) revert NoSuchSample(id, index);
         return _samples[id][index];
+    }
+
+    /// @dev Burns (at settlement) pass `index` of a convicted, unsettled task when it is a *pass*
+    /// of `segment` naming the index `checked`, which a proof convicted.
+    function _blame(uint256 id, uint256 index, uint64 segment, bytes32 checked) internal {
+        Sample storage s = _sample(id, index);
+        if (
+            s.segment != segment || s.attest != Attest.Pass || s.checked == 0
+                || s.checked != checked
+        ) revert NotBlameable(id, index);
+        s.attest = Attest.Wrong;
+        emit PassProvenWrong(id, index, s.verifier);
     }
 
     /// @dev Marks the *fail* attestations of `segment` by `challenger` as backed.
@@ -252,7 +299,7 @@ abstract contract Attestations is Tasks {
                 continue;
             }
             _unlock(s.verifier, Role.Verifier, stake);
-            if (!convicted && s.attest == Attest.Pass) {
+            if (!convicted && s.attest == Attest.Pass && s.checked != 0) {
                 _credit(s.verifier, k.terms.verifierFee);
                 fees += k.terms.verifierFee;
             }

@@ -39,6 +39,9 @@ contract Market is IMarket, Attestations {
         address timeoutWinner;
         /// When the first case convicted the task.
         uint64 at;
+        /// When the latest proof on posted data (an op, load or link) convicted a step: the
+        /// passes that named that data may be blamed until a quarter of the window after it.
+        uint64 provenAt;
         bool settled;
     }
 
@@ -214,6 +217,9 @@ contract Market is IMarket, Attestations {
             _totalEscrow -= k.payment;
             _credit(k.submitter, k.payment);
         }
+        if (how == Win.Op || how == Win.Data || how == Win.Link) {
+            c.provenAt = uint64(block.timestamp);
+        }
         emit Convicted(id, challenger, how, segment);
         if (segment == NO_SEGMENT) {
             // An unanswered opening about no game of its requester's.
@@ -229,14 +235,28 @@ contract Market is IMarket, Attestations {
         }
     }
 
-    /// @notice Splits a convicted task's pot once its cases have all ended and its challenge
-    /// window has closed (see the contract's notice); settles its samples.
+    /// @inheritdoc IMarket
+    function blamePass(uint256 id, uint256 index, uint64 segment, bytes32 checked)
+        external
+        onlyCourt
+        nonReentrant
+    {
+        if (_task(id).status != Status.Slashed || _convictions[id].settled) {
+            revert NotBlameable(id, index);
+        }
+        _blame(id, index, segment, checked);
+    }
+
+    /// @notice Splits a convicted task's pot once its cases have all ended, its challenge
+    /// window has closed and a quarter of the window has passed since the latest proof (time to
+    /// blame the passes of what it proved: `Dispute.blamePass`); settles its samples.
     function settle(uint256 id) external nonReentrant {
         Task storage k = _task(id);
         Conviction storage c = _convictions[id];
         if (
             k.status != Status.Slashed || c.settled || k.openCases != 0
                 || block.timestamp <= k.deadline
+                || block.timestamp <= c.provenAt + k.terms.challengeWithin / 4
         ) revert NotSettleable(id);
         c.settled = true;
         uint256 pot = c.pot;

@@ -169,8 +169,13 @@ abstract contract Tasks is Stakes {
         if (k.openCases != 0) revert OpenCases(id, k.openCases);
         k.status = Status.Finalized;
         _totalEscrow -= k.payment;
-        // The verifiers' fees come out of the payment; the solver gets the rest.
-        uint256 paid = k.payment - _settleVerifiers(id, k, false);
+        // The verifiers' fees come out of the payment, and the solver gets the rest whatever the
+        // verifiers did; a fee no verifier earned (a no-show, a fail, a pass that named no
+        // segment index, a sample never drawn) goes back to the submitter, so a solver gains
+        // nothing by what keeps a verifier from earning it.
+        uint256 fees = uint256(k.terms.samples) * k.terms.verifierFee;
+        uint256 paid = k.payment - fees;
+        uint256 unearned = fees - _settleVerifiers(id, k, false);
         // Of the bonds of answered openings, the solver gets its gas; the rest is burned, so
         // withholding off chain what it must then answer on chain earns it nothing.
         uint256 held = _heldOf[id];
@@ -181,6 +186,7 @@ abstract contract Tasks is Stakes {
         _credit(k.solver, gas);
         _unlock(k.solver, Role.Solver, k.terms.solverStake);
         _credit(k.solver, paid);
+        _credit(k.submitter, unearned);
         emit TaskFinalized(id, k.solver, paid);
         _burn(held - gas);
     }

@@ -125,6 +125,12 @@ interface IMarket {
     /// committed, closed (review 5, 1: a last-second answer must leave time to use it).
     function extendWindow(uint256 id, uint64 askedAt, uint64 until) external;
 
+    /// @notice Marks sample `index` of convicted task `id` as a *pass* proven wrong: it named
+    /// the segment index `checked` (`keccak256(abi.encode(statesRoot, tracesRoot))`) of
+    /// `segment`, and a proof convicted a step of exactly that data. Its stake is burned at
+    /// settlement.
+    function blamePass(uint256 id, uint256 index, uint64 segment, bytes32 checked) external;
+
     /// @notice When the task was convicted (zero: not convicted).
     function convictedAt(uint256 id) external view returns (uint64);
 
