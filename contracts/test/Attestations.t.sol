@@ -902,6 +902,50 @@ contract AttestationsTest is Test, Trees {
         _solvent();
     }
 
+    /// @notice A verifier attests *pass* on tier 1 in time not to be re-sampled, and names the
+    /// index later, once tier 2 has checked it: once, only its own sample, only a pass that
+    /// named none, only in the window; the named pass is then paid.
+    function test_aPassNamesItsIndexOnceTierTwoHasChecked() public {
+        Attestations.Sample[] memory s = _sampled();
+        address v = s[0].verifier;
+        vm.prank(v);
+        market.attest(taskId, 0, true, 0, 0, 0);
+        vm.prank(s[1].verifier);
+        market.attest(taskId, 1, false, 1e17, 0, 0);
+        address other = v == vs[0] ? vs[1] : vs[0];
+        vm.prank(other);
+        vm.expectPartialRevert(Attestations.NotAssigned.selector);
+        market.nameChecked(taskId, 0, STATES, TRACES);
+        vm.prank(v);
+        vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
+        market.nameChecked(taskId, 0, 0, 0);
+        vm.prank(s[1].verifier);
+        vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 1));
+        market.nameChecked(taskId, 1, STATES, TRACES);
+        vm.prank(v);
+        market.nameChecked(taskId, 0, STATES, TRACES);
+        vm.assertTrue(
+            market.samplesOf(taskId)[0].checked == keccak256(abi.encode(STATES, TRACES)), "named"
+        );
+        vm.prank(v);
+        vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
+        market.nameChecked(taskId, 0, TRACES, STATES);
+        vm.prank(s[2].verifier);
+        market.attest(taskId, 2, true, 0, 0, 0);
+        vm.warp(block.timestamp + WINDOW + 1);
+        vm.prank(s[2].verifier);
+        vm.expectPartialRevert(Tasks.TooLate.selector);
+        market.nameChecked(taskId, 2, STATES, TRACES);
+        market.finalize(taskId);
+        vm.assertEq(market.balanceOf(submitter), 2 * FEE, "the unbacked fail's and unnamed fees");
+        uint256 fees;
+        for (uint256 i = 0; i < 3; i++) {
+            fees += market.balanceOf(vs[i]);
+        }
+        vm.assertEq(fees, FEE, "one fee, for the pass named late");
+        _solvent();
+    }
+
     /// @notice Property 4: only a *pass* that names a segment index (and so is liable for it)
     /// earns the fee; one that names none gets its stake back and no fee, which goes back to
     /// the submitter (a solver gains nothing by serving no index).

@@ -707,6 +707,18 @@ contract MarketHandler is Trees {
         try market.attest(id, index, pass, 0, states, traces) {} catch {}
     }
 
+    /// @notice A sampled verifier names, after its *pass*, the index it checked.
+    function nameChecked(uint256 task, uint256 index) external {
+        uint256 id = _taskId(task);
+        if (id == 0) return;
+        Attestations.Sample[] memory s = market.samplesOf(id);
+        if (s.length == 0) return;
+        index %= s.length;
+        vm.prank(s[index].verifier);
+        try market.nameChecked(id, index, keccak256(abi.encode("states", id, index)), bytes32(0)) {}
+            catch {}
+    }
+
     /// @notice A sampled verifier that attested *fail* challenges its segment (backing it).
     function challengeAsVerifier(uint256 task, uint256 index) external {
         uint256 id = _taskId(task);

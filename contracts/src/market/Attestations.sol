@@ -218,6 +218,28 @@ abstract contract Attestations is Tasks {
         emit Attested(id, index, msg.sender, pass, distance, statesRoot, tracesRoot);
     }
 
+    /// @notice Names, after a *pass* that named none, the segment index the verifier has since
+    /// checked op by op (tier 2 may take longer than the quarter of the window a verifier has
+    /// before it may be re-sampled): the pass then earns the fee and is liable for that index,
+    /// as if named when attested. Once, by the assigned verifier, before the window closes.
+    function nameChecked(uint256 id, uint256 index, bytes32 statesRoot, bytes32 tracesRoot)
+        external
+        nonReentrant
+    {
+        Task storage k = _task(id);
+        if (k.status != Status.Committed && k.status != Status.Slashed) {
+            revert WrongStatus(id, k.status);
+        }
+        if (block.timestamp > k.deadline) revert TooLate(id, k.deadline);
+        Sample storage s = _sample(id, index);
+        if (msg.sender != s.verifier) revert NotAssigned(id, index, s.verifier);
+        if (s.attest != Attest.Pass || s.checked != 0 || (statesRoot == 0 && tracesRoot == 0)) {
+            revert AlreadyAttested(id, index);
+        }
+        s.checked = keccak256(abi.encode(statesRoot, tracesRoot));
+        emit Attested(id, index, msg.sender, true, s.distance, statesRoot, tracesRoot);
+    }
+
     /// @notice Replaces a verifier that has not attested a quarter of the window after it was
     /// drawn: its stake is burned and another is drawn (from randomness of this block, for the
     /// same segment), while a quarter of the window is left.
