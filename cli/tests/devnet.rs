@@ -95,6 +95,10 @@ fn an_honest_task_is_paid_and_nobody_is_slashed() {
     );
     for sample in task(&s)["samples"].as_array().expect("samples") {
         assert_eq!(sample["attest"], "pass", "{s:#}");
+        assert_eq!(
+            sample["named"], true,
+            "checked op by op before attesting: {s:#}"
+        );
     }
     assert!(close(credit(&s, "solver"), PAYMENT - 2.0 * FEE), "{s:#}");
     assert!(close(
@@ -198,26 +202,32 @@ fn a_solver_that_withholds_its_checkpoints_is_slashed() {
     slashed("withhold-checkpoints");
 }
 
-/// A verifier that passes without checking does not save a cheat: the whistleblower checks
-/// passed segments first and convicts the solver. (The pass itself costs the verifier nothing
-/// yet: a proof in a game rests on data posted after the attestation, so burning passes for it
-/// would let a solver frame honest verifiers; docs/THREAT_MODEL.md.)
+/// A verifier that passes without checking does not save a cheat, and loses its stake: it names
+/// the solver's signed segment index to be paid, the whistleblower checks passed segments first,
+/// convicts the solver with a proof on a step of that index, and blames the pass
+/// (`Dispute.blamePass`, property 4); the pass is burned at settlement. Only the passes on the
+/// proven segment are burned.
 #[test]
-fn a_lazy_pass_does_not_save_a_cheating_solver() {
+fn a_lazy_pass_does_not_save_a_cheating_solver_and_costs_its_stake() {
     let s = devnet(&["--cheat", "learning-rate", "--lazy-verifier"]);
     assert_eq!(task(&s)["status"], "slashed", "{s:#}");
     assert_eq!(task(&s)["settled"], true, "{s:#}");
     let samples = task(&s)["samples"].as_array().expect("samples");
-    assert!(samples.iter().all(|x| x["attest"] == "pass"), "{s:#}");
+    assert!(samples.iter().all(|x| x["named"] == true), "{s:#}");
+    let wrong = samples
+        .iter()
+        .filter(|x| x["attest"] == "pass proven wrong")
+        .count();
+    assert!(wrong >= 1, "the proven segment's pass is blamed: {s:#}");
     assert!(
         credit(&s, "whistleblower") >= BOND + BOUNTY - 1e-9,
         "the whistleblower convicted it: {s:#}"
     );
     let v = &account(&s, "verifier-a")["verifierStake"];
     assert!(
-        close(v["free"].as_f64().expect("free"), 10.0)
+        close(v["free"].as_f64().expect("free"), 10.0 - wrong as f64)
             && close(v["locked"].as_f64().expect("locked"), 0.0),
-        "{s:#}"
+        "one verifier stake burned per blamed pass: {s:#}"
     );
 }
 
@@ -354,6 +364,10 @@ fn a_padded_result_list_is_read_by_its_committed_leaves() {
     assert!(games(&s).is_empty(), "nobody challenges: {s:#}");
     for sample in task(&s)["samples"].as_array().expect("samples") {
         assert_eq!(sample["attest"], "pass", "{s:#}");
+        assert_eq!(
+            sample["named"], true,
+            "checked op by op before attesting: {s:#}"
+        );
     }
     assert!(close(credit(&s, "solver"), PAYMENT - 2.0 * FEE), "{s:#}");
 }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use alloy::primitives::{B256, U256};
+use alloy::sol_types::SolValue;
 use eyre::{WrapErr, eyre};
 use poai_common::blob::{self, Kind};
 use poai_common::chain::bindings::availability::Availability;
@@ -15,7 +16,7 @@ use poai_common::chain::bindings::dispute::Dispute;
 use poai_common::check::Class;
 use poai_common::dispute::{self, Proof, Served};
 use poai_common::engine::Backend;
-use poai_common::segment::Index;
+use poai_common::segment::{Index, Question};
 use poai_common::tensor::Tensor;
 
 use crate::{Loaded, Node, opened};
@@ -78,6 +79,10 @@ const LEAF: u32 = u32::MAX;
 /// The `moved` key's phase for a task this node settled (game phases are below it).
 const SETTLED: u8 = 201;
 
+/// How long a challenger asks for the solver's index of a segment it proved, to blame the passes
+/// that named it.
+const BLAME_FETCH: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// `Availability.Source`, as the contract numbers it.
 pub mod source {
     pub const INIT: u8 = 1;
@@ -116,7 +121,7 @@ impl Challenger {
                 self.found_fault(task, segment, step, *index);
                 Some(step)
             }
-            OpCheck::Clean => None,
+            OpCheck::Clean(_) => None,
             OpCheck::Unserved(why) => {
                 tracing::warn!(
                     task,
@@ -243,9 +248,88 @@ impl Challenger {
         Ok(games)
     }
 
+    /// After game `g` was won by a proof on the posted data (an op, load or link), blames every
+    /// *pass* of its segment that named exactly that data (asked again every tick until the
+    /// task settles; a blamed pass is no longer a *pass*): the solver's signed index whose
+    /// states the solver posted and whose trace at the proven step is the one proven
+    /// (`Dispute.blamePass`; property 4: a verifier that passes without checking loses its
+    /// stake). The index is the one tier 2 judged, or else asked of the network.
+    async fn blame(&self, node: &Node, g: &Dispute::Game) -> eyre::Result<()> {
+        let (dispute, market) = (&node.chain.dispute, &node.chain.market);
+        let key = alloy::primitives::keccak256((g.task, g.segment, g.step).abi_encode());
+        if !dispute.proven(key).call().await? {
+            return Ok(());
+        }
+        let samples = market.samplesOf(g.task).call().await?;
+        let named: Vec<(usize, B256)> = samples
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.attest == 1 && s.segment == g.segment && !s.checked.is_zero())
+            .map(|(i, s)| (i, s.checked))
+            .collect();
+        if named.is_empty() {
+            return Ok(());
+        }
+        let task_id = g.task.to::<u64>();
+        let index = match self.signed_index(task_id, g.segment) {
+            Some((_, index)) => index,
+            None => {
+                let hashes = steps_posted(node, task_id, g.segment).await?;
+                let (Some(first), Some(last)) = (hashes.first(), hashes.last()) else {
+                    eyre::bail!("no per-step states posted");
+                };
+                let t = market.task(g.task).call().await?;
+                let question = Question {
+                    market: *market.address(),
+                    task: task_id,
+                    result_root: t.resultRoot.0,
+                    segment: g.segment,
+                };
+                let until = std::time::Instant::now() + BLAME_FETCH;
+                crate::ops::retry(until, || {
+                    node.segment_index(&question, t.solver, first, last)
+                })
+                .await?
+            }
+        };
+        let checked = index.checked()?;
+        let (states, traces) = index.roots()?;
+        let path: Vec<B256> = index
+            .trace_path(g.step)?
+            .into_iter()
+            .map(B256::from)
+            .collect();
+        for (sample, _) in named.iter().filter(|(_, c)| *c == checked) {
+            let call = dispute.blamePass(
+                g.task,
+                U256::from(*sample),
+                g.segment,
+                g.step,
+                B256::from(states),
+                B256::from(traces),
+                path.clone(),
+            );
+            node.chain
+                .send(
+                    call.into_transaction_request(),
+                    format!("task {task_id} sample {sample}: a pass of the proven data"),
+                )
+                .await?;
+            tracing::info!(
+                task = task_id,
+                sample,
+                segment = g.segment,
+                step = g.step,
+                "a pass named the proven data; its stake is burned"
+            );
+        }
+        Ok(())
+    }
+
     /// Splits the stake of a task this node's game or opening convicted, once the task's window
-    /// has closed and its cases have ended (the bounty, or a timeout's reward, is paid then),
-    /// and takes back the bonds of its openings the convicted solver answered.
+    /// has closed, its cases have ended and a quarter of the window has passed since its latest
+    /// proof (the bounty, or a timeout's reward, is paid then), and takes back the bonds of its
+    /// openings the convicted solver answered.
     async fn settle(&self, node: &Node, task: U256) -> eyre::Result<()> {
         let market = &node.chain.market;
         let t = market.task(task).call().await?;
@@ -258,7 +342,11 @@ impl Challenger {
         {
             return Ok(());
         }
-        if !market.conviction(task).call().await?.settled {
+        let conviction = market.conviction(task).call().await?;
+        if node.chain.now().await? <= conviction.provenAt + t.terms.challengeWithin / 4 {
+            return Ok(());
+        }
+        if !conviction.settled {
             if let Err(e) = node
                 .chain
                 .send(
@@ -590,6 +678,14 @@ impl Challenger {
 
     async fn advance(&self, node: &Arc<Node>, id: u64, g: &Dispute::Game) -> eyre::Result<()> {
         let dispute = &node.chain.dispute;
+        // Until the task settles: a pass may name its index up to the window's end.
+        let settled = (g.task.to::<u64>(), SETTLED);
+        if g.phase == phase::CHALLENGER_WON
+            && !self.moved.lock().expect("not poisoned").contains(&settled)
+            && let Err(e) = self.blame(node, g).await
+        {
+            tracing::warn!(game = id, error = %format!("{e:#}"), "blaming passes failed; retrying");
+        }
         if matches!(g.phase, phase::CHALLENGER_WON | phase::ENDED) {
             return self.settle(node, g.task).await;
         }

@@ -30,8 +30,9 @@ pub enum OpCheck {
         fault: Fault,
         index: Box<Index>,
     },
-    /// Every op of every step is within its bound and every link holds.
-    Clean,
+    /// Every op of every step is within its bound and every link holds, in what the solver
+    /// served behind its signed `index` (the one a *pass* names).
+    Clean(Box<Index>),
     /// The solver did not serve the segment's index, states or traces in time (why).
     Unserved(String),
 }
@@ -89,7 +90,7 @@ pub async fn check_all(
 
 /// The solver's signed index of the segment, asked for until `until`; `Err(why)` when it was
 /// not served in time.
-async fn index(
+pub async fn index(
     node: &Node,
     task: &Arc<Loaded>,
     result_root: Hash,
@@ -164,14 +165,14 @@ async fn served(
             fault,
             index: Box::new(index),
         },
-        Ok(None) => OpCheck::Clean,
+        Ok(None) => OpCheck::Clean(Box::new(index)),
         Err(why) => OpCheck::Unserved(why),
     })
 }
 
 /// `attempt` until it succeeds or `until` passes (a second between tries), each try cut off at
 /// `until`.
-async fn retry<T, F, Fut>(until: Instant, attempt: F) -> eyre::Result<T>
+pub async fn retry<T, F, Fut>(until: Instant, attempt: F) -> eyre::Result<T>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = eyre::Result<T>>,

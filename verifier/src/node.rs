@@ -3,14 +3,18 @@
 //! it is assigned from the solver's checkpoint on its own backend and attests pass or fail with
 //! the distance measured; on a failure it challenges the segment and plays the game.
 //!
-//! `lazy` makes a verifier that attests pass without checking (the end-to-end tests show it
-//! losing its stake to whoever proves the segment wrong).
+//! A *pass* names the solver's signed segment index the verifier checked op by op with tier 2
+//! (and earns the fee only then); one attested before tier 2 could finish names none.
+//!
+//! `lazy` makes a verifier that attests pass without checking, naming the solver's index to be
+//! paid (the end-to-end tests show the pass burned once a proof convicts a step of that index).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use alloy::primitives::U256;
+use alloy::primitives::{B256, U256};
 use poai_common::engine::Backend;
+use poai_common::segment::Index;
 use poai_node::challenge::{self, Challenger};
 use poai_node::ops;
 use poai_node::{Node, status};
@@ -161,7 +165,25 @@ async fn verify(
 ) -> eyre::Result<()> {
     let m = &node.chain.market;
     let mut later = None;
+    // The solver's signed index this verifier checked op by op, named by its *pass* (which is
+    // then paid, and burned if a proof convicts a step of it).
+    let mut named: Option<Box<Index>> = None;
     let checked = if opts.lazy {
+        // A lazy verifier that wants the fee names the solver's index without checking it (as
+        // an honest one does once tier 2 has checked it).
+        let task = node.task(id).await?;
+        let cps = challenge::checkpoints(node, &task, result_root).await?;
+        let budget = ops::time_to_challenge(node, id).await?;
+        let n = node.clone();
+        later = Some(tokio::spawn(async move {
+            let until = std::time::Instant::now() + budget;
+            Ok(
+                match ops::index(&n, &task, result_root, &cps, segment, until).await? {
+                    Ok(index) => ops::OpCheck::Clean(Box::new(index)),
+                    Err(why) => ops::OpCheck::Unserved(why),
+                },
+            )
+        }));
         challenge::Checked {
             distance: 0.0,
             pass: true,
@@ -198,7 +220,11 @@ async fn verify(
                 );
             match tokio::time::timeout(time_to_attest(node, id).await?, &mut job).await {
                 Ok(found) => {
-                    if let Some(step) = challenger.judged(id, segment, found??) {
+                    let found = found??;
+                    if let ops::OpCheck::Clean(index) = &found {
+                        named = Some(index.clone());
+                    }
+                    if let Some(step) = challenger.judged(id, segment, found) {
                         tracing::info!(
                             task = id,
                             segment,
@@ -214,7 +240,19 @@ async fn verify(
         checked
     };
     let (distance, pass) = (checked.distance, checked.pass);
-    let call = m.attest(U256::from(id), U256::from(index), pass, fixed(distance));
+    let (states, traces) = match named.as_deref().filter(|_| pass) {
+        Some(index) => index.roots()?,
+        None => Default::default(),
+    };
+    let index_of_sample = index;
+    let call = m.attest(
+        U256::from(id),
+        U256::from(index),
+        pass,
+        fixed(distance),
+        B256::from(states),
+        B256::from(traces),
+    );
     node.chain
         .send(
             call.into_transaction_request(),
@@ -223,23 +261,54 @@ async fn verify(
         .await?;
     node.metrics
         .inc("poai_attestations", "attestations sent", 1.0);
-    tracing::info!(task = id, segment, pass, distance, "attested");
+    tracing::info!(
+        task = id,
+        segment,
+        pass,
+        distance,
+        named = named.is_some(),
+        "attested"
+    );
     let task = node.task(id).await?;
     if !pass {
         challenger.challenge(node, &task, segment).await?;
         return Ok(());
     }
-    if let Some(job) = later
-        && let Some(step) = challenger.judged(id, segment, job.await??)
-    {
-        tracing::info!(
-            task = id,
-            segment,
-            step,
-            "tier 2 finds a fault after the attestation"
-        );
-        challenger.challenge(node, &task, segment).await?;
-        return Ok(());
+    if let Some(job) = later {
+        let found = job.await??;
+        if let ops::OpCheck::Clean(index) = &found {
+            // Checked op by op after a pass that named nothing: name it now (the fee, and the
+            // liability).
+            let (states, traces) = index.roots()?;
+            let call = m.nameChecked(
+                U256::from(id),
+                U256::from(index_of_sample),
+                B256::from(states),
+                B256::from(traces),
+            );
+            match node
+                .chain
+                .send(
+                    call.into_transaction_request(),
+                    format!("task {id} sample {index_of_sample}: name the checked index"),
+                )
+                .await
+            {
+                Ok(_) => tracing::info!(task = id, segment, "named the index tier 2 checked"),
+                // Too late in the window: the pass stands, unpaid.
+                Err(e) => tracing::warn!(task = id, error = %e, "the index not named"),
+            }
+        }
+        if let Some(step) = challenger.judged(id, segment, found) {
+            tracing::info!(
+                task = id,
+                segment,
+                step,
+                "tier 2 finds a fault after the attestation"
+            );
+            challenger.challenge(node, &task, segment).await?;
+            return Ok(());
+        }
     }
     if !checked.look_back {
         return Ok(());

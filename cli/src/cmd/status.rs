@@ -48,7 +48,7 @@ pub(crate) async fn report<P: Provider>(
             .await?
             .iter()
             .map(|s| {
-                let attest = ["none", "pass", "fail"]
+                let attest = ["none", "pass", "fail", "pass proven wrong"]
                     .get(s.attest as usize)
                     .copied()
                     .unwrap_or("?");
@@ -56,6 +56,8 @@ pub(crate) async fn report<P: Provider>(
                     "segment": s.segment,
                     "verifier": s.verifier.to_string(),
                     "attest": attest,
+                    // Whether the pass named the solver's segment index it checked op by op.
+                    "named": !s.checked.is_zero(),
                     "distance": ether(s.distance),
                 })
             })

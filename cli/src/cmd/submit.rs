@@ -29,8 +29,8 @@ pub(crate) struct Terms {
     /// A challenger's bond, in ether.
     #[arg(long, default_value_t = 1.0)]
     pub bond: f64,
-    /// Each sampled verifier's stake and fee, in ether (samples × stake may not exceed a fifth
-    /// of the solver's stake: the share of it a conviction burns).
+    /// Each sampled verifier's stake and fee, in ether (a *pass* earns the fee only when it
+    /// names the segment index it checked; a pass of data a proof convicts loses the stake).
     #[arg(long, default_value_t = 1.0)]
     pub verifier_stake: f64,
     #[arg(long, default_value_t = 0.1)]
