@@ -39,7 +39,8 @@ contract AttestationsTest is Test, Trees {
     Dispute internal dispute;
     Availability internal availability;
     address internal submitter = address(0x5B);
-    address internal solver = address(0x50);
+    uint256 internal constant SOLVER_KEY = 0x50;
+    address internal solver = vm.addr(SOLVER_KEY);
     address internal challenger = address(0xC1);
     address internal burn = address(0xdEaD);
     address[3] internal vs = [address(0xF1), address(0xF2), address(0xF3)];
@@ -68,6 +69,9 @@ contract AttestationsTest is Test, Trees {
     /// The solver's checkpoints: leaf `i` of `resultRoot` (checkpoint 0 is the initial state).
     bytes32[] internal checkpoints;
     uint256 internal taskId;
+    /// The segments `_sampled` drew for `taskId`, and its result root (for `_sig`).
+    uint64[] internal drawn;
+    bytes32 internal committedRoot;
 
     function setUp() public {
         vm.warp(1_000_000);
@@ -140,6 +144,11 @@ contract AttestationsTest is Test, Trees {
         vm.roll(block.number + 2);
         market.sample(taskId);
         s = market.samplesOf(taskId);
+        delete drawn;
+        for (uint256 i = 0; i < s.length; i++) {
+            drawn.push(s[i].segment);
+        }
+        committedRoot = market.task(taskId).resultRoot;
     }
 
     /// @dev The tensors of the per-step state the solver posts inside `segment` (after its
@@ -217,6 +226,31 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(
             uint256(dispute.game(game).phase), uint256(Dispute.Phase.ChallengerWon), "proven"
         );
+    }
+
+    /// @dev The solver's signature of index (`statesRoot`, `tracesRoot`) of sample `index`'s
+    /// segment of task `taskId` (what a *pass* must carry to name it), from the samples and root
+    /// cached when drawn: no call, so a `prank` before the attestation is not spent here.
+    function _sig(Market, uint256, uint256 index, bytes32 statesRoot, bytes32 tracesRoot)
+        internal
+        view
+        returns (bytes memory)
+    {
+        if (index >= drawn.length) return "";
+        bytes32 digest = keccak256(
+            abi.encode(
+                keccak256("poai/segment/1"),
+                address(market),
+                taskId,
+                drawn[index],
+                committedRoot,
+                statesRoot,
+                tracesRoot
+            )
+        );
+        bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(SOLVER_KEY, message);
+        return abi.encodePacked(r, s, v);
     }
 
     /// @dev How many verifiers the set holds.
@@ -522,19 +556,21 @@ contract AttestationsTest is Test, Trees {
         address other = s[0].verifier == vs[0] ? vs[1] : vs[0];
         vm.prank(other);
         vm.expectPartialRevert(Attestations.NotAssigned.selector);
-        market.attest(taskId, 0, true, 0, STATES, TRACES);
+        market.attest(taskId, 0, true, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 1e12, STATES, TRACES);
+        market.attest(
+            taskId, 0, true, 1e12, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES)
+        );
         vm.prank(s[0].verifier);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
-        market.attest(taskId, 0, false, 0, STATES, TRACES);
+        market.attest(taskId, 0, false, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
         vm.prank(s[0].verifier);
         vm.expectRevert(abi.encodeWithSelector(Attestations.NoSuchSample.selector, taskId, 3));
-        market.attest(taskId, 3, true, 0, STATES, TRACES);
+        market.attest(taskId, 3, true, 0, STATES, TRACES, _sig(market, taskId, 3, STATES, TRACES));
         vm.warp(block.timestamp + WINDOW + 1);
         vm.prank(s[1].verifier);
         vm.expectPartialRevert(Tasks.TooLate.selector);
-        market.attest(taskId, 1, true, 0, STATES, TRACES);
+        market.attest(taskId, 1, true, 0, STATES, TRACES, _sig(market, taskId, 1, STATES, TRACES));
     }
 
     /// @notice A *pass* on a task that finalizes earns the fee out of the payment and its stake
@@ -543,7 +579,9 @@ contract AttestationsTest is Test, Trees {
         Attestations.Sample[] memory s = _sampled();
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0, STATES, TRACES);
+            market.attest(
+                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
+            );
         }
         vm.warp(block.timestamp + WINDOW + 1);
         market.finalize(taskId);
@@ -563,10 +601,14 @@ contract AttestationsTest is Test, Trees {
     function test_H2_aFailWithoutAChallengeIsBurnedNotPaid() public {
         Attestations.Sample[] memory s = _sampled();
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, false, 5e16, STATES, TRACES);
+        market.attest(
+            taskId, 0, false, 5e16, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES)
+        );
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0, STATES, TRACES);
+            market.attest(
+                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
+            );
         }
         vm.warp(block.timestamp + WINDOW + 1);
         uint256 burned = burn.balance;
@@ -598,7 +640,9 @@ contract AttestationsTest is Test, Trees {
         uint256 early = dispute.challenge{value: BOND}(taskId, seg == 0 ? 1 : 0);
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, i != 0, 0, STATES, TRACES);
+            market.attest(
+                taskId, i, i != 0, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
+            );
         }
         // ... one of another segment does not, and one of its segment after the fail does.
         vm.prank(v);
@@ -672,10 +716,10 @@ contract AttestationsTest is Test, Trees {
         );
         // The replacement attests; the other two samples stay silent to the end.
         vm.prank(r.verifier);
-        market.attest(taskId, 0, true, 0, STATES, TRACES);
+        market.attest(taskId, 0, true, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
         vm.prank(lazy);
         vm.expectPartialRevert(Attestations.NotAssigned.selector);
-        market.attest(taskId, 0, true, 0, STATES, TRACES);
+        market.attest(taskId, 0, true, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
         vm.warp(block.timestamp + window);
         burned = burn.balance;
         market.finalize(taskId);
@@ -708,7 +752,9 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(market.samplesOf(taskId)[0].verifier, s[0].verifier, "still assigned");
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0, STATES, TRACES);
+            market.attest(
+                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
+            );
         }
         vm.warp(deadline + 1);
         uint256 burned = burn.balance;
@@ -723,7 +769,7 @@ contract AttestationsTest is Test, Trees {
     function test_anAttestedSampleIsNotResampled() public {
         Attestations.Sample[] memory s = _sampled();
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0, STATES, TRACES);
+        market.attest(taskId, 0, true, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
         vm.warp(block.timestamp + WINDOW / 2 + 1);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
         market.resample(taskId, 0);
@@ -758,7 +804,7 @@ contract AttestationsTest is Test, Trees {
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0, STATES, TRACES);
+        market.attest(taskId, 0, true, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
         vm.prank(sybil);
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         _proveLink(sybil, game, seg);
@@ -767,7 +813,9 @@ contract AttestationsTest is Test, Trees {
         // The other samples pass after the proof (their segment may be the proven one).
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0, STATES, TRACES);
+            market.attest(
+                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
+            );
         }
         vm.warp(block.timestamp + WINDOW + 1);
         uint256 burned = burn.balance;
@@ -814,10 +862,20 @@ contract AttestationsTest is Test, Trees {
         uint64 seg = s[0].segment;
         (bytes32 statesRoot, bytes32 tracesRoot, bytes32[] memory path) = _index(seg, true);
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0, statesRoot, tracesRoot);
+        market.attest(
+            taskId,
+            0,
+            true,
+            0,
+            statesRoot,
+            tracesRoot,
+            _sig(market, taskId, 0, statesRoot, tracesRoot)
+        );
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0, STATES, TRACES);
+            market.attest(
+                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
+            );
         }
         // Challenged in the window's last hour, proven after it closed.
         vm.warp(market.task(taskId).deadline - HOUR / 2);
@@ -867,9 +925,17 @@ contract AttestationsTest is Test, Trees {
         uint64 seg = s[0].segment;
         (bytes32 statesRoot, bytes32 tracesRoot, bytes32[] memory path) = _index(seg, false);
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0, statesRoot, tracesRoot);
+        market.attest(
+            taskId,
+            0,
+            true,
+            0,
+            statesRoot,
+            tracesRoot,
+            _sig(market, taskId, 0, statesRoot, tracesRoot)
+        );
         vm.prank(s[1].verifier);
-        market.attest(taskId, 1, true, 0, 0, 0);
+        market.attest(taskId, 1, true, 0, 0, 0, "");
         vm.prank(challenger);
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         _proveLink(challenger, game, seg);
@@ -889,7 +955,7 @@ contract AttestationsTest is Test, Trees {
         vm.expectRevert(abi.encodeWithSelector(Attestations.NotBlameable.selector, taskId, 1));
         dispute.blamePass(taskId, 1, seg, 0, posted, postedTraces, postedPath);
         vm.prank(s[2].verifier);
-        market.attest(taskId, 2, true, 0, STATES, TRACES);
+        market.attest(taskId, 2, true, 0, STATES, TRACES, _sig(market, taskId, 2, STATES, TRACES));
         vm.warp(block.timestamp + WINDOW + 1);
         uint256 burned = burn.balance;
         market.settle(taskId);
@@ -909,33 +975,33 @@ contract AttestationsTest is Test, Trees {
         Attestations.Sample[] memory s = _sampled();
         address v = s[0].verifier;
         vm.prank(v);
-        market.attest(taskId, 0, true, 0, 0, 0);
+        market.attest(taskId, 0, true, 0, 0, 0, "");
         vm.prank(s[1].verifier);
-        market.attest(taskId, 1, false, 1e17, 0, 0);
+        market.attest(taskId, 1, false, 1e17, 0, 0, "");
         address other = v == vs[0] ? vs[1] : vs[0];
         vm.prank(other);
         vm.expectPartialRevert(Attestations.NotAssigned.selector);
-        market.nameChecked(taskId, 0, STATES, TRACES);
+        market.nameChecked(taskId, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
         vm.prank(v);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
-        market.nameChecked(taskId, 0, 0, 0);
+        market.nameChecked(taskId, 0, 0, 0, "");
         vm.prank(s[1].verifier);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 1));
-        market.nameChecked(taskId, 1, STATES, TRACES);
+        market.nameChecked(taskId, 1, STATES, TRACES, _sig(market, taskId, 1, STATES, TRACES));
         vm.prank(v);
-        market.nameChecked(taskId, 0, STATES, TRACES);
+        market.nameChecked(taskId, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
         vm.assertTrue(
             market.samplesOf(taskId)[0].checked == keccak256(abi.encode(STATES, TRACES)), "named"
         );
         vm.prank(v);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
-        market.nameChecked(taskId, 0, TRACES, STATES);
+        market.nameChecked(taskId, 0, TRACES, STATES, _sig(market, taskId, 0, TRACES, STATES));
         vm.prank(s[2].verifier);
-        market.attest(taskId, 2, true, 0, 0, 0);
+        market.attest(taskId, 2, true, 0, 0, 0, "");
         vm.warp(block.timestamp + WINDOW + 1);
         vm.prank(s[2].verifier);
         vm.expectPartialRevert(Tasks.TooLate.selector);
-        market.nameChecked(taskId, 2, STATES, TRACES);
+        market.nameChecked(taskId, 2, STATES, TRACES, _sig(market, taskId, 2, STATES, TRACES));
         market.finalize(taskId);
         vm.assertEq(market.balanceOf(submitter), 2 * FEE, "the unbacked fail's and unnamed fees");
         uint256 fees;
@@ -946,16 +1012,70 @@ contract AttestationsTest is Test, Trees {
         _solvent();
     }
 
+    /// @notice Property 4: a *pass* names only an index the task's solver signed for the
+    /// sample's segment; made-up roots (which nobody would ever post, so never blameable) would
+    /// earn the fee risk-free. A signature by another key, for another segment, or re-encoded
+    /// with a high `s` is refused, at attestation and when named later.
+    function test_property4_aPassNamesOnlyAnIndexItsSolverSigned() public {
+        Attestations.Sample[] memory s = _sampled();
+        bytes memory good = _sig(market, taskId, 0, STATES, TRACES);
+        bytes32 digest = keccak256(
+            abi.encode(
+                keccak256("poai/segment/1"),
+                address(market),
+                taskId,
+                s[0].segment,
+                committedRoot,
+                STATES,
+                TRACES
+            )
+        );
+        bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
+        (uint8 v, bytes32 r, bytes32 w) = vm.sign(0xBAD, message);
+        bytes memory foreign = abi.encodePacked(r, w, v);
+        (v, r, w) = vm.sign(SOLVER_KEY, message);
+        bytes memory highS = abi.encodePacked(
+            r,
+            bytes32(
+                0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141 - uint256(w)
+            ),
+            v == 27 ? uint8(28) : uint8(27)
+        );
+        // Signed for another segment.
+        drawn[0] = s[0].segment + 1;
+        bytes memory otherSegment = _sig(market, taskId, 0, STATES, TRACES);
+        drawn[0] = s[0].segment;
+        bytes[3] memory bad = [foreign, highS, otherSegment];
+        for (uint256 i = 0; i < 3; i++) {
+            vm.prank(s[0].verifier);
+            vm.expectRevert(
+                abi.encodeWithSelector(Attestations.UnsignedIndex.selector, taskId, s[0].segment)
+            );
+            market.attest(taskId, 0, true, 0, STATES, TRACES, bad[i]);
+        }
+        vm.prank(s[0].verifier);
+        market.attest(taskId, 0, true, 0, 0, 0, "");
+        vm.prank(s[0].verifier);
+        vm.expectRevert(
+            abi.encodeWithSelector(Attestations.UnsignedIndex.selector, taskId, s[0].segment)
+        );
+        market.nameChecked(taskId, 0, STATES, TRACES, foreign);
+        vm.prank(s[0].verifier);
+        market.nameChecked(taskId, 0, STATES, TRACES, good);
+    }
+
     /// @notice Property 4: only a *pass* that names a segment index (and so is liable for it)
     /// earns the fee; one that names none gets its stake back and no fee, which goes back to
     /// the submitter (a solver gains nothing by serving no index).
     function test_property4_aPassThatNamesNoIndexEarnsNoFee() public {
         Attestations.Sample[] memory s = _sampled();
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0, 0, 0);
+        market.attest(taskId, 0, true, 0, 0, 0, "");
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0, STATES, TRACES);
+            market.attest(
+                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
+            );
         }
         vm.warp(block.timestamp + WINDOW + 1);
         market.finalize(taskId);
@@ -979,7 +1099,9 @@ contract AttestationsTest is Test, Trees {
         Attestations.Sample[] memory s = _sampled();
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0, STATES, TRACES);
+            market.attest(
+                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
+            );
         }
         uint64 seg = s[0].segment;
         vm.prank(challenger);
@@ -1020,7 +1142,7 @@ contract AttestationsTest is Test, Trees {
         address v = s[0].verifier;
         uint64 first = m.openCase{value: BOND}(id, challenger, s[0].segment);
         vm.prank(v);
-        m.attest(id, 0, false, 1e17, STATES, TRACES);
+        m.attest(id, 0, false, 1e17, STATES, TRACES, "");
         uint64 second = m.openCase{value: BOND}(id, v, s[0].segment);
         vm.assertTrue(m.samplesOf(id)[0].backed, "backed");
         m.convict(id, v, BOND, second, s[0].segment, Win.Op);
@@ -1050,7 +1172,9 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(market.conviction(taskId).prover, challenger, "the honest proof in line");
         // The sampled sybil attests fail, backs it with its own game and proves the fraud too.
         vm.prank(sybil);
-        market.attest(taskId, 0, false, 1e17, STATES, TRACES);
+        market.attest(
+            taskId, 0, false, 1e17, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES)
+        );
         vm.prank(sybil);
         uint256 self = dispute.challenge{value: BOND}(taskId, seg);
         vm.assertTrue(market.samplesOf(taskId)[0].backed, "its fail is backed");
@@ -1058,7 +1182,9 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(market.conviction(taskId).prover, challenger, "the earlier game keeps it");
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0, STATES, TRACES);
+            market.attest(
+                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
+            );
         }
         vm.warp(block.timestamp + WINDOW + 1);
         market.settle(taskId);
@@ -1081,7 +1207,9 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0, STATES, TRACES);
+            market.attest(
+                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
+            );
         }
         vm.warp(block.timestamp + WINDOW);
         uint256 burned = burn.balance;

@@ -36,10 +36,11 @@ contract MarketHandler is Trees {
     Dispute public dispute;
     Availability public availability;
 
-    address public constant honest = address(0x4011);
-    address public constant lazy = address(0x1A2);
-    address public constant flaky = address(0xF1A);
-    address public constant eve = address(0xE7E);
+    // Solvers sign segment indexes (a *pass* names only one its solver signed): keyed accounts.
+    address public immutable honest = vm.addr(0x4011);
+    address public immutable lazy = vm.addr(0x1A2);
+    address public immutable flaky = vm.addr(0xF1A);
+    address public immutable eve = vm.addr(0xE7E);
     address public constant sam = address(0x5A3);
     address internal constant BURN = address(0xdEaD);
     address[3] internal verifiers = [address(0xF1), address(0xF2), address(0xF3)];
@@ -217,7 +218,7 @@ contract MarketHandler is Trees {
 
     /// @dev Whether `solver` answers request `q` (its commitments open): the honest solver
     /// every request, the flaky one leaf requests only.
-    function _serves(address solver, Availability.Request memory q) internal pure returns (bool) {
+    function _serves(address solver, Availability.Request memory q) internal view returns (bool) {
         return solver == honest || (solver == flaky && q.kind == Availability.Kind.Leaf);
     }
 
@@ -694,29 +695,66 @@ contract MarketHandler is Trees {
         try market.sample(id) {} catch {}
     }
 
-    /// @notice A sampled verifier attests, naming a segment index or none.
-    function attest(uint256 task, uint256 index, bool pass, bool named) external {
-        uint256 id = _taskId(task);
-        if (id == 0) return;
-        Attestations.Sample[] memory s = market.samplesOf(id);
-        if (s.length == 0) return;
-        index %= s.length;
-        bytes32 states = named ? keccak256(abi.encode("states", id, index)) : bytes32(0);
-        bytes32 traces = named ? keccak256(abi.encode("traces", id, index)) : bytes32(0);
-        vm.prank(s[index].verifier);
-        try market.attest(id, index, pass, 0, states, traces) {} catch {}
+    /// @dev The private key of a solver account.
+    function _keyOf(address solver) internal view returns (uint256) {
+        if (solver == honest) return 0x4011;
+        if (solver == lazy) return 0x1A2;
+        if (solver == flaky) return 0xF1A;
+        return 0xE7E;
     }
 
-    /// @notice A sampled verifier names, after its *pass*, the index it checked.
-    function nameChecked(uint256 task, uint256 index) external {
+    /// @dev A segment index of sample `index` of task `id` (made-up roots) and its solver's
+    /// signature, or a forged one (signed by another key).
+    function _index(uint256 id, Attestations.Sample memory s, uint256 index, bool forged)
+        internal
+        view
+        returns (bytes32 states, bytes32 traces, bytes memory sig)
+    {
+        states = keccak256(abi.encode("states", id, index));
+        traces = keccak256(abi.encode("traces", id, index));
+        Task memory k = market.task(id);
+        bytes32 digest = keccak256(
+            abi.encode(
+                keccak256("poai/segment/1"),
+                address(market),
+                id,
+                s.segment,
+                k.resultRoot,
+                states,
+                traces
+            )
+        );
+        bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
+        (uint8 v, bytes32 r, bytes32 w) = vm.sign(forged ? 0xBAD : _keyOf(k.solver), message);
+        sig = abi.encodePacked(r, w, v);
+    }
+
+    /// @notice A sampled verifier attests, naming its solver's segment index, a forged one, or
+    /// none.
+    function attest(uint256 task, uint256 index, bool pass, uint8 naming) external {
         uint256 id = _taskId(task);
         if (id == 0) return;
         Attestations.Sample[] memory s = market.samplesOf(id);
         if (s.length == 0) return;
         index %= s.length;
+        (bytes32 states, bytes32 traces, bytes memory sig) =
+            _index(id, s[index], index, naming % 3 == 2);
+        if (naming % 3 == 0) (states, traces, sig) = (bytes32(0), bytes32(0), "");
         vm.prank(s[index].verifier);
-        try market.nameChecked(id, index, keccak256(abi.encode("states", id, index)), bytes32(0)) {}
-            catch {}
+        try market.attest(id, index, pass, 0, states, traces, sig) {} catch {}
+    }
+
+    /// @notice A sampled verifier names, after its *pass*, the index it checked (or a forged
+    /// one).
+    function nameChecked(uint256 task, uint256 index, bool forged) external {
+        uint256 id = _taskId(task);
+        if (id == 0) return;
+        Attestations.Sample[] memory s = market.samplesOf(id);
+        if (s.length == 0) return;
+        index %= s.length;
+        (bytes32 states, bytes32 traces, bytes memory sig) = _index(id, s[index], index, forged);
+        vm.prank(s[index].verifier);
+        try market.nameChecked(id, index, states, traces, sig) {} catch {}
     }
 
     /// @notice A sampled verifier that attested *fail* challenges its segment (backing it).

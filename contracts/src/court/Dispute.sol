@@ -2,6 +2,7 @@
 pragma solidity ^0.8.30;
 
 import {Merkle} from "../commit/Merkle.sol";
+import {SegmentIndex} from "../commit/SegmentIndex.sol";
 import {OpProver} from "../OpProver.sol";
 import {OpProof} from "../prover/OpProof.sol";
 import {Verdict} from "../prover/Verdict.sol";
@@ -324,18 +325,10 @@ contract Dispute is Court, IDispute {
         bytes32[] calldata traceInTraces
     ) external {
         (Game storage g, Task memory k) = _move(id, Phase.AwaitProof, false);
-        bytes32 digest = keccak256(
-            abi.encode(
-                keccak256("poai/segment/1"),
-                address(market),
-                g.task,
-                g.segment,
-                k.resultRoot,
-                signed.statesRoot,
-                signed.tracesRoot
-            )
+        bytes32 digest = SegmentIndex.digest(
+            address(market), g.task, g.segment, k.resultRoot, signed.statesRoot, signed.tracesRoot
         );
-        if (_signer(digest, signed.signature) != k.solver) revert NotSignedBySolver();
+        if (SegmentIndex.signer(digest, signed.signature) != k.solver) revert NotSignedBySolver();
         if (signed.statesRoot == _steps[g.task][g.segment].root) {
             Merkle.check(
                 signed.tracesRoot,
@@ -380,21 +373,6 @@ contract Dispute is Court, IDispute {
             traceInTraces
         );
         market.blamePass(taskId, index, segment, keccak256(abi.encode(statesRoot, tracesRoot)));
-    }
-
-    /// @dev The signer of EIP-191 message `digest`, or zero for a malformed signature (another
-    /// length, `v` not 27 or 28, a high `s`: one signature, one encoding).
-    function _signer(bytes32 digest, bytes calldata sig) internal pure returns (address) {
-        if (sig.length != 65) return address(0);
-        bytes32 r = bytes32(sig[0:32]);
-        bytes32 s = bytes32(sig[32:64]);
-        uint8 v = uint8(sig[64]);
-        if (v != 27 && v != 28) return address(0);
-        if (uint256(s) > 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0) {
-            return address(0);
-        }
-        bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
-        return ecrecover(message, v, r, s);
     }
 
     /// @notice Decides a game whose mover's time ran out: a silent solver loses the task, a

@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {Tasks} from "./Tasks.sol";
 import {Role, Status, Task} from "./Types.sol";
 import {Stakes} from "./Stakes.sol";
+import {SegmentIndex} from "../commit/SegmentIndex.sol";
 
 /// @title Attestations
 /// @notice Sampling and tier-1 attestations (DESIGN §1, steps 4–5). Once the result is committed,
@@ -98,6 +99,8 @@ abstract contract Attestations is Tasks {
     error AlreadyAttested(uint256 task, uint256 index);
     error NoSuchSample(uint256 task, uint256 index);
     error TooSoonToResample(uint256 task, uint64 at);
+    /// @notice A *pass* named an index the task's solver did not sign for that segment.
+    error UnsignedIndex(uint256 task, uint64 segment);
     /// @notice The sample is not a *pass* of that segment naming that index (or is settled).
     error NotBlameable(uint256 task, uint256 index);
 
@@ -190,7 +193,8 @@ abstract contract Attestations is Tasks {
 
     /// @notice The assigned verifier's verdict on sample `index`, before the challenge window
     /// closes. A *pass* names the solver's signed segment index it checked op by op
-    /// (`statesRoot`, `tracesRoot`; zeros: none, and no fee), and is liable for it; a *fail*
+    /// (`statesRoot`, `tracesRoot`, and the solver's `signature` of them; zeros: none, and no
+    /// fee), and is liable for it; a *fail*
     /// must be backed by the verifier's own challenge of the segment (its roots are ignored).
     /// A task convicted early stays open to attestations until the window closes: its silent
     /// samples are burned at settlement, so they must keep the time they were given.
@@ -200,20 +204,15 @@ abstract contract Attestations is Tasks {
         bool pass,
         uint256 distance,
         bytes32 statesRoot,
-        bytes32 tracesRoot
+        bytes32 tracesRoot,
+        bytes calldata signature
     ) external nonReentrant {
-        Task storage k = _task(id);
-        if (k.status != Status.Committed && k.status != Status.Slashed) {
-            revert WrongStatus(id, k.status);
-        }
-        if (block.timestamp > k.deadline) revert TooLate(id, k.deadline);
-        Sample storage s = _sample(id, index);
-        if (msg.sender != s.verifier) revert NotAssigned(id, index, s.verifier);
+        (Task storage k, Sample storage s) = _assigned(id, index);
         if (s.attest != Attest.None) revert AlreadyAttested(id, index);
         s.attest = pass ? Attest.Pass : Attest.Fail;
         s.distance = distance;
         if (pass && (statesRoot != 0 || tracesRoot != 0)) {
-            s.checked = keccak256(abi.encode(statesRoot, tracesRoot));
+            s.checked = _named(id, k, s.segment, statesRoot, tracesRoot, signature);
         }
         emit Attested(id, index, msg.sender, pass, distance, statesRoot, tracesRoot);
     }
@@ -222,22 +221,53 @@ abstract contract Attestations is Tasks {
     /// checked op by op (tier 2 may take longer than the quarter of the window a verifier has
     /// before it may be re-sampled): the pass then earns the fee and is liable for that index,
     /// as if named when attested. Once, by the assigned verifier, before the window closes.
-    function nameChecked(uint256 id, uint256 index, bytes32 statesRoot, bytes32 tracesRoot)
-        external
-        nonReentrant
+    function nameChecked(
+        uint256 id,
+        uint256 index,
+        bytes32 statesRoot,
+        bytes32 tracesRoot,
+        bytes calldata signature
+    ) external nonReentrant {
+        (Task storage k, Sample storage s) = _assigned(id, index);
+        if (s.attest != Attest.Pass || s.checked != 0 || (statesRoot == 0 && tracesRoot == 0)) {
+            revert AlreadyAttested(id, index);
+        }
+        s.checked = _named(id, k, s.segment, statesRoot, tracesRoot, signature);
+        emit Attested(id, index, msg.sender, true, s.distance, statesRoot, tracesRoot);
+    }
+
+    /// @dev Task `id` and its sample `index`, whose verifier is the caller, while the task takes
+    /// attestations (committed, or convicted early, until the window closes).
+    function _assigned(uint256 id, uint256 index)
+        internal
+        view
+        returns (Task storage k, Sample storage s)
     {
-        Task storage k = _task(id);
+        k = _task(id);
         if (k.status != Status.Committed && k.status != Status.Slashed) {
             revert WrongStatus(id, k.status);
         }
         if (block.timestamp > k.deadline) revert TooLate(id, k.deadline);
-        Sample storage s = _sample(id, index);
+        s = _sample(id, index);
         if (msg.sender != s.verifier) revert NotAssigned(id, index, s.verifier);
-        if (s.attest != Attest.Pass || s.checked != 0 || (statesRoot == 0 && tracesRoot == 0)) {
-            revert AlreadyAttested(id, index);
-        }
-        s.checked = keccak256(abi.encode(statesRoot, tracesRoot));
-        emit Attested(id, index, msg.sender, true, s.distance, statesRoot, tracesRoot);
+    }
+
+    /// @dev What a *pass* naming index (`statesRoot`, `tracesRoot`) of `segment` stores, once
+    /// the task's solver is shown to have signed it: a pass may name only the solver's own
+    /// index, so it cannot earn the fee by naming roots nobody will ever post.
+    function _named(
+        uint256 id,
+        Task storage k,
+        uint64 segment,
+        bytes32 statesRoot,
+        bytes32 tracesRoot,
+        bytes calldata signature
+    ) internal view returns (bytes32) {
+        bytes32 d = SegmentIndex.digest(
+            address(this), id, segment, k.resultRoot, statesRoot, tracesRoot
+        );
+        if (SegmentIndex.signer(d, signature) != k.solver) revert UnsignedIndex(id, segment);
+        return keccak256(abi.encode(statesRoot, tracesRoot));
     }
 
     /// @notice Replaces a verifier that has not attested a quarter of the window after it was
