@@ -240,8 +240,8 @@ async fn verify(
         checked
     };
     let (distance, pass) = (checked.distance, checked.pass);
-    let (states, traces) = match named.as_deref().filter(|_| pass) {
-        Some(index) => index.roots()?,
+    let ((states, traces), signature) = match named.as_deref().filter(|_| pass) {
+        Some(index) => (index.roots()?, index.signature.to_vec()),
         None => Default::default(),
     };
     let index_of_sample = index;
@@ -252,6 +252,7 @@ async fn verify(
         fixed(distance),
         B256::from(states),
         B256::from(traces),
+        signature.into(),
     );
     node.chain
         .send(
@@ -285,6 +286,7 @@ async fn verify(
                 U256::from(index_of_sample),
                 B256::from(states),
                 B256::from(traces),
+                index.signature.to_vec().into(),
             );
             match node
                 .chain
