@@ -4,6 +4,7 @@ pragma solidity ^0.8.30;
 import {Test} from "./utils/Test.sol";
 import {CourtFixture} from "./utils/Court.sol";
 import {CommitmentChecker} from "../src/CommitmentChecker.sol";
+import {Attestations} from "../src/market/Attestations.sol";
 import {Market} from "../src/market/Market.sol";
 import {Commitments, Role, Terms} from "../src/market/Types.sol";
 import {Availability} from "../src/court/Availability.sol";
@@ -309,6 +310,77 @@ contract CourtGasTest is CourtFixture {
         );
         _move("proveEquivocation", challenger, 0, data);
         vm.assertEq(uint256(dispute.game(id).phase), uint256(Dispute.Phase.ChallengerWon), "won");
+    }
+
+    /// @notice A verifier's side at k = 100 (property 4): an attestation naming the signed
+    /// index it checked (the signature recovered), one naming none and naming it later, and the
+    /// blame of a pass whose index a link proof convicted.
+    function test_gas_attestationsAndBlameAtK100() public {
+        tag = "k100";
+        address verifier = address(0xF1);
+        vm.deal(verifier, 100 ether);
+        vm.startPrank(verifier);
+        market.deposit{value: 10 ether}(Role.Verifier);
+        market.registerVerifier();
+        vm.stopPrank();
+        Commitments memory c = _commitments();
+        c.steps = 2 * K100;
+        c.interval = K100;
+        Terms memory t = _terms();
+        t.samples = 16;
+        t.verifierStake = 0.1 ether;
+        t.verifierFee = 0.01 ether;
+        bytes32 root = _root(_leaves(_points100()));
+        vm.prank(submitter);
+        uint256 task = market.submitTask{value: PAY}(c, t);
+        vm.startPrank(solver);
+        market.deposit{value: STAKE}(Role.Solver);
+        market.claim(task);
+        market.commitResult(task, root);
+        vm.stopPrank();
+        vm.roll(block.number + 2);
+        market.sample(task);
+        Attestations.Sample[] memory s = market.samplesOf(task);
+        // Two samples of segment 1: one named at once, one named later.
+        uint256[2] memory on1;
+        uint256 found;
+        for (uint256 i = 0; i < s.length && found < 2; i++) {
+            if (s[i].segment == 1) on1[found++] = i;
+        }
+        vm.assertEq(found, 2, "two samples of segment 1");
+        bytes32[] memory states = _states100(1);
+        bytes32[] memory roots = new bytes32[](K100);
+        for (uint256 i = 0; i < K100; i++) {
+            roots[i] = keccak256(abi.encode("trace", i));
+        }
+        // The index's trace at step 50 is the one the solver will post (and the link proof
+        // convicts).
+        roots[K100 / 2] = _root(_leaves(_trace(K100 + K100 / 2)));
+        Dispute.Signed memory signed = _signedIndex(SOLVER_KEY, task, 1, states, roots);
+        bytes memory data = abi.encodeCall(
+            Attestations.attest,
+            (task, on1[0], true, 0, signed.statesRoot, signed.tracesRoot, signed.signature)
+        );
+        _call("market/attest_named", verifier, address(market), 0, data);
+        data = abi.encodeCall(Attestations.attest, (task, on1[1], true, 0, 0, 0, ""));
+        _call("market/attest_unnamed", verifier, address(market), 0, data);
+        data = abi.encodeCall(
+            Attestations.nameChecked,
+            (task, on1[1], signed.statesRoot, signed.tracesRoot, signed.signature)
+        );
+        _call("market/nameChecked", verifier, address(market), 0, data);
+        _dispute(task, K100, states, _points100());
+        bytes32[] memory path = _proof(_leaves(roots), K100 / 2);
+        data = abi.encodeCall(
+            Dispute.blamePass,
+            (task, on1[0], 1, K100 / 2, signed.statesRoot, signed.tracesRoot, path)
+        );
+        _call("dispute/blamePass_k100", sybil, address(dispute), 0, data);
+        vm.assertEq(
+            uint256(market.samplesOf(task)[on1[0]].attest),
+            uint256(Attestations.Attest.Wrong),
+            "blamed"
+        );
     }
 
     /// @notice The two timeouts: a silent solver convicted, a silent challenger's bond paid.
