@@ -132,11 +132,13 @@ async fn served(
 ) -> eyre::Result<OpCheck> {
     use libp2p::futures::{StreamExt, TryStreamExt};
     let k = task.commitments.interval;
-    if index.traces.len() as u64 != k {
+    if index.traces.len() as u64 != k || index.states.len() as u64 != k + 1 {
         // Signed by the solver, with the committed ends, and the wrong length: the game's
-        // `postSteps` refuses such a list, so nothing is learned here; tier 1 decides.
+        // `postSteps` refuses such a list (and a pass naming it could never be held to it), so
+        // nothing is learned here; tier 1 decides.
         return Ok(OpCheck::Unserved(format!(
-            "an index of {} steps for k = {k}",
+            "an index of {} states and {} steps for k = {k}",
+            index.states.len(),
             index.traces.len()
         )));
     }
