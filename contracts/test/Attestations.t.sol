@@ -56,10 +56,9 @@ contract AttestationsTest is Test, Trees {
     uint256 internal constant SEGMENTS = 4;
     uint32 internal constant TENSORS = 2;
     uint32 internal constant SLOTS = 32;
-    /// The roots of a segment index a *pass* names as checked (made up: nothing the solver
-    /// posts, unless a test says so).
+    /// The per-step states root of the segment index a *pass* names by default (made up:
+    /// nothing the solver posts, unless a test says so); its trace roots are `_traces()`.
     bytes32 internal constant STATES = keccak256("checked states");
-    bytes32 internal constant TRACES = keccak256("checked traces");
 
     /// The committed state layout: two tensors a state, the next state in the last two slots.
     bytes internal layout;
@@ -251,6 +250,34 @@ contract AttestationsTest is Test, Trees {
         bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(SOLVER_KEY, message);
         return abi.encodePacked(r, s, v);
+    }
+
+    /// @dev The trace roots of the index a pass names by default (k = 2).
+    function _traces() internal pure returns (bytes32[] memory t) {
+        t = new bytes32[](2);
+        t[0] = keccak256("trace 0");
+        t[1] = keccak256("trace 1");
+    }
+
+    /// @dev `who`'s pass `i` names the default index, signed by the solver.
+    function _name(address who, uint256 i) internal {
+        _name(who, i, STATES, _traces(), "");
+    }
+
+    /// @dev `who`'s pass `i` names index (`states`, `traces`), signed by the solver (or
+    /// carrying `sig` when one is given).
+    function _name(
+        address who,
+        uint256 i,
+        bytes32 states,
+        bytes32[] memory traces,
+        bytes memory sig
+    ) internal {
+        if (sig.length == 0) {
+            sig = _sig(market, taskId, i, states, _root(_leaves(traces)));
+        }
+        vm.prank(who);
+        dispute.namePass(taskId, i, drawn[i], states, traces, sig);
     }
 
     /// @dev How many verifiers the set holds.
@@ -556,21 +583,20 @@ contract AttestationsTest is Test, Trees {
         address other = s[0].verifier == vs[0] ? vs[1] : vs[0];
         vm.prank(other);
         vm.expectPartialRevert(Attestations.NotAssigned.selector);
-        market.attest(taskId, 0, true, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
+        market.attest(taskId, 0, true, 0);
         vm.prank(s[0].verifier);
-        market.attest(
-            taskId, 0, true, 1e12, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES)
-        );
+        market.attest(taskId, 0, true, 1e12);
+        _name(s[0].verifier, 0);
         vm.prank(s[0].verifier);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
-        market.attest(taskId, 0, false, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
+        market.attest(taskId, 0, false, 0);
         vm.prank(s[0].verifier);
         vm.expectRevert(abi.encodeWithSelector(Attestations.NoSuchSample.selector, taskId, 3));
-        market.attest(taskId, 3, true, 0, STATES, TRACES, _sig(market, taskId, 3, STATES, TRACES));
+        market.attest(taskId, 3, true, 0);
         vm.warp(block.timestamp + WINDOW + 1);
         vm.prank(s[1].verifier);
         vm.expectPartialRevert(Tasks.TooLate.selector);
-        market.attest(taskId, 1, true, 0, STATES, TRACES, _sig(market, taskId, 1, STATES, TRACES));
+        market.attest(taskId, 1, true, 0);
     }
 
     /// @notice A *pass* on a task that finalizes earns the fee out of the payment and its stake
@@ -579,9 +605,8 @@ contract AttestationsTest is Test, Trees {
         Attestations.Sample[] memory s = _sampled();
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(
-                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
-            );
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
         }
         vm.warp(block.timestamp + WINDOW + 1);
         market.finalize(taskId);
@@ -601,14 +626,11 @@ contract AttestationsTest is Test, Trees {
     function test_H2_aFailWithoutAChallengeIsBurnedNotPaid() public {
         Attestations.Sample[] memory s = _sampled();
         vm.prank(s[0].verifier);
-        market.attest(
-            taskId, 0, false, 5e16, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES)
-        );
+        market.attest(taskId, 0, false, 5e16);
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(
-                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
-            );
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
         }
         vm.warp(block.timestamp + WINDOW + 1);
         uint256 burned = burn.balance;
@@ -640,9 +662,8 @@ contract AttestationsTest is Test, Trees {
         uint256 early = dispute.challenge{value: BOND}(taskId, seg == 0 ? 1 : 0);
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(
-                taskId, i, i != 0, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
-            );
+            market.attest(taskId, i, i != 0, 0);
+            if (i != 0) _name(s[i].verifier, i);
         }
         // ... one of another segment does not, and one of its segment after the fail does.
         vm.prank(v);
@@ -716,10 +737,11 @@ contract AttestationsTest is Test, Trees {
         );
         // The replacement attests; the other two samples stay silent to the end.
         vm.prank(r.verifier);
-        market.attest(taskId, 0, true, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
+        market.attest(taskId, 0, true, 0);
+        _name(r.verifier, 0);
         vm.prank(lazy);
         vm.expectPartialRevert(Attestations.NotAssigned.selector);
-        market.attest(taskId, 0, true, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
+        market.attest(taskId, 0, true, 0);
         vm.warp(block.timestamp + window);
         burned = burn.balance;
         market.finalize(taskId);
@@ -737,6 +759,11 @@ contract AttestationsTest is Test, Trees {
     /// at finalization.
     function test_review_D_noResampleWithLessThanAQuarterWindowLeft() public {
         Attestations.Sample[] memory s = _sampled();
+        for (uint256 i = 1; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
+        }
         uint64 deadline = market.task(taskId).deadline;
         uint64 last = deadline - WINDOW / 4;
         // The no-show's quarter window since sampling is over, but less than a quarter is left
@@ -750,12 +777,6 @@ contract AttestationsTest is Test, Trees {
         vm.expectRevert(abi.encodeWithSelector(Tasks.TooLate.selector, taskId, last));
         market.resample(taskId, 0);
         vm.assertEq(market.samplesOf(taskId)[0].verifier, s[0].verifier, "still assigned");
-        for (uint256 i = 1; i < s.length; i++) {
-            vm.prank(s[i].verifier);
-            market.attest(
-                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
-            );
-        }
         vm.warp(deadline + 1);
         uint256 burned = burn.balance;
         market.finalize(taskId);
@@ -769,7 +790,8 @@ contract AttestationsTest is Test, Trees {
     function test_anAttestedSampleIsNotResampled() public {
         Attestations.Sample[] memory s = _sampled();
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
+        market.attest(taskId, 0, true, 0);
+        _name(s[0].verifier, 0);
         vm.warp(block.timestamp + WINDOW / 2 + 1);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
         market.resample(taskId, 0);
@@ -804,7 +826,8 @@ contract AttestationsTest is Test, Trees {
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
+        market.attest(taskId, 0, true, 0);
+        _name(s[0].verifier, 0);
         vm.prank(sybil);
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         _proveLink(sybil, game, seg);
@@ -813,9 +836,8 @@ contract AttestationsTest is Test, Trees {
         // The other samples pass after the proof (their segment may be the proven one).
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(
-                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
-            );
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
         }
         vm.warp(block.timestamp + WINDOW + 1);
         uint256 burned = burn.balance;
@@ -835,19 +857,18 @@ contract AttestationsTest is Test, Trees {
         _solvent();
     }
 
-    /// @dev The roots of the segment index the solver of `_proveLink` signs for `segment`: the
-    /// per-step states it posts, and the trace it posts for step 0 (`faithful`) or another one,
-    /// with the made-up trace root of step 1; and the path of step 0's root in `tracesRoot`.
+    /// @dev The segment index the solver of `_proveLink` signs for `segment`: the per-step
+    /// states it posts, and the trace it posts for step 0 (`faithful`) or another one, with a
+    /// made-up trace root of step 1; and the path of step 0's root among the trace roots.
     function _index(uint64 segment, bool faithful)
         internal
         view
-        returns (bytes32 statesRoot, bytes32 tracesRoot, bytes32[] memory path)
+        returns (bytes32 statesRoot, bytes32[] memory traces, bytes32[] memory path)
     {
         statesRoot = _root(_leaves(_steps(segment)));
-        bytes32[] memory traces = new bytes32[](2);
+        traces = new bytes32[](2);
         traces[0] = faithful ? _root(_leaves(_trace(segment))) : keccak256("an honest trace");
         traces[1] = keccak256("step 1's trace");
-        tracesRoot = _root(_leaves(traces));
         path = _proof(_leaves(traces), 0);
     }
 
@@ -860,22 +881,15 @@ contract AttestationsTest is Test, Trees {
     function test_property4_aPassOfTheDataAProofConvictsIsBurned() public {
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
-        (bytes32 statesRoot, bytes32 tracesRoot, bytes32[] memory path) = _index(seg, true);
+        (bytes32 statesRoot, bytes32[] memory traces, bytes32[] memory path) = _index(seg, true);
+        bytes32 tracesRoot = _root(_leaves(traces));
         vm.prank(s[0].verifier);
-        market.attest(
-            taskId,
-            0,
-            true,
-            0,
-            statesRoot,
-            tracesRoot,
-            _sig(market, taskId, 0, statesRoot, tracesRoot)
-        );
+        market.attest(taskId, 0, true, 0);
+        _name(s[0].verifier, 0, statesRoot, traces, "");
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(
-                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
-            );
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
         }
         // Challenged in the window's last hour, proven after it closed.
         vm.warp(market.task(taskId).deadline - HOUR / 2);
@@ -887,7 +901,7 @@ contract AttestationsTest is Test, Trees {
         // The lazy verifier cannot settle before it can be blamed ...
         vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, taskId));
         market.settle(taskId);
-        // ... and anyone blames it, once.
+        // ... and anyone blames it, once, from what `PassNamed` published.
         dispute.blamePass(taskId, 0, seg, 0, statesRoot, tracesRoot, path);
         vm.assertEq(
             uint256(market.samplesOf(taskId)[0].attest),
@@ -910,32 +924,23 @@ contract AttestationsTest is Test, Trees {
             vm.assertEq(_locked(vs[i]), 0, "settled");
         }
         vm.assertEq(stakes, 30 ether - VSTAKE, "only the lazy pass's stake");
-        vm.expectRevert(abi.encodeWithSelector(Attestations.NotBlameable.selector, taskId, 1));
-        vm.prank(address(dispute));
-        market.blamePass(taskId, 1, s[1].segment, keccak256(abi.encode(STATES, TRACES)));
         _solvent();
     }
 
     /// @notice AUDIT C3 with segment indexes: a verifier that checked the solver's index op by
     /// op (an honest trace at step 0) cannot be framed by a proof against another trace the
     /// solver posts in a game (that is the solver's equivocation); nor by a proof of another
-    /// step, other per-step states, a made-up path, or a pass that named nothing.
+    /// step, other per-step states, or a pass that named nothing.
     function test_C3_aPassIsBlamedOnlyForTheDataItNamed() public {
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
-        (bytes32 statesRoot, bytes32 tracesRoot, bytes32[] memory path) = _index(seg, false);
+        (bytes32 statesRoot, bytes32[] memory traces, bytes32[] memory path) = _index(seg, false);
+        bytes32 tracesRoot = _root(_leaves(traces));
         vm.prank(s[0].verifier);
-        market.attest(
-            taskId,
-            0,
-            true,
-            0,
-            statesRoot,
-            tracesRoot,
-            _sig(market, taskId, 0, statesRoot, tracesRoot)
-        );
+        market.attest(taskId, 0, true, 0);
+        _name(s[0].verifier, 0, statesRoot, traces, "");
         vm.prank(s[1].verifier);
-        market.attest(taskId, 1, true, 0, 0, 0, "");
+        market.attest(taskId, 1, true, 0);
         vm.prank(challenger);
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         _proveLink(challenger, game, seg);
@@ -949,13 +954,15 @@ contract AttestationsTest is Test, Trees {
         dispute.blamePass(taskId, 0, seg, 0, STATES, tracesRoot, path);
         // The proven data is not what it named; a pass that named no index is liable for
         // nothing (and is paid nothing).
-        (bytes32 posted, bytes32 postedTraces, bytes32[] memory postedPath) = _index(seg, true);
+        (bytes32 posted, bytes32[] memory postedTraces, bytes32[] memory postedPath) =
+            _index(seg, true);
+        bytes32 postedRoot = _root(_leaves(postedTraces));
         vm.expectRevert(abi.encodeWithSelector(Attestations.NotBlameable.selector, taskId, 0));
-        dispute.blamePass(taskId, 0, seg, 0, posted, postedTraces, postedPath);
+        dispute.blamePass(taskId, 0, seg, 0, posted, postedRoot, postedPath);
         vm.expectRevert(abi.encodeWithSelector(Attestations.NotBlameable.selector, taskId, 1));
-        dispute.blamePass(taskId, 1, seg, 0, posted, postedTraces, postedPath);
+        dispute.blamePass(taskId, 1, seg, 0, posted, postedRoot, postedPath);
         vm.prank(s[2].verifier);
-        market.attest(taskId, 2, true, 0, STATES, TRACES, _sig(market, taskId, 2, STATES, TRACES));
+        market.attest(taskId, 2, true, 0);
         vm.warp(block.timestamp + WINDOW + 1);
         uint256 burned = burn.balance;
         market.settle(taskId);
@@ -969,99 +976,113 @@ contract AttestationsTest is Test, Trees {
     }
 
     /// @notice A verifier attests *pass* on tier 1 in time not to be re-sampled, and names the
-    /// index later, once tier 2 has checked it: once, only its own sample, only a pass that
-    /// named none, only in the window; the named pass is then paid.
-    function test_aPassNamesItsIndexOnceTierTwoHasChecked() public {
+    /// index once tier 2 has checked it: once, only its own sample, only a pass that named
+    /// none, only its sample's segment, and only while a quarter of the window is left (review
+    /// of pass liability, H1: a pass named at the last second, when no challenge can follow,
+    /// would ride on others' checks with no risk); the named pass is then paid.
+    function test_aPassNamesItsIndexWhileAQuarterOfTheWindowIsLeft() public {
         Attestations.Sample[] memory s = _sampled();
         address v = s[0].verifier;
         vm.prank(v);
-        market.attest(taskId, 0, true, 0, 0, 0, "");
+        market.attest(taskId, 0, true, 0);
         vm.prank(s[1].verifier);
-        market.attest(taskId, 1, false, 1e17, 0, 0, "");
+        market.attest(taskId, 1, false, 1e17);
+        bytes32[] memory traces = _traces();
+        bytes memory sig = _sig(market, taskId, 0, STATES, _root(_leaves(traces)));
         address other = v == vs[0] ? vs[1] : vs[0];
         vm.prank(other);
         vm.expectPartialRevert(Attestations.NotAssigned.selector);
-        market.nameChecked(taskId, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
-        vm.prank(v);
-        vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
-        market.nameChecked(taskId, 0, 0, 0, "");
+        dispute.namePass(taskId, 0, s[0].segment, STATES, traces, sig);
+        sig = _sig(market, taskId, 1, STATES, _root(_leaves(traces)));
         vm.prank(s[1].verifier);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 1));
-        market.nameChecked(taskId, 1, STATES, TRACES, _sig(market, taskId, 1, STATES, TRACES));
-        vm.prank(v);
-        market.nameChecked(taskId, 0, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES));
+        dispute.namePass(taskId, 1, s[1].segment, STATES, traces, sig);
+        sig = _sig(market, taskId, 0, STATES, _root(_leaves(traces)));
+        _name(v, 0);
         vm.assertTrue(
-            market.samplesOf(taskId)[0].checked == keccak256(abi.encode(STATES, TRACES)), "named"
+            market.samplesOf(taskId)[0].checked
+                == keccak256(abi.encode(STATES, _root(_leaves(traces)))),
+            "named"
         );
         vm.prank(v);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
-        market.nameChecked(taskId, 0, TRACES, STATES, _sig(market, taskId, 0, TRACES, STATES));
+        dispute.namePass(taskId, 0, s[0].segment, STATES, traces, sig);
         vm.prank(s[2].verifier);
-        market.attest(taskId, 2, true, 0, 0, 0, "");
-        vm.warp(block.timestamp + WINDOW + 1);
+        market.attest(taskId, 2, true, 0);
+        uint64 last = market.task(taskId).deadline - WINDOW / 4;
+        vm.warp(last + 1);
+        sig = _sig(market, taskId, 2, STATES, _root(_leaves(traces)));
         vm.prank(s[2].verifier);
-        vm.expectPartialRevert(Tasks.TooLate.selector);
-        market.nameChecked(taskId, 2, STATES, TRACES, _sig(market, taskId, 2, STATES, TRACES));
+        vm.expectRevert(abi.encodeWithSelector(Tasks.TooLate.selector, taskId, last));
+        dispute.namePass(taskId, 2, s[2].segment, STATES, traces, sig);
+        vm.warp(block.timestamp + WINDOW);
         market.finalize(taskId);
         vm.assertEq(market.balanceOf(submitter), 2 * FEE, "the unbacked fail's and unnamed fees");
         uint256 fees;
         for (uint256 i = 0; i < 3; i++) {
             fees += market.balanceOf(vs[i]);
         }
-        vm.assertEq(fees, FEE, "one fee, for the pass named late");
+        vm.assertEq(fees, FEE, "one fee, for the named pass");
         _solvent();
     }
 
     /// @notice Property 4: a *pass* names only an index the task's solver signed for the
-    /// sample's segment; made-up roots (which nobody would ever post, so never blameable) would
-    /// earn the fee risk-free. A signature by another key, for another segment, or re-encoded
-    /// with a high `s` is refused, at attestation and when named later.
+    /// sample's segment, with all `k` of its trace roots (published, so anyone can build a
+    /// blame's path: review of pass liability, M1); made-up roots, never posted and so never
+    /// blameable, would earn the fee risk-free. A signature by another key, for another
+    /// segment, re-encoded with a high `s`, or a list of another length is refused.
     function test_property4_aPassNamesOnlyAnIndexItsSolverSigned() public {
         Attestations.Sample[] memory s = _sampled();
-        bytes memory good = _sig(market, taskId, 0, STATES, TRACES);
+        address v = s[0].verifier;
+        uint64 seg = s[0].segment;
+        vm.prank(v);
+        market.attest(taskId, 0, true, 0);
+        bytes32[] memory traces = _traces();
+        bytes[3] memory bad = _badSignatures(seg, _root(_leaves(traces)));
+        for (uint256 i = 0; i < 3; i++) {
+            vm.prank(v);
+            vm.expectRevert(Dispute.NotSignedBySolver.selector);
+            dispute.namePass(taskId, 0, seg, STATES, traces, bad[i]);
+        }
+        bytes32[] memory three = new bytes32[](3);
+        vm.prank(v);
+        vm.expectRevert(abi.encodeWithSelector(Dispute.WrongCount.selector, 2, 3));
+        dispute.namePass(taskId, 0, seg, STATES, three, bad[0]);
+        _name(v, 0);
+    }
+
+    /// @dev Signatures of index (`STATES`, `tracesRoot`) of sample 0's `segment` that a pass may
+    /// not name: by another key, re-encoded with a high `s`, and the solver's for another
+    /// segment.
+    function _badSignatures(uint64 segment, bytes32 tracesRoot)
+        internal
+        returns (bytes[3] memory bad)
+    {
         bytes32 digest = keccak256(
             abi.encode(
                 keccak256("poai/segment/1"),
                 address(market),
                 taskId,
-                s[0].segment,
+                segment,
                 committedRoot,
                 STATES,
-                TRACES
+                tracesRoot
             )
         );
         bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
         (uint8 v, bytes32 r, bytes32 w) = vm.sign(0xBAD, message);
-        bytes memory foreign = abi.encodePacked(r, w, v);
+        bad[0] = abi.encodePacked(r, w, v);
         (v, r, w) = vm.sign(SOLVER_KEY, message);
-        bytes memory highS = abi.encodePacked(
+        bad[1] = abi.encodePacked(
             r,
             bytes32(
                 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141 - uint256(w)
             ),
             v == 27 ? uint8(28) : uint8(27)
         );
-        // Signed for another segment.
-        drawn[0] = s[0].segment + 1;
-        bytes memory otherSegment = _sig(market, taskId, 0, STATES, TRACES);
-        drawn[0] = s[0].segment;
-        bytes[3] memory bad = [foreign, highS, otherSegment];
-        for (uint256 i = 0; i < 3; i++) {
-            vm.prank(s[0].verifier);
-            vm.expectRevert(
-                abi.encodeWithSelector(Attestations.UnsignedIndex.selector, taskId, s[0].segment)
-            );
-            market.attest(taskId, 0, true, 0, STATES, TRACES, bad[i]);
-        }
-        vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0, 0, 0, "");
-        vm.prank(s[0].verifier);
-        vm.expectRevert(
-            abi.encodeWithSelector(Attestations.UnsignedIndex.selector, taskId, s[0].segment)
-        );
-        market.nameChecked(taskId, 0, STATES, TRACES, foreign);
-        vm.prank(s[0].verifier);
-        market.nameChecked(taskId, 0, STATES, TRACES, good);
+        drawn[0] = segment + 1;
+        bad[2] = _sig(market, taskId, 0, STATES, tracesRoot);
+        drawn[0] = segment;
     }
 
     /// @notice Property 4: only a *pass* that names a segment index (and so is liable for it)
@@ -1070,12 +1091,11 @@ contract AttestationsTest is Test, Trees {
     function test_property4_aPassThatNamesNoIndexEarnsNoFee() public {
         Attestations.Sample[] memory s = _sampled();
         vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0, 0, 0, "");
+        market.attest(taskId, 0, true, 0);
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(
-                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
-            );
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
         }
         vm.warp(block.timestamp + WINDOW + 1);
         market.finalize(taskId);
@@ -1099,9 +1119,8 @@ contract AttestationsTest is Test, Trees {
         Attestations.Sample[] memory s = _sampled();
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(
-                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
-            );
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
         }
         uint64 seg = s[0].segment;
         vm.prank(challenger);
@@ -1142,7 +1161,7 @@ contract AttestationsTest is Test, Trees {
         address v = s[0].verifier;
         uint64 first = m.openCase{value: BOND}(id, challenger, s[0].segment);
         vm.prank(v);
-        m.attest(id, 0, false, 1e17, STATES, TRACES, "");
+        m.attest(id, 0, false, 1e17);
         uint64 second = m.openCase{value: BOND}(id, v, s[0].segment);
         vm.assertTrue(m.samplesOf(id)[0].backed, "backed");
         m.convict(id, v, BOND, second, s[0].segment, Win.Op);
@@ -1172,9 +1191,7 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(market.conviction(taskId).prover, challenger, "the honest proof in line");
         // The sampled sybil attests fail, backs it with its own game and proves the fraud too.
         vm.prank(sybil);
-        market.attest(
-            taskId, 0, false, 1e17, STATES, TRACES, _sig(market, taskId, 0, STATES, TRACES)
-        );
+        market.attest(taskId, 0, false, 1e17);
         vm.prank(sybil);
         uint256 self = dispute.challenge{value: BOND}(taskId, seg);
         vm.assertTrue(market.samplesOf(taskId)[0].backed, "its fail is backed");
@@ -1182,9 +1199,8 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(market.conviction(taskId).prover, challenger, "the earlier game keeps it");
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(
-                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
-            );
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
         }
         vm.warp(block.timestamp + WINDOW + 1);
         market.settle(taskId);
@@ -1207,9 +1223,8 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
-            market.attest(
-                taskId, i, true, 0, STATES, TRACES, _sig(market, taskId, i, STATES, TRACES)
-            );
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
         }
         vm.warp(block.timestamp + WINDOW);
         uint256 burned = burn.balance;

@@ -312,9 +312,9 @@ contract CourtGasTest is CourtFixture {
         vm.assertEq(uint256(dispute.game(id).phase), uint256(Dispute.Phase.ChallengerWon), "won");
     }
 
-    /// @notice A verifier's side at k = 100 (property 4): an attestation naming the signed
-    /// index it checked (the signature recovered), one naming none and naming it later, and the
-    /// blame of a pass whose index a link proof convicted.
+    /// @notice A verifier's side at k = 100 (property 4): an attestation, the naming of the
+    /// signed index it checked (its 100 trace roots in calldata and a log, the root recomputed,
+    /// the signature recovered), and the blame of a pass whose index a link proof convicted.
     function test_gas_attestationsAndBlameAtK100() public {
         tag = "k100";
         address verifier = address(0xF1);
@@ -341,13 +341,13 @@ contract CourtGasTest is CourtFixture {
         vm.roll(block.number + 2);
         market.sample(task);
         Attestations.Sample[] memory s = market.samplesOf(task);
-        // Two samples of segment 1: one named at once, one named later.
-        uint256[2] memory on1;
+        // A sample of segment 1.
+        uint256[1] memory on1;
         uint256 found;
-        for (uint256 i = 0; i < s.length && found < 2; i++) {
+        for (uint256 i = 0; i < s.length && found < 1; i++) {
             if (s[i].segment == 1) on1[found++] = i;
         }
-        vm.assertEq(found, 2, "two samples of segment 1");
+        vm.assertEq(found, 1, "a sample of segment 1");
         bytes32[] memory states = _states100(1);
         bytes32[] memory roots = new bytes32[](K100);
         for (uint256 i = 0; i < K100; i++) {
@@ -357,18 +357,12 @@ contract CourtGasTest is CourtFixture {
         // convicts).
         roots[K100 / 2] = _root(_leaves(_trace(K100 + K100 / 2)));
         Dispute.Signed memory signed = _signedIndex(SOLVER_KEY, task, 1, states, roots);
-        bytes memory data = abi.encodeCall(
-            Attestations.attest,
-            (task, on1[0], true, 0, signed.statesRoot, signed.tracesRoot, signed.signature)
-        );
-        _call("market/attest_named", verifier, address(market), 0, data);
-        data = abi.encodeCall(Attestations.attest, (task, on1[1], true, 0, 0, 0, ""));
-        _call("market/attest_unnamed", verifier, address(market), 0, data);
+        bytes memory data = abi.encodeCall(Attestations.attest, (task, on1[0], true, 0));
+        _call("market/attest", verifier, address(market), 0, data);
         data = abi.encodeCall(
-            Attestations.nameChecked,
-            (task, on1[1], signed.statesRoot, signed.tracesRoot, signed.signature)
+            Dispute.namePass, (task, on1[0], 1, signed.statesRoot, roots, signed.signature)
         );
-        _call("market/nameChecked", verifier, address(market), 0, data);
+        _call("dispute/namePass_k100", verifier, address(dispute), 0, data);
         _dispute(task, K100, states, _points100());
         bytes32[] memory path = _proof(_leaves(roots), K100 / 2);
         data = abi.encodeCall(

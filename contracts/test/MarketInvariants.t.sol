@@ -703,15 +703,18 @@ contract MarketHandler is Trees {
         return 0xE7E;
     }
 
-    /// @dev A segment index of sample `index` of task `id` (made-up roots) and its solver's
-    /// signature, or a forged one (signed by another key).
+    /// @dev A segment index of sample `index` of task `id` (made-up trace roots) and its
+    /// solver's signature, or a forged one (signed by another key).
     function _index(uint256 id, Attestations.Sample memory s, uint256 index, bool forged)
         internal
         view
-        returns (bytes32 states, bytes32 traces, bytes memory sig)
+        returns (bytes32 states, bytes32[] memory traces, bytes memory sig)
     {
         states = keccak256(abi.encode("states", id, index));
-        traces = keccak256(abi.encode("traces", id, index));
+        traces = new bytes32[](INTERVAL);
+        for (uint256 i = 0; i < INTERVAL; i++) {
+            traces[i] = keccak256(abi.encode("trace", id, index, i));
+        }
         Task memory k = market.task(id);
         bytes32 digest = keccak256(
             abi.encode(
@@ -721,7 +724,7 @@ contract MarketHandler is Trees {
                 s.segment,
                 k.resultRoot,
                 states,
-                traces
+                _root(_leaves(traces))
             )
         );
         bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
@@ -729,32 +732,29 @@ contract MarketHandler is Trees {
         sig = abi.encodePacked(r, w, v);
     }
 
-    /// @notice A sampled verifier attests, naming its solver's segment index, a forged one, or
-    /// none.
-    function attest(uint256 task, uint256 index, bool pass, uint8 naming) external {
+    /// @notice A sampled verifier attests.
+    function attest(uint256 task, uint256 index, bool pass) external {
         uint256 id = _taskId(task);
         if (id == 0) return;
         Attestations.Sample[] memory s = market.samplesOf(id);
         if (s.length == 0) return;
         index %= s.length;
-        (bytes32 states, bytes32 traces, bytes memory sig) =
-            _index(id, s[index], index, naming % 3 == 2);
-        if (naming % 3 == 0) (states, traces, sig) = (bytes32(0), bytes32(0), "");
         vm.prank(s[index].verifier);
-        try market.attest(id, index, pass, 0, states, traces, sig) {} catch {}
+        try market.attest(id, index, pass, 0) {} catch {}
     }
 
     /// @notice A sampled verifier names, after its *pass*, the index it checked (or a forged
     /// one).
-    function nameChecked(uint256 task, uint256 index, bool forged) external {
+    function namePass(uint256 task, uint256 index, bool forged) external {
         uint256 id = _taskId(task);
         if (id == 0) return;
         Attestations.Sample[] memory s = market.samplesOf(id);
         if (s.length == 0) return;
         index %= s.length;
-        (bytes32 states, bytes32 traces, bytes memory sig) = _index(id, s[index], index, forged);
+        (bytes32 states, bytes32[] memory traces, bytes memory sig) =
+            _index(id, s[index], index, forged);
         vm.prank(s[index].verifier);
-        try market.nameChecked(id, index, states, traces, sig) {} catch {}
+        try dispute.namePass(id, index, s[index].segment, states, traces, sig) {} catch {}
     }
 
     /// @notice A sampled verifier that attested *fail* challenges its segment (backing it).

@@ -91,6 +91,16 @@ contract Dispute is Court, IDispute {
         uint256 indexed task, uint64 indexed segment, uint64 step, bytes32 root, bytes32[] slots
     );
     event FraudProven(uint256 indexed game, uint256 indexed task, Win how);
+    /// @notice Pass `index` named the solver's signed index (`statesRoot`, the trace roots) of
+    /// `segment` as checked (`namePass`).
+    event PassNamed(
+        uint256 indexed task,
+        uint64 indexed segment,
+        uint256 index,
+        address verifier,
+        bytes32 statesRoot,
+        bytes32[] traceRoots
+    );
     event GameEnded(uint256 indexed game, Phase outcome);
 
     error NoSuchGame(uint256 id);
@@ -105,7 +115,8 @@ contract Dispute is Court, IDispute {
     /// @notice Segment 0 starts elsewhere than the task's initial state (AUDIT H5).
     error InitMismatch(bytes32 expected, bytes32 got);
     error NoFraud(Verdict.Reason reason);
-    /// @notice An equivocation proof's index is not signed by the task's solver.
+    /// @notice An equivocation proof's or a named pass's index is not signed by the task's
+    /// solver for that segment.
     error NotSignedBySolver();
 
     constructor(IMarket market_, OpProver prover_, uint64 moveWindow_, uint64 clock_)
@@ -342,6 +353,36 @@ contract Dispute is Court, IDispute {
             }
         }
         _challengerWins(id, g, Win.Equivocation);
+    }
+
+    /// @notice Names, for the caller's *pass* `index` of a task's segment `segment`, the
+    /// solver's signed segment index the verifier checked op by op: the root over its `k + 1`
+    /// per-step state hashes, its `k` trace roots (published in `PassNamed`, so that anyone can
+    /// build a blame's path; a privately signed index could not be blamed otherwise) and the
+    /// solver's signature of the two roots. The pass is then paid if the task finalizes, and
+    /// burned if a proof convicts a step of that index (`blamePass`). Once, while a quarter of
+    /// the window is left (`Market.namePass`).
+    function namePass(
+        uint256 taskId,
+        uint256 index,
+        uint64 segment,
+        bytes32 statesRoot,
+        bytes32[] calldata traceRoots,
+        bytes calldata signature
+    ) external {
+        Task memory k = market.task(taskId);
+        if (traceRoots.length != k.commitments.interval) {
+            revert WrongCount(k.commitments.interval, traceRoots.length);
+        }
+        bytes32 tracesRoot = Merkle.root(_leaves(traceRoots));
+        bytes32 digest = SegmentIndex.digest(
+            address(market), taskId, segment, k.resultRoot, statesRoot, tracesRoot
+        );
+        if (SegmentIndex.signer(digest, signature) != k.solver) revert NotSignedBySolver();
+        market.namePass(
+            taskId, index, msg.sender, segment, keccak256(abi.encode(statesRoot, tracesRoot))
+        );
+        emit PassNamed(taskId, segment, index, msg.sender, statesRoot, traceRoots);
     }
 
     /// @notice Shows that pass `index` of a task named the data a proof convicted: the segment

@@ -4,7 +4,6 @@ pragma solidity ^0.8.30;
 import {Tasks} from "./Tasks.sol";
 import {Role, Status, Task} from "./Types.sol";
 import {Stakes} from "./Stakes.sol";
-import {SegmentIndex} from "../commit/SegmentIndex.sol";
 
 /// @title Attestations
 /// @notice Sampling and tier-1 attestations (DESIGN §1, steps 4–5). Once the result is committed,
@@ -13,7 +12,8 @@ import {SegmentIndex} from "../commit/SegmentIndex.sol";
 /// earns follows from what it attested and what became of the task (docs/PROTOCOL.md §9):
 ///
 /// - *pass*: its stake back, and the fee when the task finalizes if the pass names the solver's
-///   signed segment index it checked op by op (`statesRoot`, `tracesRoot`: docs/PROTOCOL.md §10);
+///   signed segment index it checked op by op (`Dispute.namePass`, with the index's trace roots
+///   published, while a quarter of the window is left: docs/PROTOCOL.md §9–§10);
 ///   a pass that names none is paid nothing (its fee goes back to the submitter, so a solver
 ///   that serves no index gains nothing by it). A pass is burned when a proof convicts a step of
 ///   the data it named (`Dispute.blamePass`: the posted per-step states are its `statesRoot` and
@@ -77,13 +77,7 @@ abstract contract Attestations is Tasks {
     /// verifiers).
     event SamplingDone(uint256 indexed task, bytes32 seed, uint256 samples);
     event Attested(
-        uint256 indexed task,
-        uint256 index,
-        address indexed verifier,
-        bool pass,
-        uint256 distance,
-        bytes32 statesRoot,
-        bytes32 tracesRoot
+        uint256 indexed task, uint256 index, address indexed verifier, bool pass, uint256 distance
     );
     /// @notice A proof convicted a step of the segment index pass `index` named: its stake is
     /// burned at settlement.
@@ -99,8 +93,6 @@ abstract contract Attestations is Tasks {
     error AlreadyAttested(uint256 task, uint256 index);
     error NoSuchSample(uint256 task, uint256 index);
     error TooSoonToResample(uint256 task, uint64 at);
-    /// @notice A *pass* named an index the task's solver did not sign for that segment.
-    error UnsignedIndex(uint256 task, uint64 segment);
     /// @notice The sample is not a *pass* of that segment naming that index (or is settled).
     error NotBlameable(uint256 task, uint256 index);
 
@@ -192,53 +184,23 @@ abstract contract Attestations is Tasks {
     }
 
     /// @notice The assigned verifier's verdict on sample `index`, before the challenge window
-    /// closes. A *pass* names the solver's signed segment index it checked op by op
-    /// (`statesRoot`, `tracesRoot`, and the solver's `signature` of them; zeros: none, and no
-    /// fee), and is liable for it; a *fail*
-    /// must be backed by the verifier's own challenge of the segment (its roots are ignored).
+    /// closes. A *fail* must be backed by the verifier's own challenge of the segment. A *pass*
+    /// names the solver's signed segment index it checked op by op through the dispute court
+    /// (`Dispute.namePass`, which checks the signature and publishes the index's trace roots),
+    /// to be paid and held to it.
     /// A task convicted early stays open to attestations until the window closes: its silent
     /// samples are burned at settlement, so they must keep the time they were given.
-    function attest(
-        uint256 id,
-        uint256 index,
-        bool pass,
-        uint256 distance,
-        bytes32 statesRoot,
-        bytes32 tracesRoot,
-        bytes calldata signature
-    ) external nonReentrant {
-        (Task storage k, Sample storage s) = _assigned(id, index);
+    function attest(uint256 id, uint256 index, bool pass, uint256 distance) external nonReentrant {
+        (, Sample storage s) = _assigned(id, index, msg.sender);
         if (s.attest != Attest.None) revert AlreadyAttested(id, index);
         s.attest = pass ? Attest.Pass : Attest.Fail;
         s.distance = distance;
-        if (pass && (statesRoot != 0 || tracesRoot != 0)) {
-            s.checked = _named(id, k, s.segment, statesRoot, tracesRoot, signature);
-        }
-        emit Attested(id, index, msg.sender, pass, distance, statesRoot, tracesRoot);
+        emit Attested(id, index, msg.sender, pass, distance);
     }
 
-    /// @notice Names, after a *pass* that named none, the segment index the verifier has since
-    /// checked op by op (tier 2 may take longer than the quarter of the window a verifier has
-    /// before it may be re-sampled): the pass then earns the fee and is liable for that index,
-    /// as if named when attested. Once, by the assigned verifier, before the window closes.
-    function nameChecked(
-        uint256 id,
-        uint256 index,
-        bytes32 statesRoot,
-        bytes32 tracesRoot,
-        bytes calldata signature
-    ) external nonReentrant {
-        (Task storage k, Sample storage s) = _assigned(id, index);
-        if (s.attest != Attest.Pass || s.checked != 0 || (statesRoot == 0 && tracesRoot == 0)) {
-            revert AlreadyAttested(id, index);
-        }
-        s.checked = _named(id, k, s.segment, statesRoot, tracesRoot, signature);
-        emit Attested(id, index, msg.sender, true, s.distance, statesRoot, tracesRoot);
-    }
-
-    /// @dev Task `id` and its sample `index`, whose verifier is the caller, while the task takes
+    /// @dev Task `id` and its sample `index`, whose verifier is `verifier`, while the task takes
     /// attestations (committed, or convicted early, until the window closes).
-    function _assigned(uint256 id, uint256 index)
+    function _assigned(uint256 id, uint256 index, address verifier)
         internal
         view
         returns (Task storage k, Sample storage s)
@@ -249,25 +211,23 @@ abstract contract Attestations is Tasks {
         }
         if (block.timestamp > k.deadline) revert TooLate(id, k.deadline);
         s = _sample(id, index);
-        if (msg.sender != s.verifier) revert NotAssigned(id, index, s.verifier);
+        if (verifier != s.verifier) revert NotAssigned(id, index, s.verifier);
     }
 
-    /// @dev What a *pass* naming index (`statesRoot`, `tracesRoot`) of `segment` stores, once
-    /// the task's solver is shown to have signed it: a pass may name only the solver's own
-    /// index, so it cannot earn the fee by naming roots nobody will ever post.
-    function _named(
-        uint256 id,
-        Task storage k,
-        uint64 segment,
-        bytes32 statesRoot,
-        bytes32 tracesRoot,
-        bytes calldata signature
-    ) internal view returns (bytes32) {
-        bytes32 d = SegmentIndex.digest(
-            address(this), id, segment, k.resultRoot, statesRoot, tracesRoot
-        );
-        if (SegmentIndex.signer(d, signature) != k.solver) revert UnsignedIndex(id, segment);
-        return keccak256(abi.encode(statesRoot, tracesRoot));
+    /// @dev Pass `index` of `verifier` on `segment` names index `checked` (the court checked
+    /// the solver's signature): once, a *pass* that named none, while at least a quarter of the
+    /// window is left for challenges (a pass named at the last second would ride on the checks
+    /// of others with no risk left: review of pass liability, H1).
+    function _name(uint256 id, uint256 index, address verifier, uint64 segment, bytes32 checked)
+        internal
+    {
+        (Task storage k, Sample storage s) = _assigned(id, index, verifier);
+        uint64 last = k.deadline - k.terms.challengeWithin / 4;
+        if (block.timestamp > last) revert TooLate(id, last);
+        if (s.attest != Attest.Pass || s.checked != 0 || s.segment != segment) {
+            revert AlreadyAttested(id, index);
+        }
+        s.checked = checked;
     }
 
     /// @notice Replaces a verifier that has not attested a quarter of the window after it was

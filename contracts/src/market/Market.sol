@@ -236,6 +236,15 @@ contract Market is IMarket, Attestations {
     }
 
     /// @inheritdoc IMarket
+    function namePass(uint256 id, uint256 index, address verifier, uint64 segment, bytes32 checked)
+        external
+        onlyCourt
+        nonReentrant
+    {
+        _name(id, index, verifier, segment, checked);
+    }
+
+    /// @inheritdoc IMarket
     function blamePass(uint256 id, uint256 index, uint64 segment, bytes32 checked)
         external
         onlyCourt

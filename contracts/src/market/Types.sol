@@ -125,6 +125,12 @@ interface IMarket {
     /// committed, closed (review 5, 1: a last-second answer must leave time to use it).
     function extendWindow(uint256 id, uint64 askedAt, uint64 until) external;
 
+    /// @notice Pass `index` of task `id` by `verifier` names the segment index `checked`
+    /// (`keccak256(abi.encode(statesRoot, tracesRoot))`) of `segment`, which the court checked
+    /// its solver signed: the pass is then paid on a finalized task and held to that index.
+    function namePass(uint256 id, uint256 index, address verifier, uint64 segment, bytes32 checked)
+        external;
+
     /// @notice Marks sample `index` of convicted task `id` as a *pass* proven wrong: it named
     /// the segment index `checked` (`keccak256(abi.encode(statesRoot, tracesRoot))`) of
     /// `segment`, and a proof convicted a step of exactly that data. Its stake is burned at
