@@ -16,7 +16,7 @@ use poai_common::chain::bindings::dispute::Dispute;
 use poai_common::check::Class;
 use poai_common::dispute::{self, Proof, Served};
 use poai_common::engine::Backend;
-use poai_common::segment::{Index, Question};
+use poai_common::segment::Index;
 use poai_common::tensor::Tensor;
 
 use crate::{Loaded, Node, opened};
@@ -78,10 +78,6 @@ const LEAF: u32 = u32::MAX;
 
 /// The `moved` key's phase for a task this node settled (game phases are below it).
 const SETTLED: u8 = 201;
-
-/// How long a challenger asks for the solver's index of a segment it proved, to blame the passes
-/// that named it.
-const BLAME_FETCH: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// `Availability.Source`, as the contract numbers it.
 pub mod source {
@@ -250,10 +246,11 @@ impl Challenger {
 
     /// After game `g` was won by a proof on the posted data (an op, load or link), blames every
     /// *pass* of its segment that named exactly that data (asked again every tick until the
-    /// task settles; a blamed pass is no longer a *pass*): the solver's signed index whose
-    /// states the solver posted and whose trace at the proven step is the one proven
-    /// (`Dispute.blamePass`; property 4: a verifier that passes without checking loses its
-    /// stake). The index is the one tier 2 judged, or else asked of the network.
+    /// task settles, since a pass may be named later; a blamed pass is no longer a *pass*): the
+    /// index it named (`PassNamed`, which publishes its trace roots) has the per-step states
+    /// the solver posted and, at the proven step, the trace proven (`Dispute.blamePass`;
+    /// property 4: a verifier that passes without checking loses its stake). Everything is read
+    /// from the chain and checked here first, so no blame is sent that would revert.
     async fn blame(&self, node: &Node, g: &Dispute::Game) -> eyre::Result<()> {
         let (dispute, market) = (&node.chain.dispute, &node.chain.market);
         let key = alloy::primitives::keccak256((g.task, g.segment, g.step).abi_encode());
@@ -261,53 +258,37 @@ impl Challenger {
             return Ok(());
         }
         let samples = market.samplesOf(g.task).call().await?;
-        let named: Vec<(usize, B256)> = samples
+        let passes: HashSet<usize> = samples
             .iter()
             .enumerate()
             .filter(|(_, s)| s.attest == 1 && s.segment == g.segment && !s.checked.is_zero())
-            .map(|(i, s)| (i, s.checked))
+            .map(|(i, _)| i)
             .collect();
-        if named.is_empty() {
+        if passes.is_empty() {
             return Ok(());
         }
         let task_id = g.task.to::<u64>();
-        let index = match self.signed_index(task_id, g.segment) {
-            Some((_, index)) => index,
-            None => {
-                let hashes = steps_posted(node, task_id, g.segment).await?;
-                let (Some(first), Some(last)) = (hashes.first(), hashes.last()) else {
-                    eyre::bail!("no per-step states posted");
-                };
-                let t = market.task(g.task).call().await?;
-                let question = Question {
-                    market: *market.address(),
-                    task: task_id,
-                    result_root: t.resultRoot.0,
-                    segment: g.segment,
-                };
-                let until = std::time::Instant::now() + BLAME_FETCH;
-                crate::ops::retry(until, || {
-                    node.segment_index(&question, t.solver, first, last)
-                })
-                .await?
+        let states = dispute.stepsRoot(g.task, g.segment).call().await?;
+        let trace = dispute.traceRoot(g.task, g.segment, g.step).call().await?;
+        for named in posted::<Dispute::PassNamed>(node, task_id, g.segment).await? {
+            let sample = named.index.to::<usize>();
+            let roots: Vec<poai_common::Hash> = named.traceRoots.iter().map(|h| h.0).collect();
+            if !passes.contains(&sample)
+                || named.statesRoot != states
+                || roots.get(g.step as usize) != Some(&trace.0)
+            {
+                continue;
             }
-        };
-        let checked = index.checked()?;
-        let (states, traces) = index.roots()?;
-        let path: Vec<B256> = index
-            .trace_path(g.step)?
-            .into_iter()
-            .map(B256::from)
-            .collect();
-        for (sample, _) in named.iter().filter(|(_, c)| *c == checked) {
+            let tree = poai_common::merkle::Tree::from_payloads(&roots)?;
+            let path = tree.proof(g.step)?.siblings;
             let call = dispute.blamePass(
                 g.task,
-                U256::from(*sample),
+                named.index,
                 g.segment,
                 g.step,
-                B256::from(states),
-                B256::from(traces),
-                path.clone(),
+                named.statesRoot,
+                B256::from(tree.root()),
+                path.into_iter().map(B256::from).collect(),
             );
             node.chain
                 .send(

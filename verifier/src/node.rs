@@ -240,20 +240,7 @@ async fn verify(
         checked
     };
     let (distance, pass) = (checked.distance, checked.pass);
-    let ((states, traces), signature) = match named.as_deref().filter(|_| pass) {
-        Some(index) => (index.roots()?, index.signature.to_vec()),
-        None => Default::default(),
-    };
-    let index_of_sample = index;
-    let call = m.attest(
-        U256::from(id),
-        U256::from(index),
-        pass,
-        fixed(distance),
-        B256::from(states),
-        B256::from(traces),
-        signature.into(),
-    );
+    let call = m.attest(U256::from(id), U256::from(index), pass, fixed(distance));
     node.chain
         .send(
             call.into_transaction_request(),
@@ -262,44 +249,20 @@ async fn verify(
         .await?;
     node.metrics
         .inc("poai_attestations", "attestations sent", 1.0);
-    tracing::info!(
-        task = id,
-        segment,
-        pass,
-        distance,
-        named = named.is_some(),
-        "attested"
-    );
+    tracing::info!(task = id, segment, pass, distance, "attested");
     let task = node.task(id).await?;
     if !pass {
         challenger.challenge(node, &task, segment).await?;
         return Ok(());
     }
+    if let Some(checked) = named {
+        name_pass(node, id, index, segment, &checked).await;
+    }
     if let Some(job) = later {
         let found = job.await??;
-        if let ops::OpCheck::Clean(index) = &found {
-            // Checked op by op after a pass that named nothing: name it now (the fee, and the
-            // liability).
-            let (states, traces) = index.roots()?;
-            let call = m.nameChecked(
-                U256::from(id),
-                U256::from(index_of_sample),
-                B256::from(states),
-                B256::from(traces),
-                index.signature.to_vec().into(),
-            );
-            match node
-                .chain
-                .send(
-                    call.into_transaction_request(),
-                    format!("task {id} sample {index_of_sample}: name the checked index"),
-                )
-                .await
-            {
-                Ok(_) => tracing::info!(task = id, segment, "named the index tier 2 checked"),
-                // Too late in the window: the pass stands, unpaid.
-                Err(e) => tracing::warn!(task = id, error = %e, "the index not named"),
-            }
+        if let ops::OpCheck::Clean(checked) = &found {
+            // Checked op by op after the pass: name the index now (the fee, and the liability).
+            name_pass(node, id, index, segment, checked).await;
         }
         if let Some(step) = challenger.judged(id, segment, found) {
             tracing::info!(
@@ -336,6 +299,44 @@ async fn verify(
         }
     }
     Ok(())
+}
+
+/// Names, for pass `index` of task `id`, the solver's signed index of `segment` this verifier
+/// checked op by op (`Dispute.namePass`: the pass is then paid, and held to it), while a quarter
+/// of the window is left; later, the pass stands unpaid.
+async fn name_pass(node: &Node, id: u64, index: usize, segment: u64, checked: &Index) {
+    let named = async {
+        let t = node.chain.market.task(U256::from(id)).call().await?;
+        let last = t.deadline - t.terms.challengeWithin / 4;
+        if node.chain.now().await? >= last {
+            eyre::bail!("less than a quarter of the window is left");
+        }
+        let (states, _) = checked.roots()?;
+        let call = node.chain.dispute.namePass(
+            U256::from(id),
+            U256::from(index),
+            segment,
+            B256::from(states),
+            checked.traces.iter().map(|h| B256::from(*h)).collect(),
+            checked.signature.to_vec().into(),
+        );
+        node.chain
+            .send(
+                call.into_transaction_request(),
+                format!("task {id} sample {index}: name the checked index"),
+            )
+            .await?;
+        eyre::Ok(())
+    };
+    match named.await {
+        Ok(()) => tracing::info!(task = id, segment, "named the index tier 2 checked"),
+        Err(e) => tracing::warn!(
+            task = id,
+            segment,
+            error = %format!("{e:#}"),
+            "the index not named; the pass stands unpaid"
+        ),
+    }
 }
 
 /// How long this verifier may check before it attests: until a quarter of the window after
