@@ -3,8 +3,9 @@
 //! it is assigned from the solver's checkpoint on its own backend and attests pass or fail with
 //! the distance measured; on a failure it challenges the segment and plays the game.
 //!
-//! A *pass* names the solver's signed segment index the verifier checked op by op with tier 2
-//! (and earns the fee only then); one attested before tier 2 could finish names none.
+//! A *pass* is attested on tier 1 (in time not to be re-sampled), then names the solver's signed
+//! segment index once tier 2 has checked every op of it (`Dispute.namePass`, while a quarter of
+//! the window is left): only a named pass earns the fee, and it is held to the index it named.
 //!
 //! `lazy` makes a verifier that attests pass without checking, naming the solver's index to be
 //! paid (the end-to-end tests show the pass burned once a proof convicts a step of that index).
