@@ -944,12 +944,21 @@ async fn posted<E: alloy::sol_types::SolEvent>(
     use alloy::primitives::B256;
     use alloy::providers::Provider;
     use alloy::rpc::types::Filter;
+    // Nothing about a task is logged before its result was committed: the query starts there
+    // (a provider may cap a query's range of blocks).
+    let committed = node
+        .chain
+        .market
+        .task(U256::from(task))
+        .call()
+        .await?
+        .committedBlock;
     let filter = Filter::new()
         .address(*node.chain.dispute.address())
         .event_signature(E::SIGNATURE_HASH)
         .topic1(B256::from(U256::from(task)))
         .topic2(B256::from(U256::from(segment)))
-        .from_block(0);
+        .from_block(committed);
     let logs = node.chain.provider.get_logs(&filter).await?;
     logs.iter()
         .map(|l| Ok(l.log_decode::<E>()?.inner.data))

@@ -91,15 +91,17 @@ contract Dispute is Court, IDispute {
         uint256 indexed task, uint64 indexed segment, uint64 step, bytes32 root, bytes32[] slots
     );
     event FraudProven(uint256 indexed game, uint256 indexed task, Win how);
-    /// @notice Pass `index` named the solver's signed index (`statesRoot`, the trace roots) of
-    /// `segment` as checked (`namePass`).
+    /// @notice Pass `index` named the solver's signed index (`statesRoot`, the trace roots, the
+    /// solver's `signature`) of `segment` as checked (`namePass`): whoever holds a posted game
+    /// on that segment can use it as the solver's signed answer (`proveEquivocation`).
     event PassNamed(
         uint256 indexed task,
         uint64 indexed segment,
         uint256 index,
         address verifier,
         bytes32 statesRoot,
-        bytes32[] traceRoots
+        bytes32[] traceRoots,
+        bytes signature
     );
     event GameEnded(uint256 indexed game, Phase outcome);
 
@@ -382,7 +384,7 @@ contract Dispute is Court, IDispute {
         market.namePass(
             taskId, index, msg.sender, segment, keccak256(abi.encode(statesRoot, tracesRoot))
         );
-        emit PassNamed(taskId, segment, index, msg.sender, statesRoot, traceRoots);
+        emit PassNamed(taskId, segment, index, msg.sender, statesRoot, traceRoots, signature);
     }
 
     /// @notice Shows that pass `index` of a task named the data a proof convicted: the segment
