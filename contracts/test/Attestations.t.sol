@@ -280,6 +280,17 @@ contract AttestationsTest is Test, Trees {
         dispute.namePass(taskId, i, drawn[i], states, traces, sig);
     }
 
+    /// @dev Settles the convicted task after checking that only the solver's stake is burned
+    /// (less the `reward` and the submitter's 30%) and that every verifier keeps its whole stake.
+    function _settleKeepingEveryVerifierStake(uint256 reward) internal {
+        uint256 burned = burn.balance;
+        market.settle(taskId);
+        vm.assertEq(burn.balance - burned, STAKE - reward - STAKE * 3 / 10, "only the solver's");
+        for (uint256 i = 0; i < 3; i++) {
+            vm.assertEq(market.stakeOf(vs[i], Role.Verifier).free, 10 ether, "stake kept");
+        }
+    }
+
     /// @dev How many verifiers the set holds.
     function _verifierCount(Market m) internal view returns (uint256 n) {
         while (true) {
@@ -964,14 +975,7 @@ contract AttestationsTest is Test, Trees {
         vm.prank(s[2].verifier);
         market.attest(taskId, 2, true, 0);
         vm.warp(block.timestamp + WINDOW + 1);
-        uint256 burned = burn.balance;
-        market.settle(taskId);
-        vm.assertEq(
-            burn.balance - burned, STAKE - STAKE / 2 - STAKE * 3 / 10, "only the solver's stake"
-        );
-        for (uint256 i = 0; i < 3; i++) {
-            vm.assertEq(market.stakeOf(vs[i], Role.Verifier).free, 10 ether, "every pass kept");
-        }
+        _settleKeepingEveryVerifierStake(STAKE / 2);
         _solvent();
     }
 
@@ -1227,14 +1231,7 @@ contract AttestationsTest is Test, Trees {
             _name(s[i].verifier, i);
         }
         vm.warp(block.timestamp + WINDOW);
-        uint256 burned = burn.balance;
-        market.settle(taskId);
-        vm.assertEq(
-            burn.balance - burned, STAKE - STAKE / 10 - STAKE * 3 / 10, "only the solver's stake"
-        );
-        for (uint256 i = 0; i < 3; i++) {
-            vm.assertEq(market.stakeOf(vs[i], Role.Verifier).free, 10 ether, "stakes back");
-        }
+        _settleKeepingEveryVerifierStake(STAKE / 10);
         _solvent();
     }
 

@@ -120,12 +120,21 @@ contract CourtGasTest is CourtFixture {
         c.interval = K100;
         Terms memory t = _terms();
         bytes32 root = _root(_leaves(_points100()));
+        task100 = _committed(c, t, root);
+    }
+
+    /// @dev A task with these commitments and terms, submitted, claimed and committed to `root`
+    /// by the solver.
+    function _committed(Commitments memory c, Terms memory t, bytes32 root)
+        internal
+        returns (uint256 task)
+    {
         vm.prank(submitter);
-        task100 = market.submitTask{value: PAY}(c, t);
+        task = market.submitTask{value: PAY}(c, t);
         vm.startPrank(solver);
         market.deposit{value: STAKE}(Role.Solver);
-        market.claim(task100);
-        market.commitResult(task100, root);
+        market.claim(task);
+        market.commitResult(task, root);
         vm.stopPrank();
     }
 
@@ -331,13 +340,7 @@ contract CourtGasTest is CourtFixture {
         t.verifierStake = 0.1 ether;
         t.verifierFee = 0.01 ether;
         bytes32 root = _root(_leaves(_points100()));
-        vm.prank(submitter);
-        uint256 task = market.submitTask{value: PAY}(c, t);
-        vm.startPrank(solver);
-        market.deposit{value: STAKE}(Role.Solver);
-        market.claim(task);
-        market.commitResult(task, root);
-        vm.stopPrank();
+        uint256 task = _committed(c, t, root);
         vm.roll(block.number + 2);
         market.sample(task);
         Attestations.Sample[] memory s = market.samplesOf(task);
@@ -406,13 +409,7 @@ contract CourtGasTest is CourtFixture {
         }
         bytes32[] memory result = _leaves(points);
         bytes32 root = _root(result);
-        vm.prank(submitter);
-        uint256 task = market.submitTask{value: PAY}(c, t);
-        vm.startPrank(solver);
-        market.deposit{value: STAKE}(Role.Solver);
-        market.claim(task);
-        market.commitResult(task, root);
-        vm.stopPrank();
+        uint256 task = _committed(c, t, root);
         vm.prank(challenger);
         uint256 id = dispute.challenge{value: BOND}(task, 1);
         bytes32[] memory states = new bytes32[](k + 1);
