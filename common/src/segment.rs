@@ -107,31 +107,12 @@ impl Index {
         ))
     }
 
-    /// The roots a *pass* names (`Market.attest`) and `Dispute.blamePass` checks: over the
+    /// The roots a *pass* names (`Dispute.namePass`) and `Dispute.blamePass` checks: over the
     /// per-step state hashes as `postSteps` computes it, and over the trace roots.
     pub fn roots(&self) -> Result<(Hash, Hash), Error> {
         let root =
             |l: &[Hash]| merkle::root_of_payloads(l).map_err(|e| Error::Malformed(e.to_string()));
         Ok((root(&self.states)?, root(&self.traces)?))
-    }
-
-    /// What a *pass* naming this index stores (`Sample.checked`):
-    /// `keccak256(abi.encode(statesRoot, tracesRoot))`.
-    pub fn checked(&self) -> Result<B256, Error> {
-        let (states, traces) = self.roots()?;
-        Ok(keccak256(
-            (B256::from(states), B256::from(traces)).abi_encode(),
-        ))
-    }
-
-    /// The path of step `step`'s trace root in the trees of [`Index::roots`].
-    pub fn trace_path(&self, step: u64) -> Result<Vec<Hash>, Error> {
-        let tree = merkle::Tree::from_payloads(&self.traces)
-            .map_err(|e| Error::Malformed(e.to_string()))?;
-        Ok(tree
-            .proof(step)
-            .map_err(|e| Error::Malformed(e.to_string()))?
-            .siblings)
     }
 
     /// The signer of this index.
@@ -370,8 +351,7 @@ mod tests {
     }
 
     /// What a *pass* names is what `Dispute.blamePass` recomputes: the two roots as the
-    /// contract builds them (`postSteps`' root, a Merkle tree of the trace roots), ABI-encoded
-    /// as two words and hashed, and each step's trace root opens against the second.
+    /// contract builds them (`postSteps`' root, a Merkle tree of the trace roots).
     #[test]
     fn a_pass_names_the_roots_the_contract_recomputes() {
         let key = PrivateKeySigner::random();
@@ -381,17 +361,9 @@ mod tests {
             states,
             merkle::root_of_payloads(&index.states).expect("root")
         );
-        let words = [states, traces].concat();
-        assert_eq!(index.checked().expect("checked"), keccak256(&words));
-        for step in 0..3 {
-            let siblings = index.trace_path(step).expect("path");
-            let leaf = merkle::leaf_hash(&index.traces[step as usize]);
-            let proof = merkle::Proof {
-                index: step,
-                siblings,
-            };
-            assert_eq!(proof.root_from(3, &leaf), Ok(traces));
-        }
-        assert!(index.trace_path(3).is_err(), "no step past the end");
+        assert_eq!(
+            traces,
+            merkle::root_of_payloads(&index.traces).expect("root")
+        );
     }
 }

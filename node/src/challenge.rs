@@ -659,7 +659,7 @@ impl Challenger {
 
     async fn advance(&self, node: &Arc<Node>, id: u64, g: &Dispute::Game) -> eyre::Result<()> {
         let dispute = &node.chain.dispute;
-        // Until the task settles: a pass may name its index up to the window's end.
+        // Until the task settles: a pass may be named until a quarter of the window is left.
         let settled = (g.task.to::<u64>(), SETTLED);
         if g.phase == phase::CHALLENGER_WON
             && !self.moved.lock().expect("not poisoned").contains(&settled)

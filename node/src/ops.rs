@@ -174,7 +174,7 @@ async fn served(
 
 /// `attempt` until it succeeds or `until` passes (a second between tries), each try cut off at
 /// `until`.
-pub async fn retry<T, F, Fut>(until: Instant, attempt: F) -> eyre::Result<T>
+async fn retry<T, F, Fut>(until: Instant, attempt: F) -> eyre::Result<T>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = eyre::Result<T>>,
