@@ -15,6 +15,7 @@ import {OpProof} from "../src/prover/OpProof.sol";
 import {State} from "../src/commit/State.sol";
 import {Tensor} from "../src/commit/Tensor.sol";
 import {Merkle} from "../src/commit/Merkle.sol";
+import {Court} from "../src/court/Court.sol";
 
 /// @notice The cheatcodes these tests need beyond `Test`'s.
 interface VmRandao {
@@ -26,8 +27,9 @@ interface VmRandao {
 /// at sampling, fees for a *pass* on a task that finalizes, a *fail* that counts only when backed
 /// by the verifier's own challenge (AUDIT H2), no-shows burned and re-sampled (a replacement
 /// always with half a window left, review D), stake-less verifiers dropped from the set when drawn
-/// (review F), and a *pass* burned only when a proof convicts a step of the very segment index it
-/// named as checked (`Dispute.blamePass`), never by other data a solver posts in a game (C3).
+/// (review F), and a named *pass* bound to the segment index it named: naming makes it the
+/// segment's posted data, so it is burned when a game faults the segment (a proof, or a trace
+/// nobody posted), and a solver can play no other data there (C3, and no shield index).
 /// A sampled verifier's win ranks for the bounty by its game's order like anyone's (review A).
 /// Convictions come from the real courts (a game or a request the solver leaves unanswered), or
 /// from the test contract wired as a court.
@@ -56,9 +58,6 @@ contract AttestationsTest is Test, Trees {
     uint256 internal constant SEGMENTS = 4;
     uint32 internal constant TENSORS = 2;
     uint32 internal constant SLOTS = 32;
-    /// The per-step states root of the segment index a *pass* names by default (made up:
-    /// nothing the solver posts, unless a test says so); its trace roots are `_traces()`.
-    bytes32 internal constant STATES = keccak256("checked states");
 
     /// The committed state layout: two tensors a state, the next state in the last two slots.
     bytes internal layout;
@@ -200,8 +199,10 @@ contract AttestationsTest is Test, Trees {
         dispute.pickStep(game, 0);
         bytes32[] memory slots = _trace(segment);
         if (dispute.traceRoot(taskId, segment, 0) == 0) {
+            (,, bytes32[] memory path) = _index(segment, true);
+            if (dispute.namedTraces(taskId, segment) == 0) path = new bytes32[](0);
             vm.prank(solver);
-            dispute.postTrace(taskId, segment, 0, slots);
+            dispute.postTrace(taskId, segment, 0, slots, path);
         }
         bytes32[] memory states = _steps(segment);
         bytes32[] memory mid = _midTensors(segment);
@@ -252,16 +253,30 @@ contract AttestationsTest is Test, Trees {
         return abi.encodePacked(r, s, v);
     }
 
-    /// @dev The trace roots of the index a pass names by default (k = 2).
-    function _traces() internal pure returns (bytes32[] memory t) {
-        t = new bytes32[](2);
-        t[0] = keccak256("trace 0");
-        t[1] = keccak256("trace 1");
+    /// @dev `who`'s pass `i` names the solver's index of its segment (`_index(segment, true)`).
+    function _name(address who, uint256 i) internal {
+        (, bytes32[] memory traces,) = _index(drawn[i], true);
+        _name(who, i, _steps(drawn[i]), traces, "");
     }
 
-    /// @dev `who`'s pass `i` names the default index, signed by the solver.
-    function _name(address who, uint256 i) internal {
-        _name(who, i, STATES, _traces(), "");
+    /// @dev Index (`states`, `traces`) of sample `i`'s segment as a pass names it, signed by the
+    /// solver (or carrying `sig` when one is given).
+    function _named(uint256 i, bytes32[] memory states, bytes32[] memory traces, bytes memory sig)
+        internal
+        view
+        returns (Dispute.Named memory n)
+    {
+        if (sig.length == 0) {
+            sig = _sig(market, taskId, i, _root(_leaves(states)), _root(_leaves(traces)));
+        }
+        bytes32[] memory leaves = _leaves(checkpoints);
+        n = Dispute.Named({
+            states: states,
+            firstInResult: _proof(leaves, drawn[i]),
+            lastInResult: _proof(leaves, drawn[i] + 1),
+            traceRoots: traces,
+            signature: sig
+        });
     }
 
     /// @dev `who`'s pass `i` names index (`states`, `traces`), signed by the solver (or
@@ -269,15 +284,13 @@ contract AttestationsTest is Test, Trees {
     function _name(
         address who,
         uint256 i,
-        bytes32 states,
+        bytes32[] memory states,
         bytes32[] memory traces,
         bytes memory sig
     ) internal {
-        if (sig.length == 0) {
-            sig = _sig(market, taskId, i, states, _root(_leaves(traces)));
-        }
+        Dispute.Named memory n = _named(i, states, traces, sig);
         vm.prank(who);
-        dispute.namePass(taskId, i, drawn[i], states, traces, sig);
+        dispute.namePass(taskId, i, drawn[i], n);
     }
 
     /// @dev Settles the convicted task after checking that only the solver's stake is burned
@@ -680,9 +693,10 @@ contract AttestationsTest is Test, Trees {
         vm.prank(v);
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         vm.assertTrue(market.samplesOf(taskId)[0].backed, "backed");
-        // The solver answers both; the verifier does not go on and loses its bonds.
-        _postSteps(seg);
-        _postSteps(seg == 0 ? 1 : 0);
+        // The solver answers both (a naming may have posted the steps); the verifier does not go
+        // on and loses its bonds.
+        if (dispute.stepsPostedAt(taskId, seg) == 0) _postSteps(seg);
+        if (dispute.stepsPostedAt(taskId, seg == 0 ? 1 : 0) == 0) _postSteps(seg == 0 ? 1 : 0);
         vm.warp(block.timestamp + 3 * HOUR + 1);
         dispute.timeout(game);
         dispute.timeout(early);
@@ -823,54 +837,57 @@ contract AttestationsTest is Test, Trees {
 
     // ------------------------------------------------------------------ AUDIT C3: framing
 
-    /// @notice C3: a proof in a game burns no pass by itself. The per-step states and traces a
-    /// game rests on are posted after the attestations, so a solver can make any segment
-    /// provably wrong: here it posts a made-up state between the checkpoints its verifiers
-    /// passed (naming another index), and its sybil proves a link fraud against it. The solver
-    /// convicts itself (its sybil's bounty is half of its own seized stake; the rest goes to the
-    /// submitter and the burn), and every verifier that passed, before the proof or after it,
-    /// keeps its whole stake (no fee: the task is convicted). Only a pass of exactly the
-    /// proven data is burned (`test_property4_aPassOfTheDataAProofConvictsIsBurned`).
-    function test_C3_aProofDoesNotBurnThePassesItCouldHaveFramed() public {
+    /// @notice C3: a proof burns no pass that did not vouch for the proven data. The solver
+    /// posts a made-up state inside a segment nobody named, and its sybil proves a link fraud
+    /// against it: the solver convicts itself (its sybil's bounty is half of its own seized
+    /// stake), and every pass (unnamed on the proven segment, named on another) keeps its whole
+    /// stake (no fee: the task is convicted). No pass is named once the task is convicted.
+    function test_C3_aProofBurnsNoPassThatDidNotNameItsSegment() public {
         address sybil = address(0x5E);
         vm.deal(sybil, 100 ether);
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
-        vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0);
-        _name(s[0].verifier, 0);
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+            if (s[i].segment != seg) _name(s[i].verifier, i);
+        }
         vm.prank(sybil);
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         _proveLink(sybil, game, seg);
         vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
-        vm.assertEq(market.conviction(taskId).prover, sybil, "the sybil in line for the bounty");
-        // The other samples pass after the proof (their segment may be the proven one).
-        for (uint256 i = 1; i < s.length; i++) {
-            vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
-        }
+        vm.assertTrue(market.faulted(taskId, seg), "the segment faulted");
+        (, bytes32[] memory traces,) = _index(seg, true);
+        Dispute.Named memory n = _named(0, _steps(seg), traces, "");
+        vm.prank(s[0].verifier);
+        vm.expectRevert(abi.encodeWithSelector(Dispute.AlreadyConvicted.selector, taskId));
+        dispute.namePass(taskId, 0, seg, n);
         vm.warp(block.timestamp + WINDOW + 1);
-        uint256 burned = burn.balance;
-        market.settle(taskId);
-        vm.assertEq(
-            burn.balance - burned, STAKE - STAKE / 2 - STAKE * 3 / 10, "only the solver's stake"
-        );
+        _settleKeepingEveryVerifierStake(STAKE / 2);
         for (uint256 i = 0; i < 3; i++) {
-            vm.assertEq(market.stakeOf(vs[i], Role.Verifier).free, 10 ether, "every pass kept");
-            vm.assertEq(_locked(vs[i]), 0, "unlocked");
             vm.assertEq(market.balanceOf(vs[i]), 0, "no fee on a convicted task");
         }
-        Stakes.Stake memory st = market.stakeOf(solver, Role.Solver);
-        vm.assertEq(st.free + st.locked, 0, "the solver's stake seized");
         vm.assertEq(market.balanceOf(sybil), BOND + STAKE / 2, "the sybil: bond and half of it");
         vm.assertEq(market.balanceOf(submitter), PAY + STAKE * 3 / 10, "escrow and share");
         _solvent();
     }
 
-    /// @dev The segment index the solver of `_proveLink` signs for `segment`: the per-step
-    /// states it posts, and the trace it posts for step 0 (`faithful`) or another one, with a
-    /// made-up trace root of step 1; and the path of step 0's root among the trace roots.
+    /// @dev `SLOTS` made-up slot hashes of a trace of `segment`, told apart by `tag`.
+    function _slots(uint64 segment, string memory tag)
+        internal
+        pure
+        returns (bytes32[] memory slots)
+    {
+        slots = new bytes32[](SLOTS);
+        for (uint256 i = 0; i < SLOTS; i++) {
+            slots[i] = Tensor.hash(Tensor.Header(1, 1, 1, keccak256(abi.encode(tag, segment, i))));
+        }
+    }
+
+    /// @dev A segment index the solver signs for `segment`: the per-step states it posts
+    /// (`_steps`), the trace of step 0 that `_proveLink` convicts (`faithful`) or another one
+    /// (`_slots(segment, "honest")`), and step 1's trace `_slots(segment, "step 1")`; and the
+    /// path of step 0's root among the trace roots.
     function _index(uint64 segment, bool faithful)
         internal
         view
@@ -878,104 +895,183 @@ contract AttestationsTest is Test, Trees {
     {
         statesRoot = _root(_leaves(_steps(segment)));
         traces = new bytes32[](2);
-        traces[0] = faithful ? _root(_leaves(_trace(segment))) : keccak256("an honest trace");
-        traces[1] = keccak256("step 1's trace");
+        traces[0] = _root(_leaves(faithful ? _trace(segment) : _slots(segment, "honest")));
+        traces[1] = _root(_leaves(_slots(segment, "step 1")));
         path = _proof(_leaves(traces), 0);
     }
 
-    /// @notice Property 4 (issue 13): a *pass* names the segment index it checked op by op, and
-    /// is liable for it. A lazy verifier names the solver's index without checking it; a proof
-    /// convicts step 0 of exactly that data (its per-step states and step 0's trace), after the
-    /// window closed; `blamePass` shows it, and the pass's stake is burned at settlement, which
-    /// waits a quarter of the window after the proof so the lazy verifier cannot settle first.
-    /// The other passes (another index) keep their stakes.
+    /// @dev How many samples drew `segment`.
+    function _on(Attestations.Sample[] memory s, uint64 segment) internal pure returns (uint256 n) {
+        for (uint256 i = 0; i < s.length; i++) {
+            if (s[i].segment == segment) n++;
+        }
+    }
+
+    /// @notice Property 4 (issue 13): a *pass* names the segment index it checked op by op and
+    /// is held to it. A lazy verifier names the solver's index without checking it; naming
+    /// posts its per-step states, so the game on the segment is played on exactly that data,
+    /// and a link proof convicts step 0 of it after the window closed. Every pass that named
+    /// the segment is burned at settlement, with no further move; the passes of other segments
+    /// keep their stakes.
     function test_property4_aPassOfTheDataAProofConvictsIsBurned() public {
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
-        (bytes32 statesRoot, bytes32[] memory traces, bytes32[] memory path) = _index(seg, true);
-        bytes32 tracesRoot = _root(_leaves(traces));
-        vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0);
-        _name(s[0].verifier, 0, statesRoot, traces, "");
-        for (uint256 i = 1; i < s.length; i++) {
+        for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
             market.attest(taskId, i, true, 0);
             _name(s[i].verifier, i);
         }
+        vm.assertEq(
+            dispute.stepsRoot(taskId, seg), _root(_leaves(_steps(seg))), "the naming posted"
+        );
+        (, bytes32[] memory traces,) = _index(seg, true);
+        vm.assertEq(dispute.namedTraces(taskId, seg), _root(_leaves(traces)), "traces named");
         // Challenged in the window's last hour, proven after it closed.
         vm.warp(market.task(taskId).deadline - HOUR / 2);
         vm.prank(challenger);
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         vm.warp(block.timestamp + HOUR);
         _proveLink(challenger, game, seg);
-        vm.assertTrue(dispute.proven(keccak256(abi.encode(taskId, seg, uint64(0)))), "proven");
-        // The lazy verifier cannot settle before it can be blamed ...
-        vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, taskId));
-        market.settle(taskId);
-        // ... and anyone blames it, once, from what `PassNamed` published.
-        dispute.blamePass(taskId, 0, seg, 0, statesRoot, tracesRoot, path);
-        vm.assertEq(
-            uint256(market.samplesOf(taskId)[0].attest),
-            uint256(Attestations.Attest.Wrong),
-            "proven wrong"
-        );
-        vm.expectRevert(abi.encodeWithSelector(Attestations.NotBlameable.selector, taskId, 0));
-        dispute.blamePass(taskId, 0, seg, 0, statesRoot, tracesRoot, path);
-        vm.warp(block.timestamp + WINDOW / 4 + 1);
         uint256 burned = burn.balance;
         market.settle(taskId);
+        uint256 lazy = _on(s, seg);
         vm.assertEq(
             burn.balance - burned,
-            VSTAKE + STAKE - STAKE / 2 - STAKE * 3 / 10,
-            "the lazy pass and the solver's stake"
+            lazy * VSTAKE + STAKE - STAKE / 2 - STAKE * 3 / 10,
+            "the lazy passes and the solver's stake"
         );
         uint256 stakes;
         for (uint256 i = 0; i < 3; i++) {
             stakes += market.stakeOf(vs[i], Role.Verifier).free;
             vm.assertEq(_locked(vs[i]), 0, "settled");
+            Attestations.Attest a = market.samplesOf(taskId)[i].attest;
+            vm.assertEq(
+                uint256(a),
+                uint256(s[i].segment == seg ? Attestations.Attest.Wrong : Attestations.Attest.Pass),
+                "burned iff it named the proven segment"
+            );
         }
-        vm.assertEq(stakes, 30 ether - VSTAKE, "only the lazy pass's stake");
+        vm.assertEq(stakes, 30 ether - lazy * VSTAKE, "only the lazy passes' stakes");
         _solvent();
     }
 
-    /// @notice AUDIT C3 with segment indexes: a verifier that checked the solver's index op by
-    /// op (an honest trace at step 0) cannot be framed by a proof against another trace the
-    /// solver posts in a game (that is the solver's equivocation); nor by a proof of another
-    /// step, other per-step states, or a pass that named nothing.
-    function test_C3_aPassIsBlamedOnlyForTheDataItNamed() public {
+    /// @notice C3 with segment indexes, and no shield index: once a pass named an index, the
+    /// solver can play no other data on that segment (its steps were posted by the naming, and
+    /// a trace it posts must be the named one), and anyone who holds a named trace may post it.
+    /// Here the verifier checked an honest trace at step 0; the solver withholds it in a game
+    /// and cannot post the faulty one it signed for others; the verifier posts the honest
+    /// trace, and the challenger, with nothing to prove, loses its bond. The other index the
+    /// solver signed convicts it of equivocation, which faults no segment: every pass keeps its
+    /// stake.
+    function test_C3_aSolverPlaysNoOtherDataThanTheNamedIndex() public {
+        address sybil = address(0x5E);
+        vm.deal(sybil, 100 ether);
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
-        (bytes32 statesRoot, bytes32[] memory traces, bytes32[] memory path) = _index(seg, false);
-        bytes32 tracesRoot = _root(_leaves(traces));
-        vm.prank(s[0].verifier);
-        market.attest(taskId, 0, true, 0);
-        _name(s[0].verifier, 0, statesRoot, traces, "");
-        vm.prank(s[1].verifier);
-        market.attest(taskId, 1, true, 0);
+        (, bytes32[] memory honest,) = _index(seg, false);
+        bytes32[] memory states = _steps(seg);
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+            if (s[i].segment == seg) _name(s[i].verifier, i, states, honest, "");
+        }
         vm.prank(challenger);
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
-        _proveLink(challenger, game, seg);
-        // The trace it named at step 0 is not the one proven.
-        vm.expectPartialRevert(Merkle.RootMismatch.selector);
-        dispute.blamePass(taskId, 0, seg, 0, statesRoot, tracesRoot, path);
-        // Step 1 was never proven; other states are not the posted ones.
-        vm.expectPartialRevert(Dispute.NoFraud.selector);
-        dispute.blamePass(taskId, 0, seg, 1, statesRoot, tracesRoot, path);
-        vm.expectPartialRevert(Dispute.NoFraud.selector);
-        dispute.blamePass(taskId, 0, seg, 0, STATES, tracesRoot, path);
-        // The proven data is not what it named; a pass that named no index is liable for
-        // nothing (and is paid nothing).
-        (bytes32 posted, bytes32[] memory postedTraces, bytes32[] memory postedPath) =
-            _index(seg, true);
-        bytes32 postedRoot = _root(_leaves(postedTraces));
-        vm.expectRevert(abi.encodeWithSelector(Attestations.NotBlameable.selector, taskId, 0));
-        dispute.blamePass(taskId, 0, seg, 0, posted, postedRoot, postedPath);
-        vm.expectRevert(abi.encodeWithSelector(Attestations.NotBlameable.selector, taskId, 1));
-        dispute.blamePass(taskId, 1, seg, 0, posted, postedRoot, postedPath);
-        vm.prank(s[2].verifier);
-        market.attest(taskId, 2, true, 0);
-        vm.warp(block.timestamp + WINDOW + 1);
+        _solverCannotRepost(seg, states);
+        vm.prank(challenger);
+        dispute.pickStep(game, 0);
+        _verifierPostsTheWithheldTrace(s[0].verifier, seg, honest);
+        vm.assertEq(uint256(dispute.game(game).phase), uint256(Dispute.Phase.AwaitProof), "on");
+        vm.warp(dispute.game(game).deadline + 1);
+        dispute.timeout(game);
+        vm.assertEq(uint256(dispute.game(game).phase), uint256(Dispute.Phase.SolverWon), "won");
+        // The solver's other signed index (the faulty trace at step 0) is an equivocation.
+        _proveOtherIndex(sybil, seg);
+        vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
+        vm.assertFalse(market.faulted(taskId, seg), "an equivocation faults no segment");
+        vm.warp(market.task(taskId).deadline + 1);
         _settleKeepingEveryVerifierStake(STAKE / 2);
+        vm.assertEq(market.balanceOf(sybil), BOND + STAKE / 2, "the equivocation's prover");
+        _solvent();
+    }
+
+    /// @dev The solver cannot post other steps than the named ones on `segment`, nor the faulty
+    /// trace of step 0 it signed for others.
+    function _solverCannotRepost(uint64 segment, bytes32[] memory states) internal {
+        bytes32[] memory leaves = _leaves(checkpoints);
+        bytes32[] memory first = _proof(leaves, segment);
+        bytes32[] memory last = _proof(leaves, segment + 1);
+        vm.prank(solver);
+        vm.expectRevert(abi.encodeWithSelector(Dispute.AlreadyPosted.selector, segment, 0));
+        dispute.postSteps(taskId, segment, states, first, last);
+        (,, bytes32[] memory faithfulPath) = _index(segment, true);
+        bytes32[] memory faulty = _trace(segment);
+        vm.prank(solver);
+        vm.expectPartialRevert(Merkle.RootMismatch.selector);
+        dispute.postTrace(taskId, segment, 0, faulty, faithfulPath);
+    }
+
+    /// @dev `verifier` posts the honest trace of step 0 of `segment` it named (`honest`: the
+    /// named trace roots).
+    function _verifierPostsTheWithheldTrace(
+        address verifier,
+        uint64 segment,
+        bytes32[] memory honest
+    ) internal {
+        bytes32[] memory slots = _slots(segment, "honest");
+        bytes32[] memory path = _proof(_leaves(honest), 0);
+        vm.prank(verifier);
+        dispute.postTrace(taskId, segment, 0, slots, path);
+    }
+
+    /// @dev `who` challenges `segment`, picks step 0 and proves the solver signed an index
+    /// whose trace there (`_index(segment, true)`) is not the posted one.
+    function _proveOtherIndex(address who, uint64 segment) internal {
+        (bytes32 statesRoot, bytes32[] memory signed, bytes32[] memory path) = _index(segment, true);
+        bytes32 tracesRoot = _root(_leaves(signed));
+        Dispute.Signed memory other = Dispute.Signed({
+            statesRoot: statesRoot,
+            tracesRoot: tracesRoot,
+            signature: _sig(market, taskId, 0, statesRoot, tracesRoot)
+        });
+        bytes32 faultyRoot = _root(_leaves(_trace(segment)));
+        vm.prank(who);
+        uint256 game = dispute.challenge{value: BOND}(taskId, segment);
+        vm.prank(who);
+        dispute.pickStep(game, 0);
+        vm.prank(who);
+        dispute.proveEquivocation(game, other, faultyRoot, path);
+    }
+
+    /// @notice Property 4, the shield index closed: a lazy verifier named the solver's index
+    /// without holding it; the solver, convicted anyway, withholds the trace of the faulty step
+    /// so that no proof is ever made. Nobody posts the named trace, the game times out, the
+    /// segment faults, and every pass that named it is burned at settlement.
+    function test_property4_aNamedTraceNobodyPostsBurnsThePass() public {
+        Attestations.Sample[] memory s = _sampled();
+        uint64 seg = s[0].segment;
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
+        }
+        vm.prank(challenger);
+        uint256 game = dispute.challenge{value: BOND}(taskId, seg);
+        vm.prank(challenger);
+        dispute.pickStep(game, 0);
+        vm.warp(dispute.game(game).deadline + 1);
+        dispute.timeout(game);
+        vm.assertTrue(market.faulted(taskId, seg), "the withheld trace faults the segment");
+        vm.warp(market.task(taskId).deadline + 1);
+        uint256 burned = burn.balance;
+        market.settle(taskId);
+        uint256 lazy = _on(s, seg);
+        vm.assertEq(
+            burn.balance - burned,
+            lazy * VSTAKE + STAKE - STAKE / 2 - STAKE * 3 / 10,
+            "the lazy passes and the solver's stake"
+        );
+        vm.assertEq(market.balanceOf(challenger), BOND + STAKE / 2, "bond and bounty");
         _solvent();
     }
 
@@ -991,34 +1087,36 @@ contract AttestationsTest is Test, Trees {
         market.attest(taskId, 0, true, 0);
         vm.prank(s[1].verifier);
         market.attest(taskId, 1, false, 1e17);
-        bytes32[] memory traces = _traces();
-        bytes memory sig = _sig(market, taskId, 0, STATES, _root(_leaves(traces)));
+        (bytes32 statesRoot0, bytes32[] memory traces0,) = _index(s[0].segment, true);
+        Dispute.Named memory n = _named(0, _steps(s[0].segment), traces0, "");
         address other = v == vs[0] ? vs[1] : vs[0];
         vm.prank(other);
         vm.expectPartialRevert(Attestations.NotAssigned.selector);
-        dispute.namePass(taskId, 0, s[0].segment, STATES, traces, sig);
-        sig = _sig(market, taskId, 1, STATES, _root(_leaves(traces)));
+        dispute.namePass(taskId, 0, s[0].segment, n);
+        (, bytes32[] memory traces1,) = _index(s[1].segment, true);
+        Dispute.Named memory n1 = _named(1, _steps(s[1].segment), traces1, "");
         vm.prank(s[1].verifier);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 1));
-        dispute.namePass(taskId, 1, s[1].segment, STATES, traces, sig);
-        sig = _sig(market, taskId, 0, STATES, _root(_leaves(traces)));
-        _name(v, 0);
+        dispute.namePass(taskId, 1, s[1].segment, n1);
+        vm.prank(v);
+        dispute.namePass(taskId, 0, s[0].segment, n);
         vm.assertTrue(
             market.samplesOf(taskId)[0].checked
-                == keccak256(abi.encode(STATES, _root(_leaves(traces)))),
+                == keccak256(abi.encode(statesRoot0, _root(_leaves(traces0)))),
             "named"
         );
         vm.prank(v);
         vm.expectRevert(abi.encodeWithSelector(Attestations.AlreadyAttested.selector, taskId, 0));
-        dispute.namePass(taskId, 0, s[0].segment, STATES, traces, sig);
+        dispute.namePass(taskId, 0, s[0].segment, n);
         vm.prank(s[2].verifier);
         market.attest(taskId, 2, true, 0);
         uint64 last = market.task(taskId).deadline - WINDOW / 4;
         vm.warp(last + 1);
-        sig = _sig(market, taskId, 2, STATES, _root(_leaves(traces)));
+        (, bytes32[] memory traces2,) = _index(s[2].segment, true);
+        Dispute.Named memory n2 = _named(2, _steps(s[2].segment), traces2, "");
         vm.prank(s[2].verifier);
         vm.expectRevert(abi.encodeWithSelector(Tasks.TooLate.selector, taskId, last));
-        dispute.namePass(taskId, 2, s[2].segment, STATES, traces, sig);
+        dispute.namePass(taskId, 2, s[2].segment, n2);
         vm.warp(block.timestamp + WINDOW);
         market.finalize(taskId);
         vm.assertEq(market.balanceOf(submitter), 2 * FEE, "the unbacked fail's and unnamed fees");
@@ -1031,34 +1129,44 @@ contract AttestationsTest is Test, Trees {
     }
 
     /// @notice Property 4: a *pass* names only an index the task's solver signed for the
-    /// sample's segment, with all `k` of its trace roots (published, so anyone can build a
-    /// blame's path: review of pass liability, M1); made-up roots, never posted and so never
-    /// blameable, would earn the fee risk-free. A signature by another key, for another
-    /// segment, re-encoded with a high `s`, or a list of another length is refused.
+    /// sample's segment, whose per-step states run between the segment's committed checkpoints,
+    /// with all `k` of its trace roots (published, so anyone can build a named trace's path);
+    /// made-up roots would earn the fee with nothing to hold the pass to. A signature by another
+    /// key, for another segment, re-encoded with a high `s`, a list of another length, or
+    /// states that end elsewhere are refused.
     function test_property4_aPassNamesOnlyAnIndexItsSolverSigned() public {
         Attestations.Sample[] memory s = _sampled();
         address v = s[0].verifier;
         uint64 seg = s[0].segment;
         vm.prank(v);
         market.attest(taskId, 0, true, 0);
-        bytes32[] memory traces = _traces();
-        bytes[3] memory bad = _badSignatures(seg, _root(_leaves(traces)));
+        (bytes32 statesRoot, bytes32[] memory traces,) = _index(seg, true);
+        bytes32[] memory states = _steps(seg);
+        bytes[3] memory bad = _badSignatures(seg, statesRoot, _root(_leaves(traces)));
         for (uint256 i = 0; i < 3; i++) {
+            Dispute.Named memory b = _named(0, states, traces, bad[i]);
             vm.prank(v);
             vm.expectRevert(Dispute.NotSignedBySolver.selector);
-            dispute.namePass(taskId, 0, seg, STATES, traces, bad[i]);
+            dispute.namePass(taskId, 0, seg, b);
         }
         bytes32[] memory three = new bytes32[](3);
+        Dispute.Named memory n = _named(0, states, three, "");
         vm.prank(v);
         vm.expectRevert(abi.encodeWithSelector(Dispute.WrongCount.selector, 2, 3));
-        dispute.namePass(taskId, 0, seg, STATES, three, bad[0]);
+        dispute.namePass(taskId, 0, seg, n);
+        bytes32[] memory elsewhere = _steps(seg);
+        elsewhere[2] = keccak256("elsewhere");
+        n = _named(0, elsewhere, traces, "");
+        vm.prank(v);
+        vm.expectPartialRevert(Merkle.RootMismatch.selector);
+        dispute.namePass(taskId, 0, seg, n);
         _name(v, 0);
     }
 
-    /// @dev Signatures of index (`STATES`, `tracesRoot`) of sample 0's `segment` that a pass may
-    /// not name: by another key, re-encoded with a high `s`, and the solver's for another
-    /// segment.
-    function _badSignatures(uint64 segment, bytes32 tracesRoot)
+    /// @dev Signatures of index (`statesRoot`, `tracesRoot`) of sample 0's `segment` that a
+    /// pass may not name: by another key, re-encoded with a high `s`, and the solver's for
+    /// another segment.
+    function _badSignatures(uint64 segment, bytes32 statesRoot, bytes32 tracesRoot)
         internal
         returns (bytes[3] memory bad)
     {
@@ -1069,7 +1177,7 @@ contract AttestationsTest is Test, Trees {
                 taskId,
                 segment,
                 committedRoot,
-                STATES,
+                statesRoot,
                 tracesRoot
             )
         );
@@ -1085,8 +1193,50 @@ contract AttestationsTest is Test, Trees {
             v == 27 ? uint8(28) : uint8(27)
         );
         drawn[0] = segment + 1;
-        bad[2] = _sig(market, taskId, 0, STATES, tracesRoot);
+        bad[2] = _sig(market, taskId, 0, statesRoot, tracesRoot);
         drawn[0] = segment;
+    }
+
+    /// @notice A named index is the segment's posted data, whichever came first: a pass cannot
+    /// name per-step states other than the posted ones, nor a trace root other than one posted
+    /// at that step (the solver signed two indexes: an equivocation); once named, a stranger may
+    /// post a named trace (with its path) and nothing else, and on a segment nobody named only
+    /// the solver posts.
+    function test_property4_aNamedIndexIsTheSegmentsPostedData() public {
+        Attestations.Sample[] memory s = _sampled();
+        address v = s[0].verifier;
+        uint64 seg = s[0].segment;
+        vm.prank(v);
+        market.attest(taskId, 0, true, 0);
+        _postSteps(seg);
+        bytes32[] memory otherStates = _steps(seg);
+        otherStates[1] = keccak256("another state");
+        (, bytes32[] memory traces,) = _index(seg, true);
+        Dispute.Named memory n = _named(0, otherStates, traces, "");
+        vm.prank(v);
+        vm.expectRevert(abi.encodeWithSelector(Dispute.NotThePostedIndex.selector, seg));
+        dispute.namePass(taskId, 0, seg, n);
+        bytes32[] memory none = new bytes32[](0);
+        bytes32[] memory faulty = _trace(seg);
+        vm.prank(challenger);
+        vm.expectRevert(abi.encodeWithSelector(Court.NotTheSolver.selector, taskId, solver));
+        dispute.postTrace(taskId, seg, 0, faulty, none);
+        vm.prank(solver);
+        dispute.postTrace(taskId, seg, 0, faulty, none);
+        (, bytes32[] memory honest,) = _index(seg, false);
+        n = _named(0, _steps(seg), honest, "");
+        vm.prank(v);
+        vm.expectRevert(abi.encodeWithSelector(Dispute.NotThePostedIndex.selector, seg));
+        dispute.namePass(taskId, 0, seg, n);
+        _name(v, 0);
+        bytes32[] memory step1 = _slots(seg, "step 1");
+        bytes32[] memory path = _proof(_leaves(traces), 1);
+        vm.prank(challenger);
+        vm.expectPartialRevert(Merkle.RootMismatch.selector);
+        dispute.postTrace(taskId, seg, 1, faulty, path);
+        vm.prank(challenger);
+        dispute.postTrace(taskId, seg, 1, step1, path);
+        vm.assertEq(dispute.traceRoot(taskId, seg, 1), traces[1], "a stranger posted it");
     }
 
     /// @notice Property 4: only a *pass* that names a segment index (and so is liable for it)
@@ -1114,17 +1264,15 @@ contract AttestationsTest is Test, Trees {
         _solvent();
     }
 
-    /// @notice DESIGN §6 (4): only a proof shows a segment wrong. A solver silent in a game on a
-    /// segment its verifiers honestly passed (here both in the game and on the steps its
-    /// challenger demanded for it) is convicted, but the passes are unlocked, not burned: a
-    /// solver cannot cost honest verifiers their stakes by going silent (which would frame
-    /// them for the price of a timeout).
-    function test_property4_aSilentSolverDoesNotCostHonestPassersTheirStake() public {
+    /// @notice DESIGN §6 (4): a pass that named nothing vouched for nothing. A solver silent in
+    /// a game on a segment its verifiers passed without naming an index (both in the game and on
+    /// the steps its challenger demanded for it) is convicted, and the passes are unlocked, not
+    /// burned.
+    function test_property4_aSilentSolverDoesNotCostUnnamedPassesTheirStake() public {
         Attestations.Sample[] memory s = _sampled();
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
             market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
         }
         uint64 seg = s[0].segment;
         vm.prank(challenger);
@@ -1204,7 +1352,6 @@ contract AttestationsTest is Test, Trees {
         for (uint256 i = 1; i < s.length; i++) {
             vm.prank(s[i].verifier);
             market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
         }
         vm.warp(block.timestamp + WINDOW + 1);
         market.settle(taskId);
@@ -1228,7 +1375,6 @@ contract AttestationsTest is Test, Trees {
         for (uint256 i = 0; i < s.length; i++) {
             vm.prank(s[i].verifier);
             market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
         }
         vm.warp(block.timestamp + WINDOW);
         _settleKeepingEveryVerifierStake(STAKE / 10);

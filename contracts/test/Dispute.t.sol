@@ -109,13 +109,13 @@ contract DisputeTest is CourtFixture {
         bytes32[] memory slots = _slots(1, 3);
         vm.prank(challenger);
         vm.expectRevert(abi.encodeWithSelector(Court.NotTheSolver.selector, taskId, solver));
-        dispute.postTrace(taskId, 1, 3, slots);
+        dispute.postTrace(taskId, 1, 3, slots, new bytes32[](0));
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(Dispute.NotPosted.selector, 2));
-        dispute.postTrace(taskId, 2, 3, slots);
+        dispute.postTrace(taskId, 2, 3, slots, new bytes32[](0));
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(Dispute.NoSuchStep.selector, K, K));
-        dispute.postTrace(taskId, 1, K, slots);
+        dispute.postTrace(taskId, 1, K, slots, new bytes32[](0));
         _postTrace(1, 3, slots);
         Dispute.Game memory g = dispute.game(id);
         vm.assertEq(uint256(g.phase), AWAIT_PROOF, "challenger to prove");
@@ -398,7 +398,7 @@ contract DisputeTest is CourtFixture {
         vm.assertEq(_phase(a), AWAIT_PROOF, "a to prove");
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(Dispute.AlreadyPosted.selector, 2, 7));
-        dispute.postTrace(taskId, 2, 7, slots);
+        dispute.postTrace(taskId, 2, 7, slots, new bytes32[](0));
         vm.warp(block.timestamp + 30 minutes);
         _pick(second, b, 7);
         Dispute.Game memory gb = dispute.game(b);
@@ -471,10 +471,10 @@ contract DisputeTest is CourtFixture {
         }
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(Dispute.WrongCount.selector, SLOTS, SLOTS - 1));
-        dispute.postTrace(taskId, 1, 2, few);
+        dispute.postTrace(taskId, 1, 2, few, new bytes32[](0));
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(Dispute.WrongCount.selector, SLOTS, SLOTS + 1));
-        dispute.postTrace(taskId, 1, 2, many);
+        dispute.postTrace(taskId, 1, 2, many, new bytes32[](0));
         vm.assertEq(_phase(id), AWAIT_TRACE, "still the solver's move");
         _postTrace(1, 2, all);
         vm.assertEq(dispute.traceRoot(taskId, 1, 2), _root(_leaves(all)), "the contract's root");

@@ -107,7 +107,7 @@ contract GameVectorsTest is Test, Trees {
         vm.prank(challenger);
         dispute.pickStep(id, step);
         vm.prank(solver);
-        dispute.postTrace(task, segment, step, slots);
+        dispute.postTrace(task, segment, step, slots, new bytes32[](0));
         vm.assertEq(
             dispute.traceRoot(task, segment, step),
             vm.parseJsonBytes32(json, string.concat(".", side, ".traceRoot")),

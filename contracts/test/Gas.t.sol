@@ -233,7 +233,12 @@ contract CourtGasTest is CourtFixture {
         _move("postSteps", solver, 0, data);
         _move("pickStep", challenger, 0, abi.encodeCall(Dispute.pickStep, (id, s)));
         bytes32[] memory slots = _trace(k + s);
-        _move("postTrace", solver, 0, abi.encodeCall(Dispute.postTrace, (task, 1, s, slots)));
+        _move(
+            "postTrace",
+            solver,
+            0,
+            abi.encodeCall(Dispute.postTrace, (task, 1, s, slots, new bytes32[](0)))
+        );
         Dispute.Link memory link = _linkOf(k + s, states, s, slots);
         _move("proveLink", challenger, 0, abi.encodeCall(Dispute.proveLink, (id, link)));
     }
@@ -308,7 +313,12 @@ contract CourtGasTest is CourtFixture {
         _move("postSteps", solver, 0, data);
         _move("pickStep", challenger, 0, abi.encodeCall(Dispute.pickStep, (id, s)));
         bytes32[] memory slots = _trace(K100 + s);
-        _move("postTrace", solver, 0, abi.encodeCall(Dispute.postTrace, (task100, 1, s, slots)));
+        _move(
+            "postTrace",
+            solver,
+            0,
+            abi.encodeCall(Dispute.postTrace, (task100, 1, s, slots, new bytes32[](0)))
+        );
         bytes32[] memory roots = new bytes32[](K100);
         for (uint256 i = 0; i < K100; i++) {
             roots[i] = keccak256(abi.encode("signed trace", i));
@@ -321,10 +331,12 @@ contract CourtGasTest is CourtFixture {
         vm.assertEq(uint256(dispute.game(id).phase), uint256(Dispute.Phase.ChallengerWon), "won");
     }
 
-    /// @notice A verifier's side at k = 100 (property 4): an attestation, the naming of the
-    /// signed index it checked (its 100 trace roots in calldata and a log, the root recomputed,
-    /// the signature recovered), and the blame of a pass whose index a link proof convicted.
-    function test_gas_attestationsAndBlameAtK100() public {
+    /// @notice A verifier's side at k = 100 (property 4): an attestation; the naming of the
+    /// signed index it checked (its 101 per-step states posted for every game on the segment,
+    /// its 100 trace roots in calldata and a log, the roots recomputed, the signature
+    /// recovered); a named trace posted with its path; and a settlement that burns the pass a
+    /// link proof faulted.
+    function test_gas_attestationsAndNamedPassesAtK100() public {
         tag = "k100";
         address verifier = address(0xF1);
         vm.deal(verifier, 100 ether);
@@ -343,41 +355,69 @@ contract CourtGasTest is CourtFixture {
         uint256 task = _committed(c, t, root);
         vm.roll(block.number + 2);
         market.sample(task);
-        Attestations.Sample[] memory s = market.samplesOf(task);
-        // A sample of segment 1.
-        uint256[1] memory on1;
-        uint256 found;
-        for (uint256 i = 0; i < s.length && found < 1; i++) {
-            if (s[i].segment == 1) on1[found++] = i;
-        }
-        vm.assertEq(found, 1, "a sample of segment 1");
+        uint256 sample = _sampleOf(task, 1);
         bytes32[] memory states = _states100(1);
-        bytes32[] memory roots = new bytes32[](K100);
+        // The index's trace at step 50 is the one the solver will post (and the link proof
+        // convicts).
+        uint64 step = K100 / 2;
+        bytes32[] memory slots = _trace(K100 + step);
+        bytes32[] memory roots = _roots100(_root(_leaves(slots)), step);
+        bytes memory data = abi.encodeCall(Attestations.attest, (task, sample, true, 0));
+        _call("market/attest", verifier, address(market), 0, data);
+        data = abi.encodeCall(Dispute.namePass, (task, sample, 1, _named100(task, states, roots)));
+        _call("dispute/namePass_k100", verifier, address(dispute), 0, data);
+        vm.prank(challenger);
+        uint256 id = dispute.challenge{value: BOND}(task, 1);
+        vm.prank(challenger);
+        dispute.pickStep(id, step);
+        data =
+            abi.encodeCall(Dispute.postTrace, (task, 1, step, slots, _proof(_leaves(roots), step)));
+        _call("dispute/postTrace_named_k100", solver, address(dispute), 0, data);
+        Dispute.Link memory link = _linkOf(K100 + step, states, step, slots);
+        vm.prank(challenger);
+        dispute.proveLink(id, link);
+        vm.warp(market.task(task).deadline + 1);
+        data = abi.encodeCall(Market.settle, (task));
+        _call("market/settle_burnsANamedPass", sybil, address(market), 0, data);
+        vm.assertEq(
+            uint256(market.samplesOf(task)[sample].attest),
+            uint256(Attestations.Attest.Wrong),
+            "burned"
+        );
+    }
+
+    /// @dev The first sample of `segment` of `task`.
+    function _sampleOf(uint256 task, uint64 segment) internal view returns (uint256) {
+        Attestations.Sample[] memory s = market.samplesOf(task);
+        for (uint256 i = 0; i < s.length; i++) {
+            if (s[i].segment == segment) return i;
+        }
+        revert("no sample of the segment");
+    }
+
+    /// @dev 100 made-up trace roots, `at` root `step`.
+    function _roots100(bytes32 at, uint64 step) internal pure returns (bytes32[] memory roots) {
+        roots = new bytes32[](K100);
         for (uint256 i = 0; i < K100; i++) {
             roots[i] = keccak256(abi.encode("trace", i));
         }
-        // The index's trace at step 50 is the one the solver will post (and the link proof
-        // convicts).
-        roots[K100 / 2] = _root(_leaves(_trace(K100 + K100 / 2)));
+        roots[step] = at;
+    }
+
+    /// @dev Segment 1's index (`states`, `roots`) of `task` as a pass names it, signed.
+    function _named100(uint256 task, bytes32[] memory states, bytes32[] memory roots)
+        internal
+        returns (Dispute.Named memory)
+    {
         Dispute.Signed memory signed = _signedIndex(SOLVER_KEY, task, 1, states, roots);
-        bytes memory data = abi.encodeCall(Attestations.attest, (task, on1[0], true, 0));
-        _call("market/attest", verifier, address(market), 0, data);
-        data = abi.encodeCall(
-            Dispute.namePass, (task, on1[0], 1, signed.statesRoot, roots, signed.signature)
-        );
-        _call("dispute/namePass_k100", verifier, address(dispute), 0, data);
-        _dispute(task, K100, states, _points100());
-        bytes32[] memory path = _proof(_leaves(roots), K100 / 2);
-        data = abi.encodeCall(
-            Dispute.blamePass,
-            (task, on1[0], 1, K100 / 2, signed.statesRoot, signed.tracesRoot, path)
-        );
-        _call("dispute/blamePass_k100", sybil, address(dispute), 0, data);
-        vm.assertEq(
-            uint256(market.samplesOf(task)[on1[0]].attest),
-            uint256(Attestations.Attest.Wrong),
-            "blamed"
-        );
+        bytes32[] memory result = _leaves(_points100());
+        return Dispute.Named({
+            states: states,
+            firstInResult: _proof(result, 1),
+            lastInResult: _proof(result, 2),
+            traceRoots: roots,
+            signature: signed.signature
+        });
     }
 
     /// @notice The two timeouts: a silent solver convicted, a silent challenger's bond paid.
@@ -425,7 +465,7 @@ contract CourtGasTest is CourtFixture {
         for (uint256 i = 0; i < width; i++) {
             slots[i] = keccak256(abi.encode("slot", i));
         }
-        data = abi.encodeCall(Dispute.postTrace, (task, 1, 0, slots));
+        data = abi.encodeCall(Dispute.postTrace, (task, 1, 0, slots, new bytes32[](0)));
         _call("dispute/postTrace_slots1024", solver, address(dispute), 0, data);
         vm.assertEq(
             uint256(dispute.game(id).phase), uint256(Dispute.Phase.AwaitProof), "both posted"

@@ -529,10 +529,6 @@ contract MarketTest is Test {
         market.settle(id);
         market.convict(id, other, BOND, first, 1, Win.Data);
         vm.assertEq(market.conviction(id).prover, other, "the earlier game ranks first");
-        // A proof leaves a quarter of the window to blame the passes of what it proved.
-        vm.expectRevert(abi.encodeWithSelector(Market.NotSettleable.selector, id));
-        market.settle(id);
-        vm.warp(block.timestamp + market.task(id).terms.challengeWithin / 4 + 1);
         market.settle(id);
         vm.assertEq(market.balanceOf(other), BOND + STAKE / 2, "the earlier proof's bounty");
         vm.assertEq(market.balanceOf(solver), BOND, "the self-request earns nothing");

@@ -489,8 +489,14 @@ contract MarketHandler is Trees {
             _postSteps(g.task, g.segment);
         } else if (g.phase == Dispute.Phase.AwaitTrace) {
             bytes32[] memory slots = _slots(g.task, g.segment, g.step);
+            // On a named segment, its trace's path among the named roots (the honest solver
+            // signs only its own index).
+            bytes32[] memory path;
+            if (dispute.namedTraces(g.task, g.segment) != 0) {
+                path = _proof(_leaves(_traceRoots(g.task, g.segment)), g.step);
+            }
             vm.prank(honest);
-            try dispute.postTrace(g.task, g.segment, g.step, slots) {}
+            try dispute.postTrace(g.task, g.segment, g.step, slots, path) {}
             catch (bytes memory e) {
                 _failed(e);
             }
@@ -703,19 +709,28 @@ contract MarketHandler is Trees {
         return 0xE7E;
     }
 
-    /// @dev A segment index of sample `index` of task `id` (made-up trace roots) and its
-    /// solver's signature, or a forged one (signed by another key).
-    function _index(uint256 id, Attestations.Sample memory s, uint256 index, bool forged)
-        internal
-        view
-        returns (bytes32 states, bytes32[] memory traces, bytes memory sig)
-    {
-        states = keccak256(abi.encode("states", id, index));
-        traces = new bytes32[](INTERVAL);
-        for (uint256 i = 0; i < INTERVAL; i++) {
-            traces[i] = keccak256(abi.encode("trace", id, index, i));
+    /// @dev The trace roots of `segment` of task `id`, as its solver posts them.
+    function _traceRoots(uint256 id, uint64 segment) internal returns (bytes32[] memory roots) {
+        roots = new bytes32[](INTERVAL);
+        for (uint64 i = 0; i < INTERVAL; i++) {
+            roots[i] = _root(_leaves(_slots(id, segment, i)));
         }
+    }
+
+    /// @dev The segment index of sample `index` of task `id` as a pass names it: its solver's
+    /// (`variant` 0), the same with a forged signature (1), or one with made-up trace roots
+    /// that its solver signed (2: a second index, which an honest solver never signs).
+    function _index(uint256 id, Attestations.Sample memory s, uint256 variant)
+        internal
+        returns (Dispute.Named memory n)
+    {
         Task memory k = market.task(id);
+        n.states = _steps(id, s.segment);
+        n.traceRoots = _traceRoots(id, s.segment);
+        if (variant == 2) n.traceRoots[0] = keccak256(abi.encode("another trace", id));
+        bytes32[] memory leaves = _checkpointLeaves(id);
+        n.firstInResult = _proof(leaves, s.segment);
+        n.lastInResult = _proof(leaves, s.segment + 1);
         bytes32 digest = keccak256(
             abi.encode(
                 keccak256("poai/segment/1"),
@@ -723,13 +738,13 @@ contract MarketHandler is Trees {
                 id,
                 s.segment,
                 k.resultRoot,
-                states,
-                _root(_leaves(traces))
+                _root(_leaves(n.states)),
+                _root(_leaves(n.traceRoots))
             )
         );
         bytes32 message = keccak256(abi.encodePacked("\x19Ethereum Signed Message:\n32", digest));
-        (uint8 v, bytes32 r, bytes32 w) = vm.sign(forged ? 0xBAD : _keyOf(k.solver), message);
-        sig = abi.encodePacked(r, w, v);
+        (uint8 v, bytes32 r, bytes32 w) = vm.sign(variant == 1 ? 0xBAD : _keyOf(k.solver), message);
+        n.signature = abi.encodePacked(r, w, v);
     }
 
     /// @notice A sampled verifier attests.
@@ -743,18 +758,19 @@ contract MarketHandler is Trees {
         try market.attest(id, index, pass, 0) {} catch {}
     }
 
-    /// @notice A sampled verifier names, after its *pass*, the index it checked (or a forged
-    /// one).
-    function namePass(uint256 task, uint256 index, bool forged) external {
+    /// @notice A sampled verifier names, after its *pass*, the index it checked, a forged one,
+    /// or a second index its (dishonest) solver signed.
+    function namePass(uint256 task, uint256 index, uint8 variant) external {
         uint256 id = _taskId(task);
         if (id == 0) return;
         Attestations.Sample[] memory s = market.samplesOf(id);
         if (s.length == 0) return;
         index %= s.length;
-        (bytes32 states, bytes32[] memory traces, bytes memory sig) =
-            _index(id, s[index], index, forged);
+        variant %= 3;
+        if (variant == 2 && market.task(id).solver == honest) variant = 0;
+        Dispute.Named memory n = _index(id, s[index], variant);
         vm.prank(s[index].verifier);
-        try dispute.namePass(id, index, s[index].segment, states, traces, sig) {} catch {}
+        try dispute.namePass(id, index, s[index].segment, n) {} catch {}
     }
 
     /// @notice A sampled verifier that attested *fail* challenges its segment (backing it).

@@ -73,9 +73,13 @@ contract Dispute is Court, IDispute {
     mapping(bytes32 => Posted) internal _traces;
     /// @notice Open games per task and segment.
     mapping(uint256 => mapping(uint64 => uint32)) public openOn;
-    /// @notice Steps (by `_key`) a proof on the posted data convicted: an op, load or link proof
-    /// (not an equivocation or a timeout).
-    mapping(bytes32 => bool) public proven;
+    /// @notice The traces root of the segment index a *pass* named for a segment (zero: none
+    /// named). From the naming on, the segment's posted data is that index: its per-step states
+    /// were posted by the naming, and a trace of it is posted only as the named one (by anyone
+    /// who holds it), so every game on the segment is a game on the data the pass vouched for.
+    mapping(uint256 => mapping(uint64 => bytes32)) public namedTraces;
+    /// @dev Traces posted per task and segment (a naming checks them against its trace roots).
+    mapping(uint256 => mapping(uint64 => uint64)) internal _tracesPosted;
     /// @dev A challenger's earliest game on a segment of a task that was open when its next
     /// game there opened (its demands take that game's order while it is open).
     mapping(bytes32 => uint256) internal _firstGame;
@@ -92,8 +96,9 @@ contract Dispute is Court, IDispute {
     );
     event FraudProven(uint256 indexed game, uint256 indexed task, Win how);
     /// @notice Pass `index` named the solver's signed index (`statesRoot`, the trace roots, the
-    /// solver's `signature`) of `segment` as checked (`namePass`): whoever holds a posted game
-    /// on that segment can use it as the solver's signed answer (`proveEquivocation`).
+    /// solver's `signature`) of `segment` as checked (`namePass`): anyone can build the path of a
+    /// named trace from it (`postTrace`), and it is the solver's signed answer
+    /// (`proveEquivocation`).
     event PassNamed(
         uint256 indexed task,
         uint64 indexed segment,
@@ -120,6 +125,13 @@ contract Dispute is Court, IDispute {
     /// @notice An equivocation proof's or a named pass's index is not signed by the task's
     /// solver for that segment.
     error NotSignedBySolver();
+    /// @notice A named index that is not the segment's posted data (its per-step states, a
+    /// posted trace, or the index an earlier pass named): the solver signed two indexes of the
+    /// segment, which `proveEquivocation` convicts.
+    error NotThePostedIndex(uint64 segment);
+    /// @notice A pass is named only on a task no case has convicted yet (the fee is paid only on
+    /// a finalized task; a conviction may rest on data withheld before the naming).
+    error AlreadyConvicted(uint256 task);
 
     constructor(IMarket market_, OpProver prover_, uint64 moveWindow_, uint64 clock_)
         Court(market_, moveWindow_)
@@ -202,7 +214,8 @@ contract Dispute is Court, IDispute {
 
     /// @notice Move 1, for every game on `segment`: the segment's `k + 1` per-step state hashes,
     /// whose first and last are checkpoints `segment` and `segment + 1` of `resultRoot` (with
-    /// their paths into it); segment 0 starts at the task's `initStateHash`.
+    /// their paths into it); segment 0 starts at the task's `initStateHash`. (A named pass posts
+    /// them first when it names the solver's signed index: `namePass`.)
     function postSteps(
         uint256 taskId,
         uint64 segment,
@@ -212,9 +225,22 @@ contract Dispute is Court, IDispute {
     ) external {
         Task memory k = _live(taskId);
         if (msg.sender != k.solver) revert NotTheSolver(taskId, k.solver);
+        if (_steps[taskId][segment].at != 0) revert AlreadyPosted(segment, 0);
+        bytes32 root = _stepsRoot(k, segment, states, firstInResult, lastInResult);
+        _postSteps(taskId, segment, root, states);
+    }
+
+    /// @dev The root of a segment's per-step state hashes, checked to run from checkpoint
+    /// `segment` to checkpoint `segment + 1` of `resultRoot` (segment 0 from `initStateHash`).
+    function _stepsRoot(
+        Task memory k,
+        uint64 segment,
+        bytes32[] calldata states,
+        bytes32[] calldata firstInResult,
+        bytes32[] calldata lastInResult
+    ) internal view returns (bytes32) {
         uint64 segments = _segments(k);
         if (segment >= segments) revert NoSuchSegment(segment, segments);
-        if (_steps[taskId][segment].at != 0) revert AlreadyPosted(segment, 0);
         uint256 n = k.commitments.interval + 1;
         if (states.length != n) revert WrongCount(n, states.length);
         if (segment == 0 && states[0] != k.commitments.initStateHash) {
@@ -223,7 +249,12 @@ contract Dispute is Court, IDispute {
         bytes32[] memory leaves = _leaves(states);
         Merkle.check(k.resultRoot, segments + 1, segment, leaves[0], firstInResult);
         Merkle.check(k.resultRoot, segments + 1, segment + 1, leaves[n - 1], lastInResult);
-        bytes32 root = Merkle.root(leaves);
+        return Merkle.root(leaves);
+    }
+
+    function _postSteps(uint256 taskId, uint64 segment, bytes32 root, bytes32[] calldata states)
+        internal
+    {
         _steps[taskId][segment] = Posted({root: root, at: uint64(block.timestamp)});
         emit StepsPosted(taskId, segment, root, states);
     }
@@ -238,12 +269,18 @@ contract Dispute is Court, IDispute {
     }
 
     /// @notice Move 3, for every game that picked step `step` of `segment`: the tensor hashes
-    /// of every slot of that step, in slot order (the contract computes the trace root).
-    function postTrace(uint256 taskId, uint64 segment, uint64 step, bytes32[] calldata slots)
-        external
-    {
+    /// of every slot of that step, in slot order (the contract computes the trace root). On a
+    /// segment a pass named, the trace must be leaf `step` of the named traces root
+    /// (`inNamed`, its path) and anyone may post it: the named verifier answers for the data it
+    /// vouched for when the solver withholds it (a game that times out on it burns the pass).
+    function postTrace(
+        uint256 taskId,
+        uint64 segment,
+        uint64 step,
+        bytes32[] calldata slots,
+        bytes32[] calldata inNamed
+    ) external {
         Task memory k = _live(taskId);
-        if (msg.sender != k.solver) revert NotTheSolver(taskId, k.solver);
         if (_steps[taskId][segment].at == 0) revert NotPosted(segment);
         if (step >= k.commitments.interval) revert NoSuchStep(step, k.commitments.interval);
         bytes32 key = _key(taskId, segment, step);
@@ -252,7 +289,14 @@ contract Dispute is Court, IDispute {
             revert WrongCount(k.commitments.slots, slots.length);
         }
         bytes32 root = Merkle.root(_leaves(slots));
+        bytes32 named = namedTraces[taskId][segment];
+        if (named != 0) {
+            Merkle.check(named, k.commitments.interval, step, Merkle.leafHash32(root), inNamed);
+        } else if (msg.sender != k.solver) {
+            revert NotTheSolver(taskId, k.solver);
+        }
         _traces[key] = Posted({root: root, at: uint64(block.timestamp)});
+        _tracesPosted[taskId][segment]++;
         emit TracePosted(taskId, segment, step, root, slots);
     }
 
@@ -357,65 +401,59 @@ contract Dispute is Court, IDispute {
         _challengerWins(id, g, Win.Equivocation);
     }
 
+    /// @notice A solver's signed segment index as a pass names it: the segment's `k + 1`
+    /// per-step state hashes with the paths of the first and last into `resultRoot`, its `k`
+    /// trace roots and the solver's signature of the two roots.
+    struct Named {
+        bytes32[] states;
+        bytes32[] firstInResult;
+        bytes32[] lastInResult;
+        bytes32[] traceRoots;
+        bytes signature;
+    }
+
     /// @notice Names, for the caller's *pass* `index` of a task's segment `segment`, the
-    /// solver's signed segment index the verifier checked op by op: the root over its `k + 1`
-    /// per-step state hashes, its `k` trace roots (published in `PassNamed`, so that anyone can
-    /// build a blame's path; a privately signed index could not be blamed otherwise) and the
-    /// solver's signature of the two roots. The pass is then paid if the task finalizes, and
-    /// burned if a proof convicts a step of that index (`blamePass`). Once, while a quarter of
-    /// the window is left (`Market.namePass`).
-    function namePass(
-        uint256 taskId,
-        uint256 index,
-        uint64 segment,
-        bytes32 statesRoot,
-        bytes32[] calldata traceRoots,
-        bytes calldata signature
-    ) external {
-        Task memory k = market.task(taskId);
-        if (traceRoots.length != k.commitments.interval) {
-            revert WrongCount(k.commitments.interval, traceRoots.length);
+    /// solver's signed segment index the verifier checked op by op. The index becomes the
+    /// segment's posted data: its per-step states are posted now (or must be the ones posted),
+    /// every trace posted on the segment must be its trace of that step, and a later naming on
+    /// the segment must name the same index. So every game on the segment is played on the data
+    /// the pass vouched for, and its verdict is the pass's: a proof of a step, or a timeout the
+    /// named data was owed in, burns the pass at settlement (`Market.settle`); the named verifier
+    /// may post a trace the solver withholds (`postTrace`). The trace roots are published in
+    /// `PassNamed` so that anyone can build a named trace's path. Once, while the task is not
+    /// convicted and a quarter of the window is left (`Market.namePass`); the pass is then paid
+    /// if the task finalizes.
+    function namePass(uint256 taskId, uint256 index, uint64 segment, Named calldata n) external {
+        Task memory k = _live(taskId);
+        if (market.convictedAt(taskId) != 0) revert AlreadyConvicted(taskId);
+        if (n.traceRoots.length != k.commitments.interval) {
+            revert WrongCount(k.commitments.interval, n.traceRoots.length);
         }
-        bytes32 tracesRoot = Merkle.root(_leaves(traceRoots));
+        bytes32 statesRoot = _stepsRoot(k, segment, n.states, n.firstInResult, n.lastInResult);
+        bytes32 tracesRoot = Merkle.root(_leaves(n.traceRoots));
         bytes32 digest = SegmentIndex.digest(
             address(market), taskId, segment, k.resultRoot, statesRoot, tracesRoot
         );
-        if (SegmentIndex.signer(digest, signature) != k.solver) revert NotSignedBySolver();
+        if (SegmentIndex.signer(digest, n.signature) != k.solver) revert NotSignedBySolver();
+        Posted storage posted = _steps[taskId][segment];
+        if (posted.at == 0) _postSteps(taskId, segment, statesRoot, n.states);
+        else if (posted.root != statesRoot) revert NotThePostedIndex(segment);
+        bytes32 named = namedTraces[taskId][segment];
+        if (named == 0) {
+            if (_tracesPosted[taskId][segment] != 0) {
+                for (uint64 s = 0; s < n.traceRoots.length; s++) {
+                    bytes32 root = _traces[_key(taskId, segment, s)].root;
+                    if (root != 0 && root != n.traceRoots[s]) revert NotThePostedIndex(segment);
+                }
+            }
+            namedTraces[taskId][segment] = tracesRoot;
+        } else if (named != tracesRoot) {
+            revert NotThePostedIndex(segment);
+        }
         market.namePass(
             taskId, index, msg.sender, segment, keccak256(abi.encode(statesRoot, tracesRoot))
         );
-        emit PassNamed(taskId, segment, index, msg.sender, statesRoot, traceRoots, signature);
-    }
-
-    /// @notice Shows that pass `index` of a task named the data a proof convicted: the segment
-    /// index it names (`statesRoot`, `tracesRoot`) has the per-step states the solver posted for
-    /// `segment`, and the trace root it holds for `step` (at `traceInTraces`) is the trace posted
-    /// for that step, which an op, load or link proof convicted. The pass's stake is then burned
-    /// at settlement (anyone may call, until the task settles). An honest verifier names only an
-    /// index it checked op by op with the contract's own decision, so no proof convicts a step
-    /// of it; a proof on other data than the solver signed leaves the pass alone.
-    function blamePass(
-        uint256 taskId,
-        uint256 index,
-        uint64 segment,
-        uint64 step,
-        bytes32 statesRoot,
-        bytes32 tracesRoot,
-        bytes32[] calldata traceInTraces
-    ) external {
-        bytes32 key = _key(taskId, segment, step);
-        if (!proven[key] || _steps[taskId][segment].root != statesRoot) {
-            revert NoFraud(Verdict.Reason.WithinBound);
-        }
-        Task memory k = market.task(taskId);
-        Merkle.check(
-            tracesRoot,
-            k.commitments.interval,
-            step,
-            Merkle.leafHash32(_traces[key].root),
-            traceInTraces
-        );
-        market.blamePass(taskId, index, segment, keccak256(abi.encode(statesRoot, tracesRoot)));
+        emit PassNamed(taskId, segment, index, msg.sender, statesRoot, n.traceRoots, n.signature);
     }
 
     /// @notice Decides a game whose mover's time ran out: a silent solver loses the task, a
@@ -533,9 +571,6 @@ contract Dispute is Court, IDispute {
     function _challengerWins(uint256 id, Game storage g, Win how) internal {
         g.phase = Phase.ChallengerWon;
         openOn[g.task][g.segment]--;
-        if (how == Win.Op || how == Win.Data || how == Win.Link) {
-            proven[_key(g.task, g.segment, g.step)] = true;
-        }
         emit FraudProven(id, g.task, how);
         market.convict(g.task, g.challenger, g.bond, g.order, g.segment, how);
     }

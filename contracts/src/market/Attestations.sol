@@ -12,14 +12,16 @@ import {Stakes} from "./Stakes.sol";
 /// earns follows from what it attested and what became of the task (docs/PROTOCOL.md §9):
 ///
 /// - *pass*: its stake back, and the fee when the task finalizes if the pass names the solver's
-///   signed segment index it checked op by op (`Dispute.namePass`, with the index's trace roots
-///   published, while a quarter of the window is left: docs/PROTOCOL.md §9–§10);
-///   a pass that names none is paid nothing (its fee goes back to the submitter, so a solver
-///   that serves no index gains nothing by it). A pass is burned when a proof convicts a step of
-///   the data it named (`Dispute.blamePass`: the posted per-step states are its `statesRoot` and
-///   the posted trace of the proven step is the one in its `tracesRoot`). Nothing else burns a
-///   pass: a proof on other data than the solver signed is the solver's equivocation, not the
-///   verifier's fault, so no solver can frame a verifier that checked what it named (C3);
+///   signed segment index it checked op by op (`Dispute.namePass`, before any conviction and
+///   while a quarter of the window is left: docs/PROTOCOL.md §9–§10); a pass that names none is
+///   paid nothing (its fee goes back to the submitter, so a solver that serves no index gains
+///   nothing by it). Naming makes the index the segment's posted data, so a game on the segment
+///   is a game on what the pass vouched for: a named pass is burned when a game faulted its
+///   segment (an op, load or link proof, or a timeout on data the named verifier could have
+///   posted itself). An honest verifier named data it checked with the contract's own decision
+///   and holds it, so no proof or withholding burns it (C3); a lazy one cannot be shielded by a
+///   solver that signs it a second index (the second naming is refused, or it is the data
+///   played on);
 /// - *fail*: only when backed by a challenge of that segment by the same verifier; an unbacked
 ///   *fail* on a task that finalizes is burned (AUDIT H2: a *fail* is not free money); a backed
 ///   one is unlocked (its game ranks for the bounty by its order, like any other);
@@ -30,7 +32,7 @@ abstract contract Attestations is Tasks {
         None,
         Pass,
         Fail,
-        /// A *pass* whose named segment index a proof convicted (`Dispute.blamePass`).
+        /// A named *pass* of a segment a game faulted, burned at settlement.
         Wrong
     }
 
@@ -62,6 +64,9 @@ abstract contract Attestations is Tasks {
     mapping(address => bool) public registered;
     mapping(uint256 => Sample[]) internal _samples;
     mapping(uint256 => bool) public sampled;
+    /// @notice Segments of a task a game faulted: a proof of a step or the solver's silence on
+    /// the segment's posted data (which is the index a pass named there, if one did).
+    mapping(uint256 => mapping(uint64 => bool)) public faulted;
     mapping(uint256 => bytes32) public seedOf;
     mapping(uint256 => uint64) public sampledAt;
     /// @dev When sample `index` of a task was last re-sampled: its replacement gets its own
@@ -79,8 +84,7 @@ abstract contract Attestations is Tasks {
     event Attested(
         uint256 indexed task, uint256 index, address indexed verifier, bool pass, uint256 distance
     );
-    /// @notice A proof convicted a step of the segment index pass `index` named: its stake is
-    /// burned at settlement.
+    /// @notice A game faulted the segment pass `index` named the index of: its stake is burned.
     event PassProvenWrong(uint256 indexed task, uint256 index, address indexed verifier);
     event Resampled(uint256 indexed task, uint256 index, address indexed from, address to);
     event VerifierSlashed(uint256 indexed task, address indexed verifier, uint256 amount);
@@ -93,8 +97,6 @@ abstract contract Attestations is Tasks {
     error AlreadyAttested(uint256 task, uint256 index);
     error NoSuchSample(uint256 task, uint256 index);
     error TooSoonToResample(uint256 task, uint64 at);
-    /// @notice The sample is not a *pass* of that segment naming that index (or is settled).
-    error NotBlameable(uint256 task, uint256 index);
 
     constructor(uint256 minVerifierStake_) {
         minVerifierStake = minVerifierStake_;
@@ -264,18 +266,6 @@ abstract contract Attestations is Tasks {
         return _samples[id][index];
     }
 
-    /// @dev Burns (at settlement) pass `index` of a convicted, unsettled task when it is a *pass*
-    /// of `segment` naming the index `checked`, which a proof convicted.
-    function _blame(uint256 id, uint256 index, uint64 segment, bytes32 checked) internal {
-        Sample storage s = _sample(id, index);
-        if (
-            s.segment != segment || s.attest != Attest.Pass || s.checked == 0
-                || s.checked != checked
-        ) revert NotBlameable(id, index);
-        s.attest = Attest.Wrong;
-        emit PassProvenWrong(id, index, s.verifier);
-    }
-
     /// @dev Marks the *fail* attestations of `segment` by `challenger` as backed.
     function _back(uint256 id, address challenger, uint64 segment) internal {
         Sample[] storage all = _samples[id];
@@ -304,6 +294,10 @@ abstract contract Attestations is Tasks {
         for (uint256 i = 0; i < all.length; i++) {
             Sample storage s = all[i];
             if (s.verifier == address(0)) continue;
+            if (convicted && s.attest == Attest.Pass && s.checked != 0 && faulted[id][s.segment]) {
+                s.attest = Attest.Wrong;
+                emit PassProvenWrong(id, i, s.verifier);
+            }
             bool keeps =
                 s.attest == Attest.Pass || (s.attest == Attest.Fail && (convicted || s.backed));
             if (!keeps) {

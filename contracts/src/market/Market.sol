@@ -39,9 +39,6 @@ contract Market is IMarket, Attestations {
         address timeoutWinner;
         /// When the first case convicted the task.
         uint64 at;
-        /// When the latest proof on posted data (an op, load or link) convicted a step: the
-        /// passes that named that data may be blamed until a quarter of the window after it.
-        uint64 provenAt;
         bool settled;
     }
 
@@ -217,8 +214,11 @@ contract Market is IMarket, Attestations {
             _totalEscrow -= k.payment;
             _credit(k.submitter, k.payment);
         }
-        if (how == Win.Op || how == Win.Data || how == Win.Link) {
-            c.provenAt = uint64(block.timestamp);
+        // A game's verdict on its segment's posted data (a proof, or the solver's silence), which
+        // is the data a pass named there: the pass is burned at settlement. (Not an
+        // equivocation: the solver's other signed index is no verdict on the posted one.)
+        if (segment != NO_SEGMENT && how != Win.Equivocation && how != Win.Unavailable) {
+            faulted[id][segment] = true;
         }
         emit Convicted(id, challenger, how, segment);
         if (segment == NO_SEGMENT) {
@@ -244,28 +244,14 @@ contract Market is IMarket, Attestations {
         _name(id, index, verifier, segment, checked);
     }
 
-    /// @inheritdoc IMarket
-    function blamePass(uint256 id, uint256 index, uint64 segment, bytes32 checked)
-        external
-        onlyCourt
-        nonReentrant
-    {
-        if (_task(id).status != Status.Slashed || _convictions[id].settled) {
-            revert NotBlameable(id, index);
-        }
-        _blame(id, index, segment, checked);
-    }
-
-    /// @notice Splits a convicted task's pot once its cases have all ended, its challenge
-    /// window has closed and a quarter of the window has passed since the latest proof (time to
-    /// blame the passes of what it proved: `Dispute.blamePass`); settles its samples.
+    /// @notice Splits a convicted task's pot once its cases have all ended and its challenge
+    /// window has closed; settles its samples (a named pass of a faulted segment is burned).
     function settle(uint256 id) external nonReentrant {
         Task storage k = _task(id);
         Conviction storage c = _convictions[id];
         if (
             k.status != Status.Slashed || c.settled || k.openCases != 0
                 || block.timestamp <= k.deadline
-                || block.timestamp <= c.provenAt + k.terms.challengeWithin / 4
         ) revert NotSettleable(id);
         c.settled = true;
         uint256 pot = c.pot;

@@ -127,15 +127,10 @@ interface IMarket {
 
     /// @notice Pass `index` of task `id` by `verifier` names the segment index `checked`
     /// (`keccak256(abi.encode(statesRoot, tracesRoot))`) of `segment`, which the court checked
-    /// its solver signed: the pass is then paid on a finalized task and held to that index.
+    /// its solver signed and made the segment's posted data: the pass is then paid on a
+    /// finalized task, and burned on a convicted one whose games faulted that segment.
     function namePass(uint256 id, uint256 index, address verifier, uint64 segment, bytes32 checked)
         external;
-
-    /// @notice Marks sample `index` of convicted task `id` as a *pass* proven wrong: it named
-    /// the segment index `checked` (`keccak256(abi.encode(statesRoot, tracesRoot))`) of
-    /// `segment`, and a proof convicted a step of exactly that data. Its stake is burned at
-    /// settlement.
-    function blamePass(uint256 id, uint256 index, uint64 segment, bytes32 checked) external;
 
     /// @notice When the task was convicted (zero: not convicted).
     function convictedAt(uint256 id) external view returns (uint64);

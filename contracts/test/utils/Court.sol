@@ -249,7 +249,7 @@ abstract contract CourtFixture is Test, Trees {
 
     function _postTrace(uint64 j, uint64 s, bytes32[] memory slots) internal {
         vm.prank(solver);
-        dispute.postTrace(taskId, j, s, slots);
+        dispute.postTrace(taskId, j, s, slots, new bytes32[](0));
     }
 
     /// @dev A link proof that `slots`' first next-state slot (holding `header`) is not the
