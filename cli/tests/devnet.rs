@@ -203,10 +203,10 @@ fn a_solver_that_withholds_its_checkpoints_is_slashed() {
 }
 
 /// A verifier that passes without checking does not save a cheat, and loses its stake: it names
-/// the solver's signed segment index to be paid, the whistleblower checks passed segments first,
-/// convicts the solver with a proof on a step of that index, and blames the pass
-/// (`Dispute.blamePass`, property 4); the pass is burned at settlement. Only the passes on the
-/// proven segment are burned.
+/// the solver's signed segment index to be paid (which makes it the segment's posted data), the
+/// whistleblower checks passed segments first and convicts the solver in a game on that data
+/// (property 4); the pass is burned at settlement. Only the passes on the faulted segment are
+/// burned.
 #[test]
 fn a_lazy_pass_does_not_save_a_cheating_solver_and_costs_its_stake() {
     let s = devnet(&["--cheat", "learning-rate", "--lazy-verifier"]);
@@ -218,7 +218,7 @@ fn a_lazy_pass_does_not_save_a_cheating_solver_and_costs_its_stake() {
         .iter()
         .filter(|x| x["attest"] == "pass proven wrong")
         .count();
-    assert!(wrong >= 1, "the proven segment's pass is blamed: {s:#}");
+    assert!(wrong >= 1, "the faulted segment's pass is burned: {s:#}");
     assert!(
         credit(&s, "whistleblower") >= BOND + BOUNTY - 1e-9,
         "the whistleblower convicted it: {s:#}"
@@ -227,7 +227,7 @@ fn a_lazy_pass_does_not_save_a_cheating_solver_and_costs_its_stake() {
     assert!(
         close(v["free"].as_f64().expect("free"), 10.0 - wrong as f64)
             && close(v["locked"].as_f64().expect("locked"), 0.0),
-        "one verifier stake burned per blamed pass: {s:#}"
+        "one verifier stake burned per burned pass: {s:#}"
     );
 }
 

@@ -127,7 +127,13 @@ async fn a_cheating_solver_is_slashed_through_the_whole_game_on_anvil() {
         (
             &solver,
             solver_moves
-                .postTrace(task, g.segment, g.step, hashes(&g.cheat.trace_slots))
+                .postTrace(
+                    task,
+                    g.segment,
+                    g.step,
+                    hashes(&g.cheat.trace_slots),
+                    Vec::new(),
+                )
                 .into_transaction_request(),
         ),
     ];

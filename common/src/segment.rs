@@ -107,7 +107,7 @@ impl Index {
         ))
     }
 
-    /// The roots a *pass* names (`Dispute.namePass`) and `Dispute.blamePass` checks: over the
+    /// The roots a *pass* names (`Dispute.namePass`, which posts the states): over the
     /// per-step state hashes as `postSteps` computes it, and over the trace roots.
     pub fn roots(&self) -> Result<(Hash, Hash), Error> {
         let root =
@@ -350,7 +350,7 @@ mod tests {
         ));
     }
 
-    /// What a *pass* names is what `Dispute.blamePass` recomputes: the two roots as the
+    /// What a *pass* names is what `Dispute.namePass` recomputes: the two roots as the
     /// contract builds them (`postSteps`' root, a Merkle tree of the trace roots).
     #[test]
     fn a_pass_names_the_roots_the_contract_recomputes() {

@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use alloy::primitives::{B256, U256};
-use alloy::sol_types::SolValue;
 use eyre::{WrapErr, eyre};
 use poai_common::blob::{self, Kind};
 use poai_common::chain::bindings::availability::Availability;
@@ -244,72 +243,9 @@ impl Challenger {
         Ok(games)
     }
 
-    /// After game `g` was won by a proof on the posted data (an op, load or link), blames every
-    /// *pass* of its segment that named exactly that data (asked again every tick until the
-    /// task settles, since a pass may be named later; a blamed pass is no longer a *pass*): the
-    /// index it named (`PassNamed`, which publishes its trace roots) has the per-step states
-    /// the solver posted and, at the proven step, the trace proven (`Dispute.blamePass`;
-    /// property 4: a verifier that passes without checking loses its stake). Everything is read
-    /// from the chain and checked here first, so no blame is sent that would revert.
-    async fn blame(&self, node: &Node, g: &Dispute::Game) -> eyre::Result<()> {
-        let (dispute, market) = (&node.chain.dispute, &node.chain.market);
-        let key = alloy::primitives::keccak256((g.task, g.segment, g.step).abi_encode());
-        if !dispute.proven(key).call().await? {
-            return Ok(());
-        }
-        let samples = market.samplesOf(g.task).call().await?;
-        let passes: HashSet<usize> = samples
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.attest == 1 && s.segment == g.segment && !s.checked.is_zero())
-            .map(|(i, _)| i)
-            .collect();
-        if passes.is_empty() {
-            return Ok(());
-        }
-        let task_id = g.task.to::<u64>();
-        let states = dispute.stepsRoot(g.task, g.segment).call().await?;
-        let trace = dispute.traceRoot(g.task, g.segment, g.step).call().await?;
-        for named in posted::<Dispute::PassNamed>(node, task_id, g.segment).await? {
-            let sample = named.index.to::<usize>();
-            let roots: Vec<poai_common::Hash> = named.traceRoots.iter().map(|h| h.0).collect();
-            if !passes.contains(&sample)
-                || named.statesRoot != states
-                || roots.get(g.step as usize) != Some(&trace.0)
-            {
-                continue;
-            }
-            let tree = poai_common::merkle::Tree::from_payloads(&roots)?;
-            let path = tree.proof(g.step)?.siblings;
-            let call = dispute.blamePass(
-                g.task,
-                named.index,
-                g.segment,
-                g.step,
-                named.statesRoot,
-                B256::from(tree.root()),
-                path.into_iter().map(B256::from).collect(),
-            );
-            node.chain
-                .send(
-                    call.into_transaction_request(),
-                    format!("task {task_id} sample {sample}: a pass of the proven data"),
-                )
-                .await?;
-            tracing::info!(
-                task = task_id,
-                sample,
-                segment = g.segment,
-                step = g.step,
-                "a pass named the proven data; its stake is burned"
-            );
-        }
-        Ok(())
-    }
-
     /// Splits the stake of a task this node's game or opening convicted, once the task's window
-    /// has closed, its cases have ended and a quarter of the window has passed since its latest
-    /// proof (the bounty, or a timeout's reward, is paid then), and takes back the bonds of its
+    /// has closed and its cases have ended (the bounty, or a timeout's reward, is paid then; the
+    /// named passes of a segment a game faulted are burned), and takes back the bonds of its
     /// openings the convicted solver answered.
     async fn settle(&self, node: &Node, task: U256) -> eyre::Result<()> {
         let market = &node.chain.market;
@@ -324,9 +260,6 @@ impl Challenger {
             return Ok(());
         }
         let conviction = market.conviction(task).call().await?;
-        if node.chain.now().await? <= conviction.provenAt + t.terms.challengeWithin / 4 {
-            return Ok(());
-        }
         if !conviction.settled {
             if let Err(e) = node
                 .chain
@@ -659,14 +592,6 @@ impl Challenger {
 
     async fn advance(&self, node: &Arc<Node>, id: u64, g: &Dispute::Game) -> eyre::Result<()> {
         let dispute = &node.chain.dispute;
-        // Until the task settles: a pass may be named until a quarter of the window is left.
-        let settled = (g.task.to::<u64>(), SETTLED);
-        if g.phase == phase::CHALLENGER_WON
-            && !self.moved.lock().expect("not poisoned").contains(&settled)
-            && let Err(e) = self.blame(node, g).await
-        {
-            tracing::warn!(game = id, error = %format!("{e:#}"), "blaming passes failed; retrying");
-        }
         if matches!(g.phase, phase::CHALLENGER_WON | phase::ENDED) {
             return self.settle(node, g.task).await;
         }
@@ -963,6 +888,52 @@ async fn posted<E: alloy::sol_types::SolEvent>(
     logs.iter()
         .map(|l| Ok(l.log_decode::<E>()?.inner.data))
         .collect()
+}
+
+/// The trace roots of the segment index a *pass* named for `segment` of `task` (the segment's
+/// posted data from then on: `Dispute.namePass`), from the `PassNamed` log whose roots are the
+/// named ones; `None` when no pass named one.
+pub async fn named_roots(
+    node: &Node,
+    task: u64,
+    segment: u64,
+) -> eyre::Result<Option<Vec<poai_common::Hash>>> {
+    let named = node
+        .chain
+        .dispute
+        .namedTraces(U256::from(task), segment)
+        .call()
+        .await?;
+    if named.is_zero() {
+        return Ok(None);
+    }
+    for n in posted::<Dispute::PassNamed>(node, task, segment).await? {
+        let roots: Vec<poai_common::Hash> = n.traceRoots.iter().map(|h| h.0).collect();
+        if poai_common::merkle::root_of_payloads(&roots)? == named.0 {
+            return Ok(Some(roots));
+        }
+    }
+    eyre::bail!("no PassNamed log of task {task} segment {segment} has the named roots")
+}
+
+/// The path a trace of `step` posted on `segment` of `task` carries (`Dispute.postTrace`):
+/// its root's among the named trace roots, or none when no pass named the segment.
+pub async fn named_path(
+    node: &Node,
+    task: u64,
+    segment: u64,
+    step: u64,
+) -> eyre::Result<Vec<alloy::primitives::B256>> {
+    let Some(roots) = named_roots(node, task, segment).await? else {
+        return Ok(Vec::new());
+    };
+    let tree = poai_common::merkle::Tree::from_payloads(&roots)?;
+    Ok(tree
+        .proof(step)?
+        .siblings
+        .into_iter()
+        .map(alloy::primitives::B256::from)
+        .collect())
 }
 
 /// The per-step state hashes of `segment` of `task`, as the solver posted them on chain

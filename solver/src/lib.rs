@@ -759,10 +759,12 @@ async fn post_trace(
     .await??;
     let root = state::trace_root(&slots)?;
     let hashes: Vec<B256> = slots.iter().map(|h| B256::from(*h)).collect();
+    // On a segment a pass named, the trace is the named one, with its path among the roots.
+    let path = poai_node::challenge::named_path(node, task_id, segment, step).await?;
     let call = node
         .chain
         .dispute
-        .postTrace(U256::from(task_id), segment, step, hashes);
+        .postTrace(U256::from(task_id), segment, step, hashes, path);
     node.chain
         .send(
             call.into_transaction_request(),

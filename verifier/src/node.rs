@@ -5,10 +5,13 @@
 //!
 //! A *pass* is attested on tier 1 (in time not to be re-sampled), then names the solver's signed
 //! segment index once tier 2 has checked every op of it (`Dispute.namePass`, while a quarter of
-//! the window is left): only a named pass earns the fee, and it is held to the index it named.
+//! the window is left): only a named pass earns the fee, and it is held to the index it named,
+//! which becomes the segment's posted data. A game on the segment that faults it (a proof, or a
+//! trace nobody posts) burns the pass, so the verifier keeps the traces it checked and posts a
+//! named trace the solver withholds (`guard`).
 //!
 //! `lazy` makes a verifier that attests pass without checking, naming the solver's index to be
-//! paid (the end-to-end tests show the pass burned once a proof convicts a step of that index).
+//! paid (the end-to-end tests show the pass burned once a game faults that index).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,6 +42,8 @@ pub struct Verifier {
     opts: Options,
     challenger: Arc<Challenger>,
     checking: HashMap<(u64, u64), JoinHandle<eyre::Result<()>>>,
+    /// Named segments (task, segment) whose games are being watched for a withheld trace.
+    guarding: HashMap<(u64, u64), JoinHandle<eyre::Result<()>>>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -67,6 +72,7 @@ impl Verifier {
             opts,
             challenger,
             checking: HashMap::new(),
+            guarding: HashMap::new(),
         }
     }
 
@@ -92,14 +98,21 @@ impl Verifier {
         let m = &node.chain.market;
         let me = node.chain.address;
         self.checking.retain(|_, j| !j.is_finished());
+        self.guarding.retain(|_, j| !j.is_finished());
         let count: u64 = m.taskCount().call().await?.to();
         let block = alloy::providers::Provider::get_block_number(&node.chain.provider).await?;
         let mut view = Vec::new();
         for id in 1..=count {
             let t = m.task(U256::from(id)).call().await?;
+            if t.status == status::SLASHED && !m.conviction(U256::from(id)).call().await?.settled {
+                // Games on a named segment play on after a conviction, until settlement.
+                self.guard_named(id).await?;
+                continue;
+            }
             if t.status != status::COMMITTED {
                 continue;
             }
+            self.guard_named(id).await?;
             if !m.sampled(U256::from(id)).call().await? {
                 if block > t.committedBlock + 1 {
                     let call = m.sample(U256::from(id));
@@ -141,6 +154,83 @@ impl Verifier {
         );
         Ok(())
     }
+}
+
+impl Verifier {
+    /// Watches (`guard`) every segment of task `id` this verifier's *pass* named.
+    async fn guard_named(&mut self, id: u64) -> eyre::Result<()> {
+        let node = self.node.clone();
+        let samples = node.chain.market.samplesOf(U256::from(id)).call().await?;
+        for s in samples {
+            // A named *pass* of this verifier's.
+            if s.verifier != node.chain.address || s.attest != 1 || s.checked.is_zero() {
+                continue;
+            }
+            let key = (id, s.segment);
+            if self.guarding.contains_key(&key) {
+                continue;
+            }
+            let n = node.clone();
+            let job = tokio::spawn(async move { guard(&n, id, s.segment).await });
+            self.guarding.insert(key, job);
+        }
+        Ok(())
+    }
+}
+
+/// Posts every trace of named `segment` of task `id` that a game waits for and the solver has
+/// not posted half its move window into the turn, from the traces this verifier checked
+/// (property 4: a named pass answers for the data it vouched for; a game that times out on it
+/// faults the segment and burns the pass).
+async fn guard(node: &Node, id: u64, segment: u64) -> eyre::Result<()> {
+    let d = &node.chain.dispute;
+    let window = d.moveWindow().call().await?;
+    let now = node.chain.now().await?;
+    let count: u64 = d.gameCount().call().await?.to();
+    for g_id in 1..=count {
+        let g = d.game(U256::from(g_id)).call().await?;
+        if g.task != U256::from(id)
+            || g.segment != segment
+            || g.phase != challenge::phase::AWAIT_TRACE
+            || now < g.turnStart + window / 2
+            || now > g.deadline
+            || !d.traceRoot(g.task, segment, g.step).call().await?.is_zero()
+        {
+            continue;
+        }
+        let roots = challenge::named_roots(node, id, segment)
+            .await?
+            .ok_or_else(|| eyre::eyre!("segment {segment} of task {id} is not named"))?;
+        let root = roots
+            .get(g.step as usize)
+            .ok_or_else(|| eyre::eyre!("no named trace of step {}", g.step))?;
+        let bytes = node
+            .store
+            .read(poai_common::blob::Kind::Trace, root)
+            .ok_or_else(|| eyre::eyre!("the named trace of step {} is not held", g.step))?;
+        let slots: Vec<B256> = poai_common::blob::decode_tensors(&bytes)?
+            .iter()
+            .map(|t| B256::from(t.commit().hash))
+            .collect();
+        let path = challenge::named_path(node, id, segment, g.step).await?;
+        let call = d.postTrace(U256::from(id), segment, g.step, slots, path);
+        node.chain
+            .send(
+                call.into_transaction_request(),
+                format!(
+                    "task {id}: the named trace of step {} of segment {segment}",
+                    g.step
+                ),
+            )
+            .await?;
+        tracing::info!(
+            task = id,
+            segment,
+            step = g.step,
+            "posted a named trace the solver withheld"
+        );
+    }
+    Ok(())
 }
 
 impl poai_node::Role for Verifier {
@@ -303,8 +393,9 @@ async fn verify(
 }
 
 /// Names, for pass `index` of task `id`, the solver's signed index of `segment` this verifier
-/// checked op by op (`Dispute.namePass`: the pass is then paid, and held to it), while a quarter
-/// of the window is left; later, the pass stands unpaid.
+/// checked op by op (`Dispute.namePass`: the pass is then paid, and held to it; its per-step
+/// states are posted with it, their ends' paths into `resultRoot` from the checkpoints), while
+/// the task is not convicted and a quarter of the window is left; later, the pass stands unpaid.
 async fn name_pass(node: &Node, id: u64, index: usize, segment: u64, checked: &Index) {
     let named = async {
         let t = node.chain.market.task(U256::from(id)).call().await?;
@@ -312,14 +403,26 @@ async fn name_pass(node: &Node, id: u64, index: usize, segment: u64, checked: &I
         if node.chain.now().await? >= last {
             eyre::bail!("less than a quarter of the window is left");
         }
-        let (states, _) = checked.roots()?;
+        let task = node.task(id).await?;
+        let cps = challenge::checkpoints(node, &task, t.resultRoot.0).await?;
+        let path = |i: u64| -> eyre::Result<Vec<B256>> {
+            let (_, path) = cps
+                .leaf(i)
+                .ok_or_else(|| eyre::eyre!("checkpoint {i}'s path is unknown"))?;
+            Ok(path.iter().map(|h| B256::from(*h)).collect())
+        };
+        let b256s = |l: &[poai_common::Hash]| l.iter().map(|h| B256::from(*h)).collect();
         let call = node.chain.dispute.namePass(
             U256::from(id),
             U256::from(index),
             segment,
-            B256::from(states),
-            checked.traces.iter().map(|h| B256::from(*h)).collect(),
-            checked.signature.to_vec().into(),
+            poai_common::chain::bindings::dispute::Dispute::Named {
+                states: b256s(&checked.states),
+                firstInResult: path(segment)?,
+                lastInResult: path(segment + 1)?,
+                traceRoots: b256s(&checked.traces),
+                signature: checked.signature.to_vec().into(),
+            },
         );
         node.chain
             .send(
