@@ -1075,6 +1075,33 @@ contract AttestationsTest is Test, Trees {
         _solvent();
     }
 
+    /// @notice Review of the binding, F1: a game its solver and a sybil challenger leave overdue
+    /// and un-timed-out, waiting for an honest verifier to name the segment (which posts its
+    /// steps too late for that game), does not fault the segment when it is finally timed out:
+    /// the named pass keeps its stake. A game at a trace faults it only when the named verifier
+    /// had half a move window to post the trace itself (`test_property4_aNamedTraceNobodyPosts
+    /// BurnsThePass`).
+    function test_F1_aGameLeftOverdueBeforeANamingDoesNotBurnIt() public {
+        address sybil = address(0x5E);
+        vm.deal(sybil, 100 ether);
+        Attestations.Sample[] memory s = _sampled();
+        uint64 seg = s[0].segment;
+        vm.prank(sybil);
+        uint256 game = dispute.challenge{value: BOND}(taskId, seg);
+        vm.warp(dispute.game(game).deadline + 1);
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
+        }
+        dispute.timeout(game);
+        vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
+        vm.assertFalse(market.faulted(taskId, seg), "the overdue game faults nothing");
+        vm.warp(market.task(taskId).deadline + 1);
+        _settleKeepingEveryVerifierStake(STAKE / 2);
+        _solvent();
+    }
+
     /// @notice A verifier attests *pass* on tier 1 in time not to be re-sampled, and names the
     /// index once tier 2 has checked it: once, only its own sample, only a pass that named
     /// none, only its sample's segment, and only while a quarter of the window is left (review

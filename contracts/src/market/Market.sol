@@ -214,12 +214,6 @@ contract Market is IMarket, Attestations {
             _totalEscrow -= k.payment;
             _credit(k.submitter, k.payment);
         }
-        // A game's verdict on its segment's posted data (a proof, or the solver's silence), which
-        // is the data a pass named there: the pass is burned at settlement. (Not an
-        // equivocation: the solver's other signed index is no verdict on the posted one.)
-        if (segment != NO_SEGMENT && how != Win.Equivocation && how != Win.Unavailable) {
-            faulted[id][segment] = true;
-        }
         emit Convicted(id, challenger, how, segment);
         if (segment == NO_SEGMENT) {
             // An unanswered opening about no game of its requester's.
@@ -233,6 +227,11 @@ contract Market is IMarket, Attestations {
             c.proofRank = order;
             c.prover = challenger;
         }
+    }
+
+    /// @inheritdoc IMarket
+    function fault(uint256 id, uint64 segment) external onlyCourt {
+        faulted[id][segment] = true;
     }
 
     /// @inheritdoc IMarket
