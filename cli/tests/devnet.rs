@@ -231,6 +231,33 @@ fn a_lazy_pass_does_not_save_a_cheating_solver_and_costs_its_stake() {
     );
 }
 
+/// The shield of the second review of pass liability (N1): a cheater, convicted either way,
+/// withholds the trace of the step a game picks, so that no proof is made against the index a
+/// lazy verifier named. Naming made that index the segment's posted data: the game times out on
+/// it, the segment faults, and the lazy pass is burned all the same.
+#[test]
+fn a_cheat_that_withholds_the_picked_trace_does_not_shield_a_lazy_pass() {
+    let s = devnet(&["--cheat", "withhold-trace", "--lazy-verifier"]);
+    assert_eq!(task(&s)["status"], "slashed", "{s:#}");
+    assert_eq!(task(&s)["settled"], true, "{s:#}");
+    assert!(
+        games(&s).iter().all(|g| g["phase"] != "solver won"),
+        "no game is won by a proof-free solver: {s:#}"
+    );
+    let samples = task(&s)["samples"].as_array().expect("samples");
+    let wrong = samples
+        .iter()
+        .filter(|x| x["attest"] == "pass proven wrong")
+        .count();
+    assert!(wrong >= 1, "the faulted segment's pass is burned: {s:#}");
+    let v = &account(&s, "verifier-a")["verifierStake"];
+    assert!(
+        close(v["free"].as_f64().expect("free"), 10.0 - wrong as f64)
+            && close(v["locked"].as_f64().expect("locked"), 0.0),
+        "one verifier stake burned per burned pass: {s:#}"
+    );
+}
+
 #[test]
 fn a_false_alarm_loses_its_bond_to_the_solver() {
     let s = devnet(&["--false-alarm"]);

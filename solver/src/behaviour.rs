@@ -73,10 +73,16 @@ pub enum Cheat {
     /// posts the honest trace, which proves nothing, to take the challengers' bonds (review of
     /// segment indexes, C1). It has signed two answers to one question: `proveEquivocation`.
     BaitIndex,
+    /// Trains with the learning rate × 1.01 (as `LearningRate`) and serves its segment indexes,
+    /// so a lazy verifier names one, but never posts the trace of a step a game picks: convicted
+    /// either way, it would spare that pass a proof (the shield of the second review of pass
+    /// liability, N1). The named index is the segment's posted data, so the game's timeout
+    /// faults the segment all the same.
+    WithholdTrace,
 }
 
 impl Cheat {
-    pub const ALL: [Cheat; 18] = [
+    pub const ALL: [Cheat; 19] = [
         Cheat::SkipSteps,
         Cheat::LearningRate,
         Cheat::SwapData,
@@ -95,6 +101,7 @@ impl Cheat {
         Cheat::WithholdList,
         Cheat::Tf32Step,
         Cheat::BaitIndex,
+        Cheat::WithholdTrace,
     ];
 
     /// Whether this solver serves nothing, off chain or on.
@@ -141,6 +148,7 @@ impl Cheat {
             Cheat::WithholdList => "withhold-list",
             Cheat::Tf32Step => "tf32-step",
             Cheat::BaitIndex => "bait-index",
+            Cheat::WithholdTrace => "withhold-trace",
         }
     }
 }
@@ -183,7 +191,7 @@ impl Behaviour {
         let honest = task.engine(backend)?;
         let seed = task.spec.training.seed;
         let engine = match cheat {
-            Some(Cheat::LearningRate) => {
+            Some(Cheat::LearningRate | Cheat::WithholdTrace) => {
                 let mut sgd = task.spec.training.sgd;
                 sgd.lr *= 1.01;
                 Some(Engine::new(
