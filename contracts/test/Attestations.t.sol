@@ -843,8 +843,7 @@ contract AttestationsTest is Test, Trees {
     /// stake), and every pass (unnamed on the proven segment, named on another) keeps its whole
     /// stake (no fee: the task is convicted). No pass is named once the task is convicted.
     function test_C3_aProofBurnsNoPassThatDidNotNameItsSegment() public {
-        address sybil = address(0x5E);
-        vm.deal(sybil, 100 ether);
+        address sybil = _sybil();
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
         for (uint256 i = 0; i < s.length; i++) {
@@ -870,6 +869,29 @@ contract AttestationsTest is Test, Trees {
         vm.assertEq(market.balanceOf(sybil), BOND + STAKE / 2, "the sybil: bond and half of it");
         vm.assertEq(market.balanceOf(submitter), PAY + STAKE * 3 / 10, "escrow and share");
         _solvent();
+    }
+
+    /// @dev The solver's sybil, funded to challenge.
+    function _sybil() internal returns (address sybil) {
+        sybil = address(0x5E);
+        vm.deal(sybil, 100 ether);
+    }
+
+    /// @dev Settles the convicted task (its bounty half the solver's stake) and checks that the
+    /// burn took the solver's stake less the bounty and the submitter's share, and the stake of
+    /// every pass on `segment` (all named in the tests that use this); returns how many.
+    function _settleBurningThePassesOf(Attestations.Sample[] memory s, uint64 segment)
+        internal
+        returns (uint256 lazy)
+    {
+        uint256 burned = burn.balance;
+        market.settle(taskId);
+        lazy = _on(s, segment);
+        vm.assertEq(
+            burn.balance - burned,
+            lazy * VSTAKE + STAKE - STAKE / 2 - STAKE * 3 / 10,
+            "the lazy passes and the solver's stake"
+        );
     }
 
     /// @dev `SLOTS` made-up slot hashes of a trace of `segment`, told apart by `tag`.
@@ -932,14 +954,7 @@ contract AttestationsTest is Test, Trees {
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         vm.warp(block.timestamp + HOUR);
         _proveLink(challenger, game, seg);
-        uint256 burned = burn.balance;
-        market.settle(taskId);
-        uint256 lazy = _on(s, seg);
-        vm.assertEq(
-            burn.balance - burned,
-            lazy * VSTAKE + STAKE - STAKE / 2 - STAKE * 3 / 10,
-            "the lazy passes and the solver's stake"
-        );
+        uint256 lazy = _settleBurningThePassesOf(s, seg);
         uint256 stakes;
         for (uint256 i = 0; i < 3; i++) {
             stakes += market.stakeOf(vs[i], Role.Verifier).free;
@@ -964,8 +979,7 @@ contract AttestationsTest is Test, Trees {
     /// solver signed convicts it of equivocation, which faults no segment: every pass keeps its
     /// stake.
     function test_C3_aSolverPlaysNoOtherDataThanTheNamedIndex() public {
-        address sybil = address(0x5E);
-        vm.deal(sybil, 100 ether);
+        address sybil = _sybil();
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
         (, bytes32[] memory honest,) = _index(seg, false);
@@ -1063,14 +1077,7 @@ contract AttestationsTest is Test, Trees {
         dispute.timeout(game);
         vm.assertTrue(market.faulted(taskId, seg), "the withheld trace faults the segment");
         vm.warp(market.task(taskId).deadline + 1);
-        uint256 burned = burn.balance;
-        market.settle(taskId);
-        uint256 lazy = _on(s, seg);
-        vm.assertEq(
-            burn.balance - burned,
-            lazy * VSTAKE + STAKE - STAKE / 2 - STAKE * 3 / 10,
-            "the lazy passes and the solver's stake"
-        );
+        _settleBurningThePassesOf(s, seg);
         vm.assertEq(market.balanceOf(challenger), BOND + STAKE / 2, "bond and bounty");
         _solvent();
     }
@@ -1082,8 +1089,7 @@ contract AttestationsTest is Test, Trees {
     /// had half a move window to post the trace itself (`test_property4_aNamedTraceNobodyPosts
     /// BurnsThePass`).
     function test_F1_aGameLeftOverdueBeforeANamingDoesNotBurnIt() public {
-        address sybil = address(0x5E);
-        vm.deal(sybil, 100 ether);
+        address sybil = _sybil();
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
         vm.prank(sybil);
