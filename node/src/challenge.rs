@@ -924,10 +924,18 @@ pub async fn named_path(
     segment: u64,
     step: u64,
 ) -> eyre::Result<Vec<alloy::primitives::B256>> {
-    let Some(roots) = named_roots(node, task, segment).await? else {
-        return Ok(Vec::new());
-    };
-    let tree = poai_common::merkle::Tree::from_payloads(&roots)?;
+    match named_roots(node, task, segment).await? {
+        Some(roots) => path_among(&roots, step),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The path of trace root `step` among a segment's trace `roots`.
+pub fn path_among(
+    roots: &[poai_common::Hash],
+    step: u64,
+) -> eyre::Result<Vec<alloy::primitives::B256>> {
+    let tree = poai_common::merkle::Tree::from_payloads(roots)?;
     Ok(tree
         .proof(step)?
         .siblings

@@ -106,13 +106,13 @@ impl Verifier {
             let t = m.task(U256::from(id)).call().await?;
             if t.status == status::SLASHED && !m.conviction(U256::from(id)).call().await?.settled {
                 // Games on a named segment play on after a conviction, until settlement.
-                self.guard_named(id).await?;
+                let samples = m.samplesOf(U256::from(id)).call().await?;
+                self.guard_named(id, &samples);
                 continue;
             }
             if t.status != status::COMMITTED {
                 continue;
             }
-            self.guard_named(id).await?;
             if !m.sampled(U256::from(id)).call().await? {
                 if block > t.committedBlock + 1 {
                     let call = m.sample(U256::from(id));
@@ -127,6 +127,7 @@ impl Verifier {
                 continue;
             }
             let samples = m.samplesOf(U256::from(id)).call().await?;
+            self.guard_named(id, &samples);
             for (index, s) in samples.iter().enumerate() {
                 if s.verifier != me {
                     continue;
@@ -157,10 +158,13 @@ impl Verifier {
 }
 
 impl Verifier {
-    /// Watches (`guard`) every segment of task `id` this verifier's *pass* named.
-    async fn guard_named(&mut self, id: u64) -> eyre::Result<()> {
+    /// Watches (`guard`) every segment of task `id` (its `samples`) this verifier's *pass* named.
+    fn guard_named(
+        &mut self,
+        id: u64,
+        samples: &[poai_common::chain::bindings::market::Attestations::Sample],
+    ) {
         let node = self.node.clone();
-        let samples = node.chain.market.samplesOf(U256::from(id)).call().await?;
         for s in samples {
             // A named *pass* of this verifier's.
             if s.verifier != node.chain.address || s.attest != 1 || s.checked.is_zero() {
@@ -170,11 +174,16 @@ impl Verifier {
             if self.guarding.contains_key(&key) {
                 continue;
             }
-            let n = node.clone();
-            let job = tokio::spawn(async move { guard(&n, id, s.segment).await });
+            let (n, segment) = (node.clone(), s.segment);
+            let job = tokio::spawn(async move {
+                let r = guard(&n, id, segment).await;
+                if let Err(e) = &r {
+                    tracing::warn!(task = id, segment, error = %format!("{e:#}"), "guarding a named segment failed; again next tick");
+                }
+                r
+            });
             self.guarding.insert(key, job);
         }
-        Ok(())
     }
 }
 
@@ -212,7 +221,7 @@ async fn guard(node: &Node, id: u64, segment: u64) -> eyre::Result<()> {
             .iter()
             .map(|t| B256::from(t.commit().hash))
             .collect();
-        let path = challenge::named_path(node, id, segment, g.step).await?;
+        let path = challenge::path_among(&roots, g.step)?;
         let call = d.postTrace(U256::from(id), segment, g.step, slots, path);
         node.chain
             .send(
