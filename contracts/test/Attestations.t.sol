@@ -1108,6 +1108,100 @@ contract AttestationsTest is Test, Trees {
         _solvent();
     }
 
+    /// @dev Per-step state 1 of `segment` (posted by a naming or by the solver), as a request
+    /// names it.
+    function _midState(uint64 segment) internal view returns (Availability.Where memory w) {
+        bytes32[] memory states = _steps(segment);
+        w.source = Availability.Source.StepState;
+        w.segment = segment;
+        w.index = 1;
+        w.stateHash = states[1];
+        w.siblings = _proof(_leaves(states), 1);
+        w.layout = layout;
+    }
+
+    /// @notice Property 4, the rest of the shield: a solver, convicted either way, leaves a
+    /// challenger's on-chain opening of the named data unanswered (here a per-step state's
+    /// tensors) instead of playing on. The named pass answers for what it vouched for: the
+    /// lazy verifier, which does not hold it, lets the opening time out, the segment faults,
+    /// and every pass that named it is burned.
+    function test_property4_anOpeningOfNamedDataNobodyAnswersBurnsThePass() public {
+        Attestations.Sample[] memory s = _sampled();
+        uint64 seg = s[0].segment;
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
+        }
+        Availability.Where memory w = _midState(seg);
+        vm.prank(challenger);
+        uint256 r = availability.requestState{value: BOND}(taskId, w);
+        vm.warp(block.timestamp + HOUR + 1);
+        availability.requestTimeout(r);
+        vm.assertTrue(market.faulted(taskId, seg), "the unanswered opening faults the segment");
+        vm.warp(market.task(taskId).deadline + 1);
+        uint256 burned = burn.balance;
+        market.settle(taskId);
+        // The timeout reward is a tenth of the stake, not the bounty.
+        vm.assertEq(
+            burn.balance - burned,
+            _on(s, seg) * VSTAKE + STAKE - STAKE / 10 - STAKE * 3 / 10,
+            "the lazy passes and the solver's stake"
+        );
+        _solvent();
+    }
+
+    /// @notice ... and an honest named verifier answers the opening the solver withholds from
+    /// the data it checked: the request closes (unpaid), the solver is not convicted by it, and
+    /// the pass is paid when the task finalizes.
+    function test_property4_theNamedVerifierAnswersAnOpeningOfItsData() public {
+        Attestations.Sample[] memory s = _sampled();
+        uint64 seg = s[0].segment;
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
+        }
+        Availability.Where memory w = _midState(seg);
+        vm.prank(challenger);
+        uint256 r = availability.requestState{value: BOND}(taskId, w);
+        bytes32[] memory tensors = _midTensors(seg);
+        vm.prank(s[0].verifier);
+        availability.answerState(r, tensors);
+        vm.assertFalse(availability.request(r).open, "answered");
+        vm.warp(market.task(taskId).deadline + 1);
+        market.finalize(taskId);
+        uint256 fees;
+        for (uint256 i = 0; i < 3; i++) {
+            fees += market.balanceOf(vs[i]);
+            vm.assertEq(market.stakeOf(vs[i], Role.Verifier).free, 10 ether, "stakes whole");
+        }
+        vm.assertEq(fees, 3 * FEE, "every named pass paid");
+        _solvent();
+    }
+
+    /// @notice F1 for openings: an opening of a segment's per-step state the solver leaves
+    /// overdue and un-timed-out until an honest verifier names the segment does not fault it.
+    function test_F1_anOpeningLeftOverdueBeforeANamingDoesNotBurnIt() public {
+        Attestations.Sample[] memory s = _sampled();
+        uint64 seg = s[0].segment;
+        _postSteps(seg);
+        Availability.Where memory w = _midState(seg);
+        vm.prank(challenger);
+        uint256 r = availability.requestState{value: BOND}(taskId, w);
+        vm.warp(block.timestamp + HOUR + 1);
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
+        }
+        availability.requestTimeout(r);
+        vm.assertFalse(market.faulted(taskId, seg), "the overdue opening faults nothing");
+        vm.warp(market.task(taskId).deadline + 1);
+        _settleKeepingEveryVerifierStake(STAKE / 10);
+        _solvent();
+    }
+
     /// @notice A verifier attests *pass* on tier 1 in time not to be re-sampled, and names the
     /// index once tier 2 has checked it: once, only its own sample, only a pass that named
     /// none, only its sample's segment, and only while a quarter of the window is left (review

@@ -124,9 +124,6 @@ contract AvailabilityTest is CourtFixture {
         bytes32[] memory siblings = _proof(_leaves(checkpoints), 3);
         bytes32 wrong = checkpoints[2];
         bytes32 right = checkpoints[3];
-        vm.prank(asker);
-        vm.expectRevert(abi.encodeWithSelector(Court.NotTheSolver.selector, taskId, solver));
-        availability.answerLeaf(id, right, siblings);
         vm.prank(solver);
         vm.expectPartialRevert(Merkle.RootMismatch.selector);
         availability.answerLeaf(id, wrong, siblings);
@@ -317,17 +314,26 @@ contract AvailabilityTest is CourtFixture {
         availability.requestState{value: BOND}(taskId, w);
     }
 
-    /// @notice Only the solver answers, in time, the kind of request asked.
-    function test_answersComeFromTheSolverInTime() public {
+    /// @notice Answers come in time, to the kind of request asked, checked against what the
+    /// solver committed; anyone may send one (a verifier answers for the data its pass named),
+    /// and only the solver's is paid its gas.
+    function test_answersAreCheckedAndInTimeWhoeverSendsThem() public {
         vm.prank(asker);
         uint256 leaf = availability.requestLeaf{value: BOND}(taskId, 3);
         uint256 id = _askRow(0);
         bytes32[] memory siblings = _proof(rowLeaves, 0);
         Tensor.Header memory h = header;
         bytes memory r0 = row0;
+        bytes memory r1 = row1;
         vm.prank(asker);
-        vm.expectRevert(abi.encodeWithSelector(Court.NotTheSolver.selector, taskId, solver));
-        availability.answerRow(id, h, r0, siblings);
+        vm.expectPartialRevert(Merkle.RootMismatch.selector);
+        availability.answerRow(id, h, r1, siblings);
+        uint256 other = _askRow(1);
+        bytes32[] memory siblings1 = _proof(rowLeaves, 1);
+        vm.prank(asker);
+        availability.answerRow(other, h, r1, siblings1);
+        vm.assertFalse(availability.request(other).open, "a stranger's answer closes it");
+        vm.assertEq(market.answerGasOf(taskId), 0, "and is not paid");
         vm.prank(solver);
         vm.expectRevert(abi.encodeWithSelector(Availability.RequestClosed.selector, leaf));
         availability.answerRow(leaf, h, r0, siblings);

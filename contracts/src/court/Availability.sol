@@ -24,7 +24,11 @@ import {Dispute} from "./Dispute.sol";
 ///   challenger that was served nothing off chain can rebuild what it needs to re-execute and
 ///   to prove (a range over `MAX_DATA_BYTES` or `MAX_DATA_ROWS` is answered by its headers, and
 ///   is then asked for in narrower ranges or by rows).
-/// The solver answers within `moveWindow` (a segment's steps within the game's clock), and the
+/// The solver answers within `moveWindow` (a segment's steps within the game's clock); anyone
+/// else may answer too, since every answer is checked against what the solver committed (only
+/// the solver's is paid its gas): a verifier whose pass named a segment index answers for the
+/// data it vouched for, and an unanswered opening of it faults that segment (`Market.fault`: the
+/// named passes are burned at settlement). The
 /// challenge window stays open at least a move window past an answer to a request made in it
 /// (review 5, 1: a cheater answering at the last second must not leave its requester without
 /// time to challenge); the bond is then held by the market until the task resolves: the
@@ -120,6 +124,12 @@ contract Availability is Court {
     struct Request {
         uint256 task;
         address requester;
+        /// Whose data it opens: a checkpoint (`Checkpoint`, `at` its index: a `Leaf` request
+        /// too), the initial state (`Init`), or segment `at`'s per-step states (`StepState`: a
+        /// `Steps` request too) or traces (`TraceSlot`). An unanswered opening of data a pass
+        /// named faults that segment (`requestTimeout`).
+        Source source;
+        uint64 at;
         uint256 bond;
         uint64 order;
         Kind kind;
@@ -259,7 +269,7 @@ contract Availability is Court {
         Task memory k = _open(taskId, NO_SEGMENT);
         uint256 leaves = _segments(k) + 1;
         if (index >= leaves) revert NoSuchLeaf(index, leaves);
-        return _new(taskId, Kind.Leaf, 0, index, 0, NO_SEGMENT);
+        return _new(taskId, Kind.Leaf, 0, index, 0, NO_SEGMENT, Source.Checkpoint, uint64(index));
     }
 
     /// @notice Asks for segment `segment`'s per-step state hashes.
@@ -267,7 +277,7 @@ contract Availability is Court {
         Task memory k = _open(taskId, segment);
         if (segment >= _segments(k)) revert NoSuchLeaf(segment, _segments(k));
         if (dispute.stepsPostedAt(taskId, segment) != 0) revert AlreadyOpen();
-        return _new(taskId, Kind.Steps, 0, segment, 0, segment);
+        return _new(taskId, Kind.Steps, 0, segment, 0, segment, Source.StepState, segment);
     }
 
     /// @notice Asks for the tensor hashes of a committed state.
@@ -276,7 +286,8 @@ contract Availability is Court {
         if (w.source == Source.TraceSlot) revert BadSource();
         _stateCommitted(taskId, k, w);
         (uint256 count,) = _layout(k, w.layout, 0);
-        return _new(taskId, Kind.State, w.stateHash, 0, uint32(count), _segmentOf(w));
+        return
+            _new(taskId, Kind.State, w.stateHash, 0, uint32(count), _segmentOf(w), w.source, _at(w));
     }
 
     /// @notice Asks for row `row` of a committed tensor (any row: one past the end is answered
@@ -300,7 +311,7 @@ contract Availability is Court {
             (uint256 count,) = _layout(k, w.layout, 0);
             State.checkTensor(w.stateHash, count, w.tensor, tensorHash, w.tensorSiblings);
         }
-        id = _new(taskId, Kind.Row, tensorHash, row, 0, _segmentOf(w));
+        id = _new(taskId, Kind.Row, tensorHash, row, 0, _segmentOf(w), w.source, _at(w));
         _locate(id, w);
     }
 
@@ -324,12 +335,12 @@ contract Availability is Court {
             subject = w.stateHash;
         }
         if (from >= to || to > count) revert BadRange(from, to, count);
-        id = _new(taskId, Kind.Data, subject, from, uint32(count), _segmentOf(w));
+        id = _new(taskId, Kind.Data, subject, from, uint32(count), _segmentOf(w), w.source, _at(w));
         _requests[id].end = to;
         _locate(id, w);
     }
 
-    /// @notice The solver's answer to a `Leaf` request: the state hash and its path.
+    /// @notice An answer to a `Leaf` request: the state hash and its path.
     function answerLeaf(uint256 id, bytes32 stateHash, bytes32[] calldata siblings)
         external
         metered
@@ -355,7 +366,7 @@ contract Availability is Court {
         _close(id, r, k, msg.sender == k.solver ? 4 + 32 : 0);
     }
 
-    /// @notice The solver's answer to a `State` request: the state's tensor hashes in order.
+    /// @notice An answer to a `State` request: the state's tensor hashes in order.
     function answerState(uint256 id, bytes32[] calldata tensors) external metered {
         (Request storage r, Task memory k) = _answer(id, Kind.State);
         if (tensors.length != r.count) revert WrongCount(r.count, tensors.length);
@@ -365,7 +376,7 @@ contract Availability is Court {
         _close(id, r, k, 4 + 32 * (3 + tensors.length));
     }
 
-    /// @notice The solver's answer to a `Row` request: the tensor's header, and the row with its
+    /// @notice An answer to a `Row` request: the tensor's header, and the row with its
     /// path unless the row is past the end (then `data` and `siblings` are ignored).
     function answerRow(
         uint256 id,
@@ -386,7 +397,7 @@ contract Availability is Court {
         }
     }
 
-    /// @notice The solver's answer to a `Data` request: the hash of every entry of the list (the
+    /// @notice An answer to a `Data` request: the hash of every entry of the list (the
     /// list's commitment is checked from them), the header of each asked-for entry, and their
     /// values one after the other — or none, when the asked-for entries hold more than
     /// `MAX_DATA_BYTES` or `MAX_DATA_ROWS` (the headers then show it).
@@ -456,7 +467,37 @@ contract Availability is Court {
         r.open = false;
         openRequests[r.task]--;
         emit RequestTimedOut(id);
+        _faultNamed(r);
         market.convict(r.task, r.requester, r.bond, r.order, r.segment, Win.Unavailable);
+    }
+
+    /// @dev Faults every segment a pass named whose named index holds the data request `r`
+    /// opened (a checkpoint is the end of one segment and the start of the next) and whose
+    /// named verifiers had half a move window after both the naming and the request to answer
+    /// it themselves: a named pass answers for the data it vouched for, as the solver does (a
+    /// solver that posts a named trace's hashes and withholds their values does not spare the
+    /// pass). An opening left overdue before the naming faults nothing (as a game: F1).
+    function _faultNamed(Request storage r) internal {
+        uint64 lo = r.at;
+        uint64 hi = r.at;
+        if (r.source == Source.Checkpoint) {
+            uint64 segments = _segments(market.task(r.task));
+            if (lo > 0) lo--;
+            if (hi >= segments) hi = segments - 1;
+        } else if (r.source == Source.Init) {
+            lo = 0;
+            hi = 0;
+        } else if (r.source != Source.StepState && r.source != Source.TraceSlot) {
+            return;
+        }
+        uint64 asked = r.deadline - (r.kind == Kind.Steps ? _stepsTime() : moveWindow);
+        for (uint64 j = lo; j <= hi; j++) {
+            uint64 named = dispute.namedAt(r.task, j);
+            if (named == 0) continue;
+            if ((named > asked ? named : asked) + moveWindow / 2 <= r.deadline) {
+                market.fault(r.task, j);
+            }
+        }
     }
 
     /// @dev The root of the trace `w` names (posted, or the request reverts).
@@ -492,6 +533,11 @@ contract Availability is Court {
         if (msg.value < bond) revert WrongBond(bond, msg.value);
     }
 
+    /// @dev Where in the run the data `w` names is: a checkpoint's index, or a segment.
+    function _at(Where calldata w) internal pure returns (uint64) {
+        return w.source == Source.Checkpoint ? uint64(w.index) : w.segment;
+    }
+
     /// @dev The segment a request is about, if it is one under dispute (per-step states and
     /// trace slots); `NO_SEGMENT` for the task's initial state and its checkpoints.
     function _segmentOf(Where calldata w) internal pure returns (uint64) {
@@ -525,7 +571,9 @@ contract Availability is Court {
         bytes32 subject,
         uint256 index,
         uint32 count,
-        uint64 segment
+        uint64 segment,
+        Source source,
+        uint64 at
     ) internal returns (uint256 id) {
         uint64 order = market.openCase{value: msg.value}(taskId, msg.sender, NO_SEGMENT);
         uint64 game = segment == NO_SEGMENT ? 0 : dispute.orderOf(taskId, segment, msg.sender);
@@ -536,6 +584,8 @@ contract Availability is Court {
         _requests[id] = Request({
             task: taskId,
             requester: msg.sender,
+            source: source,
+            at: at,
             bond: msg.value,
             order: order,
             kind: kind,
@@ -566,7 +616,6 @@ contract Availability is Court {
         r = _request(id);
         if (!r.open || r.kind != kind) revert RequestClosed(id);
         k = market.task(r.task);
-        if (msg.sender != k.solver) revert NotTheSolver(r.task, k.solver);
         if (block.timestamp > r.deadline) revert MoveTooLate(id, r.deadline);
     }
 
@@ -579,6 +628,9 @@ contract Availability is Court {
     /// posted in time but closed by `requestTimeout` after its deadline still leaves its
     /// requester a move window.
     function _close(uint256 id, Request storage r, Task memory k, uint256 size) internal {
+        // Anyone may answer (the answer is checked against what the solver committed); only the
+        // solver's answer is paid its gas.
+        if (msg.sender != k.solver) size = 0;
         r.open = false;
         openRequests[r.task]--;
         emit Answered(id);
