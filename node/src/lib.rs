@@ -9,6 +9,7 @@
 //! and game it cares about and takes the next step the state calls for. A step already taken
 //! is visible on chain, so a node that restarts (or misses an event) simply carries on.
 
+pub mod answer;
 pub mod api;
 pub mod chain;
 pub mod challenge;

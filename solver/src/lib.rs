@@ -346,7 +346,7 @@ impl Solver {
             if r.deadline < now {
                 // A steps request answered in time by the posted steps, but not closed yet:
                 // close it, or it holds up finalization. (Its index is a segment.)
-                if r.kind == answer::kind::STEPS {
+                if r.kind == poai_node::answer::kind::STEPS {
                     let posted = self
                         .node
                         .chain

@@ -17,8 +17,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use alloy::primitives::{B256, U256};
+use poai_common::chain::bindings::availability::Availability;
 use poai_common::engine::Backend;
 use poai_common::segment::Index;
+use poai_node::answer;
 use poai_node::challenge::{self, Challenger};
 use poai_node::ops;
 use poai_node::{Node, status};
@@ -187,58 +189,138 @@ impl Verifier {
     }
 }
 
-/// Posts every trace of named `segment` of task `id` that a game waits for and the solver has
-/// not posted half its move window into the turn, from the traces this verifier checked
-/// (property 4: a named pass answers for the data it vouched for; a game that times out on it
-/// faults the segment and burns the pass).
+/// Answers for named `segment` of task `id` what the solver has not half a move window into its
+/// turn, from the data this verifier checked (property 4: a named pass answers for the data it
+/// vouched for; a game or an opening that times out on it faults the segment and burns the
+/// pass): every trace a game waits for, and every opening of the segment's data (its per-step
+/// states, its traces, its two checkpoints). Each is tried on its own; the first failure is
+/// returned after all were tried.
 async fn guard(node: &Node, id: u64, segment: u64) -> eyre::Result<()> {
-    let d = &node.chain.dispute;
-    let window = d.moveWindow().call().await?;
+    let window = node.chain.dispute.moveWindow().call().await?;
     let now = node.chain.now().await?;
-    let count: u64 = d.gameCount().call().await?.to();
+    let mut first = Ok(());
+    let count: u64 = node.chain.dispute.gameCount().call().await?.to();
     for g_id in 1..=count {
-        let g = d.game(U256::from(g_id)).call().await?;
-        if g.task != U256::from(id)
-            || g.segment != segment
-            || g.phase != challenge::phase::AWAIT_TRACE
-            || now < g.turnStart + window / 2
-            || now > g.deadline
-            || !d.traceRoot(g.task, segment, g.step).call().await?.is_zero()
+        let g = node.chain.dispute.game(U256::from(g_id)).call().await?;
+        if g.task == U256::from(id)
+            && g.segment == segment
+            && g.phase == challenge::phase::AWAIT_TRACE
+            && now >= g.turnStart + window / 2
+            && now <= g.deadline
+            && let Err(e) = post_named_trace(node, id, segment, g.step).await
+            && first.is_ok()
         {
-            continue;
+            first = Err(e);
         }
-        let roots = challenge::named_roots(node, id, segment)
-            .await?
-            .ok_or_else(|| eyre::eyre!("segment {segment} of task {id} is not named"))?;
-        let root = roots
-            .get(g.step as usize)
-            .ok_or_else(|| eyre::eyre!("no named trace of step {}", g.step))?;
-        let bytes = node
-            .store
-            .read(poai_common::blob::Kind::Trace, root)
-            .ok_or_else(|| eyre::eyre!("the named trace of step {} is not held", g.step))?;
-        let slots: Vec<B256> = poai_common::blob::decode_tensors(&bytes)?
-            .iter()
-            .map(|t| B256::from(t.commit().hash))
-            .collect();
-        let path = challenge::path_among(&roots, g.step)?;
-        let call = d.postTrace(U256::from(id), segment, g.step, slots, path);
-        node.chain
-            .send(
-                call.into_transaction_request(),
-                format!(
-                    "task {id}: the named trace of step {} of segment {segment}",
-                    g.step
-                ),
-            )
-            .await?;
-        tracing::info!(
-            task = id,
-            segment,
-            step = g.step,
-            "posted a named trace the solver withheld"
-        );
     }
+    let a = &node.chain.availability;
+    let steps_time = node.chain.dispute.clock().call().await?.max(window);
+    let count: u64 = a.requestCount().call().await?.to();
+    for r_id in 1..=count {
+        let r = a.request(U256::from(r_id)).call().await?;
+        let due = if r.kind == answer::kind::STEPS {
+            steps_time
+        } else {
+            window
+        };
+        if r.task == U256::from(id)
+            && r.open
+            && now <= r.deadline
+            && now >= r.deadline - due + window / 2
+            && opens_named(&r, segment)
+            && let Err(e) = answer_opening(node, id, r_id, &r).await
+            && first.is_ok()
+        {
+            first = Err(e);
+        }
+    }
+    first
+}
+
+/// Whether request `r` opens data of named `segment`'s index: its per-step states or traces,
+/// or one of its two checkpoints (checkpoint 0 is the initial state).
+fn opens_named(r: &Availability::Request, segment: u64) -> bool {
+    match r.source {
+        challenge::source::INIT => segment == 0,
+        challenge::source::CHECKPOINT => r.at == segment || r.at == segment + 1,
+        challenge::source::STEP_STATE | challenge::source::TRACE_SLOT => r.at == segment,
+        _ => false,
+    }
+}
+
+/// Posts the named trace of `step` of `segment` from the traces this verifier checked.
+async fn post_named_trace(node: &Node, id: u64, segment: u64, step: u64) -> eyre::Result<()> {
+    let roots = challenge::named_roots(node, id, segment)
+        .await?
+        .ok_or_else(|| eyre::eyre!("segment {segment} of task {id} is not named"))?;
+    let root = roots
+        .get(step as usize)
+        .ok_or_else(|| eyre::eyre!("no named trace of step {step}"))?;
+    let bytes = node
+        .store
+        .read(poai_common::blob::Kind::Trace, root)
+        .ok_or_else(|| eyre::eyre!("the named trace of step {step} is not held"))?;
+    let slots: Vec<B256> = poai_common::blob::decode_tensors(&bytes)?
+        .iter()
+        .map(|t| B256::from(t.commit().hash))
+        .collect();
+    let path = challenge::path_among(&roots, step)?;
+    let call = node
+        .chain
+        .dispute
+        .postTrace(U256::from(id), segment, step, slots, path);
+    node.chain
+        .send(
+            call.into_transaction_request(),
+            format!("task {id}: the named trace of step {step} of segment {segment}"),
+        )
+        .await?;
+    tracing::info!(
+        task = id,
+        segment,
+        step,
+        "posted a named trace the solver withheld"
+    );
+    Ok(())
+}
+
+/// Answers opening `r_id` (`r`) of the named data from what this verifier holds (a leaf of
+/// `resultRoot` from the checkpoint list it checked against).
+async fn answer_opening(
+    node: &Node,
+    id: u64,
+    r_id: u64,
+    r: &Availability::Request,
+) -> eyre::Result<()> {
+    let cps = if r.kind == answer::kind::LEAF {
+        let task = node.task(id).await?;
+        let root = node
+            .chain
+            .market
+            .task(U256::from(id))
+            .call()
+            .await?
+            .resultRoot;
+        Some(challenge::checkpoints(node, &task, root.0).await?)
+    } else {
+        None
+    };
+    let leaf = |i: u64| -> eyre::Result<_> {
+        let (hash, path) = cps
+            .as_ref()
+            .and_then(|c| c.leaf(i))
+            .ok_or_else(|| eyre::eyre!("checkpoint {i}'s path is unknown"))?;
+        Ok((hash, path.to_vec()))
+    };
+    let tx = answer::answer(node, r_id, r, leaf).await?;
+    node.chain
+        .send(tx, format!("task {id}: request {r_id} of the named data"))
+        .await?;
+    tracing::info!(
+        task = id,
+        request = r_id,
+        "answered an opening of the named data the solver withheld"
+    );
     Ok(())
 }
 
