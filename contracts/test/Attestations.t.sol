@@ -855,7 +855,7 @@ contract AttestationsTest is Test, Trees {
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         _proveLink(sybil, game, seg);
         vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
-        vm.assertTrue(market.faulted(taskId, seg), "the segment faulted");
+        vm.assertGt(market.faultedUntil(taskId, seg), 0, "the segment faulted");
         (, bytes32[] memory traces,) = _index(seg, true);
         Dispute.Named memory n = _named(0, _steps(seg), traces, "");
         vm.prank(s[0].verifier);
@@ -1002,7 +1002,7 @@ contract AttestationsTest is Test, Trees {
         // The solver's other signed index (the faulty trace at step 0) is an equivocation.
         _proveOtherIndex(sybil, seg);
         vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
-        vm.assertFalse(market.faulted(taskId, seg), "an equivocation faults no segment");
+        vm.assertEq(market.faultedUntil(taskId, seg), 0, "an equivocation faults no segment");
         vm.warp(market.task(taskId).deadline + 1);
         _settleKeepingEveryVerifierStake(STAKE / 2);
         vm.assertEq(market.balanceOf(sybil), BOND + STAKE / 2, "the equivocation's prover");
@@ -1075,7 +1075,7 @@ contract AttestationsTest is Test, Trees {
         dispute.pickStep(game, 0);
         vm.warp(dispute.game(game).deadline + 1);
         dispute.timeout(game);
-        vm.assertTrue(market.faulted(taskId, seg), "the withheld trace faults the segment");
+        vm.assertGt(market.faultedUntil(taskId, seg), 0, "the withheld trace faults the segment");
         vm.warp(market.task(taskId).deadline + 1);
         _settleBurningThePassesOf(s, seg);
         vm.assertEq(market.balanceOf(challenger), BOND + STAKE / 2, "bond and bounty");
@@ -1102,7 +1102,11 @@ contract AttestationsTest is Test, Trees {
         }
         dispute.timeout(game);
         vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
-        vm.assertFalse(market.faulted(taskId, seg), "the overdue game faults nothing");
+        vm.assertLt(
+            market.faultedUntil(taskId, seg),
+            market.samplesOf(taskId)[0].namedAt,
+            "the overdue game covers no later naming"
+        );
         vm.warp(market.task(taskId).deadline + 1);
         _settleKeepingEveryVerifierStake(STAKE / 2);
         _solvent();
@@ -1138,7 +1142,9 @@ contract AttestationsTest is Test, Trees {
         uint256 r = availability.requestState{value: BOND}(taskId, w);
         vm.warp(block.timestamp + HOUR + 1);
         availability.requestTimeout(r);
-        vm.assertTrue(market.faulted(taskId, seg), "the unanswered opening faults the segment");
+        vm.assertGt(
+            market.faultedUntil(taskId, seg), 0, "the unanswered opening faults the segment"
+        );
         vm.warp(market.task(taskId).deadline + 1);
         uint256 burned = burn.balance;
         market.settle(taskId);
@@ -1180,6 +1186,95 @@ contract AttestationsTest is Test, Trees {
         _solvent();
     }
 
+    /// @notice Review of openings by anyone, 1: a flood of openings of a named segment's data
+    /// that the solver (convicted either way) leaves unanswered cannot burn an honest verifier:
+    /// it answers the first `MAX_NAMED_OPENINGS` open at once from what it checked, and an
+    /// unanswered opening made while that many were open faults nothing.
+    function test_review_openings1_aFloodOfOpeningsCannotBurnAnHonestVerifier() public {
+        address sybil = _sybil();
+        Attestations.Sample[] memory s = _sampled();
+        uint64 seg = s[0].segment;
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
+        }
+        Availability.Where memory w = _midState(seg);
+        uint256 cap = availability.MAX_NAMED_OPENINGS();
+        uint256[] memory ids = new uint256[](cap + 1);
+        for (uint256 i = 0; i <= cap; i++) {
+            uint256 bond = availability.bondFor(taskId);
+            vm.prank(sybil);
+            ids[i] = availability.requestState{value: bond}(taskId, w);
+        }
+        bytes32[] memory tensors = _midTensors(seg);
+        for (uint256 i = 0; i < cap; i++) {
+            vm.prank(s[0].verifier);
+            availability.answerState(ids[i], tensors);
+        }
+        vm.warp(block.timestamp + HOUR + 1);
+        availability.requestTimeout(ids[cap]);
+        vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
+        vm.assertEq(market.faultedUntil(taskId, seg), 0, "the flood's tail faults nothing");
+        vm.warp(market.task(taskId).deadline + 1);
+        _settleKeepingEveryVerifierStake(STAKE / 10);
+        _solvent();
+    }
+
+    /// @dev Two samples whose segments share a checkpoint (the same segment, or neighbours),
+    /// and that checkpoint.
+    function _neighbours(Attestations.Sample[] memory s)
+        internal
+        pure
+        returns (uint256 early, uint256 late, uint64 checkpoint)
+    {
+        for (uint256 i = 0; i < s.length; i++) {
+            for (uint256 j = i + 1; j < s.length; j++) {
+                uint64 a = s[i].segment;
+                uint64 b = s[j].segment;
+                if (a == b) return (i, j, a);
+                if (a + 1 == b || b + 1 == a) return (i, j, a > b ? a : b);
+            }
+        }
+        revert("no two samples share a checkpoint");
+    }
+
+    /// @notice Review of openings by anyone, 2: each pass is held to its own naming time. Of
+    /// two passes whose segments share a checkpoint, one named before an opening of that
+    /// checkpoint's state and one named less than half a move window before it was due: when
+    /// the solver leaves it unanswered, only the first (which had time to answer it) is burned.
+    function test_review_openings2_aPassIsHeldToItsOwnNamingTime() public {
+        Attestations.Sample[] memory s = _sampled();
+        (uint256 early, uint256 late, uint64 c) = _neighbours(s);
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+        }
+        _name(s[early].verifier, early);
+        Availability.Where memory w;
+        w.source = Availability.Source.Checkpoint;
+        w.index = c;
+        w.stateHash = checkpoints[c];
+        w.siblings = _proof(_leaves(checkpoints), c);
+        w.layout = layout;
+        vm.prank(challenger);
+        uint256 r = availability.requestState{value: BOND}(taskId, w);
+        vm.warp(block.timestamp + HOUR * 3 / 4);
+        _name(s[late].verifier, late);
+        vm.warp(block.timestamp + HOUR / 4 + 1);
+        availability.requestTimeout(r);
+        vm.warp(market.task(taskId).deadline + 1);
+        market.settle(taskId);
+        Attestations.Sample[] memory after_ = market.samplesOf(taskId);
+        vm.assertEq(
+            uint256(after_[early].attest), uint256(Attestations.Attest.Wrong), "had time: burned"
+        );
+        vm.assertEq(
+            uint256(after_[late].attest), uint256(Attestations.Attest.Pass), "had none: kept"
+        );
+        _solvent();
+    }
+
     /// @notice F1 for openings: an opening of a segment's per-step state the solver leaves
     /// overdue and un-timed-out until an honest verifier names the segment does not fault it.
     function test_F1_anOpeningLeftOverdueBeforeANamingDoesNotBurnIt() public {
@@ -1196,7 +1291,11 @@ contract AttestationsTest is Test, Trees {
             _name(s[i].verifier, i);
         }
         availability.requestTimeout(r);
-        vm.assertFalse(market.faulted(taskId, seg), "the overdue opening faults nothing");
+        vm.assertLt(
+            market.faultedUntil(taskId, seg),
+            market.samplesOf(taskId)[0].namedAt,
+            "the overdue opening covers no later naming"
+        );
         vm.warp(market.task(taskId).deadline + 1);
         _settleKeepingEveryVerifierStake(STAKE / 10);
         _solvent();

@@ -94,6 +94,11 @@ contract Availability is Court {
     /// @notice Past this many doublings a request is refused (its bond would be over
     /// `2^64` bonds).
     uint256 public constant MAX_DOUBLINGS = 64;
+    /// @notice Openings of a segment's data open at once that a named verifier must answer in
+    /// half a move window when the solver withholds them (unpaid: only the solver's answers are
+    /// paid): an unanswered one made while more were open faults nothing, so a flood cannot
+    /// burn an honest verifier that holds every answer (review of openings by anyone, 1).
+    uint256 public constant MAX_NAMED_OPENINGS = 16;
 
     /// @notice Where a requested state or tensor is committed: a state (the task's initial
     /// state; checkpoint `index`, a leaf of `resultRoot`; or per-step state `index` of
@@ -130,6 +135,9 @@ contract Availability is Court {
         /// named faults that segment (`requestTimeout`).
         Source source;
         uint64 at;
+        /// How many openings of the same segment's data were open when it was made: past
+        /// `MAX_NAMED_OPENINGS`, it faults nothing.
+        uint16 rank;
         uint256 bond;
         uint64 order;
         Kind kind;
@@ -171,6 +179,9 @@ contract Availability is Court {
     mapping(uint256 => uint256) public openRequests;
     /// @dev `gasleft()` when the answer being made started (see `metered`).
     uint256 private transient _answerGasStart;
+    /// @notice Openings of each segment's data open now (a checkpoint's count for both the
+    /// segments it ends and starts).
+    mapping(uint256 => mapping(uint64 => uint256)) public openingsOf;
     /// @dev Whether a `Steps` request on (task, segment) was paid the posted steps' gas.
     mapping(bytes32 => bool) internal _stepsPaid;
 
@@ -466,37 +477,46 @@ contract Availability is Court {
         }
         r.open = false;
         openRequests[r.task]--;
+        _count(r.task, r.source, r.at, false);
         emit RequestTimedOut(id);
-        _faultNamed(r);
+        if (r.rank < MAX_NAMED_OPENINGS) _faultNamed(r);
         market.convict(r.task, r.requester, r.bond, r.order, r.segment, Win.Unavailable);
     }
 
-    /// @dev Faults every segment a pass named whose named index holds the data request `r`
-    /// opened (a checkpoint is the end of one segment and the start of the next) and whose
-    /// named verifiers had half a move window after both the naming and the request to answer
-    /// it themselves: a named pass answers for the data it vouched for, as the solver does (a
-    /// solver that posts a named trace's hashes and withholds their values does not spare the
-    /// pass). An opening left overdue before the naming faults nothing (as a game: F1).
-    function _faultNamed(Request storage r) internal {
-        uint64 lo = r.at;
-        uint64 hi = r.at;
-        if (r.source == Source.Checkpoint) {
-            uint64 segments = _segments(market.task(r.task));
-            if (lo > 0) lo--;
-            if (hi >= segments) hi = segments - 1;
-        } else if (r.source == Source.Init) {
-            lo = 0;
-            hi = 0;
-        } else if (r.source != Source.StepState && r.source != Source.TraceSlot) {
-            return;
-        }
-        uint64 asked = r.deadline - (r.kind == Kind.Steps ? _stepsTime() : moveWindow);
+    /// @dev The segments whose named index holds the data a request opens (`source`, `at`):
+    /// a checkpoint ends one segment and starts the next (one past the last is never named);
+    /// `hi < lo` for none.
+    function _segmentsOf(Source source, uint64 at) internal pure returns (uint64 lo, uint64 hi) {
+        if (source == Source.Checkpoint) return (at > 0 ? at - 1 : 0, at);
+        if (source == Source.Init) return (0, 0);
+        if (source == Source.StepState || source == Source.TraceSlot) return (at, at);
+        return (1, 0);
+    }
+
+    /// @dev Counts an opening of that data in (`open`) or out; returns how many were open
+    /// before it, on the busier of its segments.
+    function _count(uint256 taskId, Source source, uint64 at, bool open)
+        internal
+        returns (uint256 before)
+    {
+        (uint64 lo, uint64 hi) = _segmentsOf(source, at);
         for (uint64 j = lo; j <= hi; j++) {
-            uint64 named = dispute.namedAt(r.task, j);
-            if (named == 0) continue;
-            if ((named > asked ? named : asked) + moveWindow / 2 <= r.deadline) {
-                market.fault(r.task, j);
-            }
+            uint256 n = openingsOf[taskId][j];
+            if (n > before) before = n;
+            openingsOf[taskId][j] = open ? n + 1 : n - 1;
+        }
+    }
+
+    /// @dev Faults the segments whose named index holds the data request `r` opened, for the
+    /// passes named in time to answer it themselves (half a move window before its deadline):
+    /// a named pass answers for the data it vouched for, as the solver does, so a solver that
+    /// posts a named trace's hashes and withholds their values does not spare the pass. An
+    /// opening left overdue before a naming burns no later pass (as a game: F1), and each
+    /// pass is held to its own naming time.
+    function _faultNamed(Request storage r) internal {
+        (uint64 lo, uint64 hi) = _segmentsOf(r.source, r.at);
+        for (uint64 j = lo; j <= hi; j++) {
+            market.fault(r.task, j, r.deadline - moveWindow / 2);
         }
     }
 
@@ -581,11 +601,13 @@ contract Availability is Court {
         else segment = NO_SEGMENT;
         id = ++requestCount;
         openRequests[taskId]++;
+        uint256 rank = _count(taskId, source, at, true);
         _requests[id] = Request({
             task: taskId,
             requester: msg.sender,
             source: source,
             at: at,
+            rank: uint16(rank < type(uint16).max ? rank : type(uint16).max),
             bond: msg.value,
             order: order,
             kind: kind,
@@ -633,6 +655,7 @@ contract Availability is Court {
         if (msg.sender != k.solver) size = 0;
         r.open = false;
         openRequests[r.task]--;
+        _count(r.task, r.source, r.at, false);
         emit Answered(id);
         uint256 gas;
         uint64 asked = r.deadline - moveWindow;

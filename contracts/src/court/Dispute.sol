@@ -78,8 +78,6 @@ contract Dispute is Court, IDispute {
     /// were posted by the naming, and a trace of it is posted only as the named one (by anyone
     /// who holds it), so every game on the segment is a game on the data the pass vouched for.
     mapping(uint256 => mapping(uint64 => bytes32)) public namedTraces;
-    /// @notice When a pass first named an index of a segment (zero: none named).
-    mapping(uint256 => mapping(uint64 => uint64)) public namedAt;
     /// @dev Traces posted per task and segment (a naming checks them against its trace roots).
     mapping(uint256 => mapping(uint64 => uint64)) internal _tracesPosted;
     /// @dev A challenger's earliest game on a segment of a task that was open when its next
@@ -449,7 +447,6 @@ contract Dispute is Court, IDispute {
                 }
             }
             namedTraces[taskId][segment] = tracesRoot;
-            namedAt[taskId][segment] = uint64(block.timestamp);
         } else if (named != tracesRoot) {
             revert NotThePostedIndex(segment);
         }
@@ -467,7 +464,10 @@ contract Dispute is Court, IDispute {
         if (uint8(g.phase) > uint8(Phase.AwaitProof)) revert WrongPhase(id, g.phase);
         if (block.timestamp <= g.deadline) revert NotTimedOut(id, g.deadline);
         if (g.phase == Phase.AwaitSteps || g.phase == Phase.AwaitTrace) {
-            if (_faultsOnSilence(g)) market.fault(g.task, g.segment);
+            // The passes named in time to post the trace themselves (half a move window before
+            // the turn's end): a game left overdue before a naming burns no later pass (review
+            // of the binding, F1), and a game at its steps none (a naming posts them).
+            market.fault(g.task, g.segment, g.deadline - moveWindow / 2);
             _challengerWins(id, g, Win.Timeout);
         } else {
             Task memory k = market.task(g.task);
@@ -479,21 +479,6 @@ contract Dispute is Court, IDispute {
             market.closeCase(g.task, convicted ? g.challenger : k.solver, g.bond);
             emit GameEnded(id, g.phase);
         }
-    }
-
-    /// @dev Whether the solver's silence in game `g` faults its segment (and so burns the passes
-    /// that named it): on a segment no pass named, always; on a named one, only at `AwaitTrace`
-    /// when the named verifiers had half a move window after both the naming and the turn's
-    /// start to post the named trace themselves. A game left overdue before a naming (at
-    /// `AwaitSteps`, which a naming answers, or at a trace) faults nothing: otherwise a solver
-    /// and its sybil challenger could leave a game unanswered and untimed-out, wait for an
-    /// honest naming, and burn it with the timeout (review of the binding, F1).
-    function _faultsOnSilence(Game storage g) internal view returns (bool) {
-        uint64 named = namedAt[g.task][g.segment];
-        if (named == 0) return true;
-        if (g.phase != Phase.AwaitTrace) return false;
-        uint64 from = named > g.turnStart ? named : g.turnStart;
-        return from + moveWindow / 2 <= g.deadline;
     }
 
     /// @dev The game brought up to date and stored.
@@ -593,7 +578,7 @@ contract Dispute is Court, IDispute {
         // A proof on the segment's posted data faults it (a timeout decides in `timeout`; an
         // equivocation is no verdict on the posted data).
         if (how == Win.Op || how == Win.Data || how == Win.Link) {
-            market.fault(g.task, g.segment);
+            market.fault(g.task, g.segment, uint64(block.timestamp));
         }
         emit FraudProven(id, g.task, how);
         market.convict(g.task, g.challenger, g.bond, g.order, g.segment, how);

@@ -47,6 +47,8 @@ abstract contract Attestations is Tasks {
         /// `keccak256(abi.encode(statesRoot, tracesRoot))` of the signed segment index a *pass*
         /// names as checked op by op (zero: none named).
         bytes32 checked;
+        /// When the pass named it.
+        uint64 namedAt;
     }
 
     /// @notice Blocks after the commit's before sampling may draw: the commit's successor's hash
@@ -64,9 +66,12 @@ abstract contract Attestations is Tasks {
     mapping(address => bool) public registered;
     mapping(uint256 => Sample[]) internal _samples;
     mapping(uint256 => bool) public sampled;
-    /// @notice Segments of a task a game faulted: a proof of a step or the solver's silence on
-    /// the segment's posted data (which is the index a pass named there, if one did).
-    mapping(uint256 => mapping(uint64 => bool)) public faulted;
+    /// @notice Per segment of a task, the latest naming time a fault of its posted data (the
+    /// index a pass named there, if one did) covers: a named pass of the segment named at or
+    /// before it is burned at settlement (zero: no fault). A proof covers every naming before
+    /// it; the solver's silence on a trace or an opening covers the namings that left their
+    /// verifier half a move window to answer it (`Market.fault`).
+    mapping(uint256 => mapping(uint64 => uint64)) public faultedUntil;
     mapping(uint256 => bytes32) public seedOf;
     mapping(uint256 => uint64) public sampledAt;
     /// @dev When sample `index` of a task was last re-sampled: its replacement gets its own
@@ -153,7 +158,8 @@ abstract contract Attestations is Tasks {
                     attest: Attest.None,
                     backed: false,
                     distance: 0,
-                    checked: bytes32(0)
+                    checked: bytes32(0),
+                    namedAt: 0
                 })
             );
         }
@@ -230,6 +236,7 @@ abstract contract Attestations is Tasks {
             revert AlreadyAttested(id, index);
         }
         s.checked = checked;
+        s.namedAt = uint64(block.timestamp);
     }
 
     /// @notice Replaces a verifier that has not attested a quarter of the window after it was
@@ -294,7 +301,10 @@ abstract contract Attestations is Tasks {
         for (uint256 i = 0; i < all.length; i++) {
             Sample storage s = all[i];
             if (s.verifier == address(0)) continue;
-            if (convicted && s.attest == Attest.Pass && s.checked != 0 && faulted[id][s.segment]) {
+            if (
+                convicted && s.attest == Attest.Pass && s.checked != 0
+                    && s.namedAt <= faultedUntil[id][s.segment]
+            ) {
                 s.attest = Attest.Wrong;
                 emit PassProvenWrong(id, i, s.verifier);
             }

@@ -230,8 +230,8 @@ contract Market is IMarket, Attestations {
     }
 
     /// @inheritdoc IMarket
-    function fault(uint256 id, uint64 segment) external onlyCourt {
-        faulted[id][segment] = true;
+    function fault(uint256 id, uint64 segment, uint64 namedBy) external onlyCourt {
+        if (namedBy > faultedUntil[id][segment]) faultedUntil[id][segment] = namedBy;
     }
 
     /// @inheritdoc IMarket

@@ -132,10 +132,11 @@ interface IMarket {
     function namePass(uint256 id, uint256 index, address verifier, uint64 segment, bytes32 checked)
         external;
 
-    /// @notice A game's verdict on segment `segment`'s posted data (a proof, or the solver's
-    /// silence the named verifiers had time to cover): the passes that named it are burned at
-    /// settlement.
-    function fault(uint256 id, uint64 segment) external;
+    /// @notice A verdict on segment `segment`'s posted data (a proof, or the solver's silence
+    /// on a trace or an opening): the passes that named it at or before `namedBy` (every one
+    /// for a proof; for a silence, those that had half a move window to answer it themselves)
+    /// are burned at settlement.
+    function fault(uint256 id, uint64 segment, uint64 namedBy) external;
 
     /// @notice When the task was convicted (zero: not convicted).
     function convictedAt(uint256 id) external view returns (uint64);
