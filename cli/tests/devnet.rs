@@ -50,6 +50,17 @@ fn account<'a>(summary: &'a Value, name: &str) -> &'a Value {
         .expect("a named account")
 }
 
+/// The name of the devnet's account at `address`.
+fn name_of<'a>(summary: &'a Value, address: &str) -> &'a str {
+    summary["report"]["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["address"] == address)
+        .and_then(|a| a["name"].as_str())
+        .expect("a known account")
+}
+
 fn credit(summary: &Value, name: &str) -> f64 {
     account(summary, name)["credit"].as_f64().expect("a credit")
 }
@@ -143,13 +154,7 @@ fn slashed_with(cheat: &str, extra: &[&str]) -> Value {
             TIMEOUT,
         ),
     };
-    let name = s["report"]["accounts"]
-        .as_array()
-        .expect("accounts")
-        .iter()
-        .find(|a| a["address"] == winner)
-        .and_then(|a| a["name"].as_str())
-        .expect("a known challenger");
+    let name = name_of(&s, winner);
     assert!(
         credit(&s, name) >= BOND + reward - 1e-9,
         "{cheat}: {name} convicted it and is paid: {s:#}"
@@ -272,6 +277,40 @@ fn a_false_alarm_loses_its_bond_to_the_solver() {
         close(credit(&s, "solver"), PAYMENT - 2.0 * FEE + BOND),
         "{s:#}"
     );
+}
+
+/// Property 4, framing: a solver that trains honestly but never posts the trace a game picks,
+/// with a false alarm on a segment a verifier passed, would burn that pass by the game's timeout
+/// on the named data. The named verifier answers for the data it vouched for (it posts the
+/// trace it checked, half a move window into the solver's turn): the game plays on, the false
+/// alarm proves nothing and loses its bond, and every pass is paid.
+#[test]
+fn a_framer_that_withholds_a_named_trace_does_not_burn_the_honest_pass() {
+    let s = devnet(&["--cheat", "frame-verifier", "--false-alarm"]);
+    assert_eq!(task(&s)["status"], "finalized", "{s:#}");
+    assert_eq!(games(&s).len(), 1, "{s:#}");
+    assert!(
+        games(&s).iter().all(|g| g["phase"] == "solver won"),
+        "the trace was posted and the false alarm proved nothing: {s:#}"
+    );
+    assert!(close(credit(&s, "whistleblower"), 0.0), "{s:#}");
+    for sample in task(&s)["samples"].as_array().expect("samples") {
+        assert_eq!(sample["attest"], "pass", "{s:#}");
+        assert_eq!(sample["named"], true, "{s:#}");
+    }
+    assert!(close(
+        credit(&s, "verifier-a") + credit(&s, "verifier-b"),
+        2.0 * FEE
+    ));
+    for v in ["verifier-a", "verifier-b"] {
+        assert_eq!(account(&s, v)["verifierStake"]["free"], 10.0, "{s:#}");
+    }
+    let logs = std::path::Path::new(s["logs"].as_str().expect("logs"));
+    let posted = ["verifier-a.log", "verifier-b.log"].iter().any(|f| {
+        std::fs::read_to_string(logs.join(f))
+            .is_ok_and(|l| l.contains("posted a named trace the solver withheld"))
+    });
+    assert!(posted, "a named verifier posted the trace: {s:#}");
 }
 
 #[test]
@@ -534,5 +573,24 @@ fn a_solver_that_posts_another_trace_than_it_served_is_convicted_of_equivocation
     assert!(
         games(&s).iter().any(|g| g["segment"] == 5),
         "the baited segment: {s:#}"
+    );
+}
+
+/// The review of the binding, F2: a solver that trains honestly and serves its signed segment
+/// indexes, but posts other per-step states on every segment before any pass can name one,
+/// would keep every pass unnamed, and unpaid. A verifier refused its naming challenges instead
+/// and proves that the solver signed other states than it posted (`proveEquivocation`).
+#[test]
+fn a_solver_that_posts_other_steps_than_it_signed_before_a_naming_is_convicted_of_equivocation() {
+    let s = slashed_with("preempt-naming", &[]);
+    let prover = task(&s)["prover"].as_str().expect("proven, not timed out");
+    let name = name_of(&s, prover);
+    assert!(
+        name.starts_with("verifier"),
+        "a verifier refused its naming proved it: {s:#}"
+    );
+    assert!(
+        games(&s).iter().all(|g| g["phase"] != "solver won"),
+        "no checker's game is lost to the solver: {s:#}"
     );
 }

@@ -97,8 +97,9 @@ impl Challenger {
     }
 
     /// Remembers that step `step` of `segment` of `task`, served behind the solver's signed
-    /// `index`, has a provable fault: a game on the segment picks it, and proves equivocation
-    /// if the solver posts other states or another trace than it signed.
+    /// `index`, has a provable fault, or is where the solver's posted data departs from that
+    /// index: a game on the segment picks it, and proves equivocation if the solver posts (or
+    /// posted) other states or another trace than it signed.
     pub fn found_fault(&self, task: u64, segment: u64, step: u64, index: Index) {
         self.faults
             .lock()
@@ -635,10 +636,9 @@ impl Challenger {
         let task = node.task(task_id).await?;
         let hashes = steps_posted(node, task_id, g.segment).await?;
         let signed = self.signed_index(task_id, g.segment);
-        let known = signed
-            .as_ref()
-            .filter(|(_, index)| index.states == hashes)
-            .map(|(step, _)| *step);
+        // The step remembered with the solver's signed index: the faulty one, or any, when the
+        // posted per-step states are not the signed ones (the equivocation is proven at any).
+        let known = signed.as_ref().map(|(step, _)| *step);
         if let (phase::AWAIT_PICK, Some(step)) = (g.phase, known) {
             tracing::info!(game = id, step, "picking the step tier 2 found faulty");
             node.chain

@@ -79,10 +79,21 @@ pub enum Cheat {
     /// liability, N1). The named index is the segment's posted data, so the game's timeout
     /// faults the segment all the same.
     WithholdTrace,
+    /// Trains honestly and serves everything off chain, but never posts the trace of a step a
+    /// game picks: with a false alarm on a segment a verifier passed, it would frame that
+    /// verifier, whose pass a timeout on the named data burns (property 4). The named verifier
+    /// answers for the data it vouched for and posts the trace itself; the false alarm loses.
+    FrameVerifier,
+    /// Trains honestly and serves its signed segment indexes, but posts other per-step states
+    /// (made up between the right ends) on every segment as soon as it commits, before any pass
+    /// can name an index: no pass could name the index it checked, and none would be paid (review
+    /// of the binding, F2). The named data must be the posted data, so a verifier refused a
+    /// naming challenges and proves the equivocation.
+    PreemptNaming,
 }
 
 impl Cheat {
-    pub const ALL: [Cheat; 19] = [
+    pub const ALL: [Cheat; 21] = [
         Cheat::SkipSteps,
         Cheat::LearningRate,
         Cheat::SwapData,
@@ -102,6 +113,8 @@ impl Cheat {
         Cheat::Tf32Step,
         Cheat::BaitIndex,
         Cheat::WithholdTrace,
+        Cheat::FrameVerifier,
+        Cheat::PreemptNaming,
     ];
 
     /// Whether this solver serves nothing, off chain or on.
@@ -149,6 +162,8 @@ impl Cheat {
             Cheat::Tf32Step => "tf32-step",
             Cheat::BaitIndex => "bait-index",
             Cheat::WithholdTrace => "withhold-trace",
+            Cheat::FrameVerifier => "frame-verifier",
+            Cheat::PreemptNaming => "preempt-naming",
         }
     }
 }

@@ -269,6 +269,9 @@ impl Solver {
             node.metrics
                 .inc("poai_results_committed", "results committed", 1.0);
             tracing::info!(task = id, result_root = %hex0x(&root), "committed");
+            if self.opts.cheat == Some(Cheat::PreemptNaming) {
+                preempt_naming(&node, id, &checkpoints).await?;
+            }
             return Ok(());
         }
         let task = node.task(id).await?;
@@ -306,11 +309,14 @@ impl Solver {
                     }
                 }
                 phase::AWAIT_TRACE
-                    if self.opts.cheat != Some(Cheat::WithholdTrace)
-                        && d.traceRoot(g.task, g.segment, g.step)
-                            .call()
-                            .await?
-                            .is_zero() =>
+                    if !matches!(
+                        self.opts.cheat,
+                        Some(Cheat::WithholdTrace | Cheat::FrameVerifier)
+                    ) && d
+                        .traceRoot(g.task, g.segment, g.step)
+                        .call()
+                        .await?
+                        .is_zero() =>
                 {
                     Job::Trace {
                         task: id,
@@ -545,6 +551,31 @@ async fn owe(
             Ok(())
         }
     }
+}
+
+/// `PreemptNaming`: on every segment, per-step states other than the ones it signs (made up
+/// between the right ends), posted before any pass can name the signed index.
+async fn preempt_naming(node: &Arc<Node>, task_id: u64, checkpoints: &[Hash]) -> eyre::Result<()> {
+    let task = node.task(task_id).await?;
+    let k = task.commitments.interval;
+    for segment in 0..task.segments() {
+        let mut states = vec![B256::from(checkpoints[segment as usize])];
+        states.extend((1..k).map(|i| B256::from(Cheat::junk("preempt", segment, i))));
+        states.push(B256::from(checkpoints[segment as usize + 1]));
+        let (first, last) = prove::ends(checkpoints, segment)?;
+        let call = node
+            .chain
+            .dispute
+            .postSteps(U256::from(task_id), segment, states, first, last);
+        node.chain
+            .send(
+                call.into_transaction_request(),
+                format!("task {task_id}: other steps of segment {segment} than it signs"),
+            )
+            .await?;
+    }
+    tracing::info!(task = task_id, "posted other per-step states than it signs");
+    Ok(())
 }
 
 /// Move 1, for every game on `segment`: the segment's per-step state hashes, recomputed from the

@@ -438,13 +438,13 @@ async fn verify(
         return Ok(());
     }
     if let Some(checked) = named {
-        name_pass(node, id, index, segment, &checked).await;
+        name_pass(node, challenger, &task, index, segment, &checked).await;
     }
     if let Some(job) = later {
         let found = job.await??;
         if let ops::OpCheck::Clean(checked) = &found {
             // Checked op by op after the pass: name the index now (the fee, and the liability).
-            name_pass(node, id, index, segment, checked).await;
+            name_pass(node, challenger, &task, index, segment, checked).await;
         }
         if let Some(step) = challenger.judged(id, segment, found) {
             tracing::info!(
@@ -483,19 +483,49 @@ async fn verify(
     Ok(())
 }
 
-/// Names, for pass `index` of task `id`, the solver's signed index of `segment` this verifier
+/// Names, for pass `index` of `task`, the solver's signed index of `segment` this verifier
 /// checked op by op (`Dispute.namePass`: the pass is then paid, and held to it; its per-step
 /// states are posted with it, their ends' paths into `resultRoot` from the checkpoints), while
 /// the task is not convicted and a quarter of the window is left; later, the pass stands unpaid.
-async fn name_pass(node: &Node, id: u64, index: usize, segment: u64, checked: &Index) {
+/// If the solver posted other data on the segment than the index it signed, no pass can name
+/// that index (`NotThePostedIndex`): the verifier challenges the segment instead, to prove the
+/// equivocation (review of the binding, F2: a solver would otherwise keep every honest pass
+/// unnamed, and unpaid, by posting first).
+async fn name_pass(
+    node: &Node,
+    challenger: &Challenger,
+    task: &poai_node::Loaded,
+    index: usize,
+    segment: u64,
+    checked: &Index,
+) {
+    let id = task.id;
+    match equivocated(node, id, segment, checked).await {
+        Ok(None) => {}
+        Ok(Some(step)) => {
+            tracing::warn!(
+                task = id,
+                segment,
+                step,
+                "the solver posted other data than the index it signed; challenging to prove it"
+            );
+            challenger.found_fault(id, segment, step, checked.clone());
+            if let Err(e) = challenger.challenge(node, task, segment).await {
+                tracing::warn!(task = id, segment, error = %format!("{e:#}"), "the equivocation not challenged");
+            }
+            return;
+        }
+        Err(e) => {
+            tracing::warn!(task = id, segment, error = %format!("{e:#}"), "the posted data not read");
+        }
+    }
     let named = async {
         let t = node.chain.market.task(U256::from(id)).call().await?;
         let last = t.deadline - t.terms.challengeWithin / 4;
         if node.chain.now().await? >= last {
             eyre::bail!("less than a quarter of the window is left");
         }
-        let task = node.task(id).await?;
-        let cps = challenge::checkpoints(node, &task, t.resultRoot.0).await?;
+        let cps = challenge::checkpoints(node, task, t.resultRoot.0).await?;
         let path = |i: u64| -> eyre::Result<Vec<B256>> {
             let (_, path) = cps
                 .leaf(i)
@@ -532,6 +562,38 @@ async fn name_pass(node: &Node, id: u64, index: usize, segment: u64, checked: &I
             "the index not named; the pass stands unpaid"
         ),
     }
+}
+
+/// Where the solver's posted data of `segment` of task `id` is not the index it signed and
+/// served this verifier (`checked`): the step a game on the segment picks to prove that it
+/// signed two (`proveEquivocation`; any step, when the per-step states differ). None while it
+/// posted nothing else: its per-step states, the traces it posted, and the index a pass named.
+async fn equivocated(
+    node: &Node,
+    id: u64,
+    segment: u64,
+    checked: &Index,
+) -> eyre::Result<Option<u64>> {
+    let d = &node.chain.dispute;
+    let posted = d.stepsRoot(U256::from(id), segment).call().await?;
+    if !posted.is_zero() && posted.0 != poai_common::merkle::root_of_payloads(&checked.states)? {
+        return Ok(Some(0));
+    }
+    if let Some(roots) = challenge::named_roots(node, id, segment).await?
+        && let Some(step) = roots.iter().zip(&checked.traces).position(|(a, b)| a != b)
+    {
+        return Ok(Some(step as u64));
+    }
+    for (step, ours) in checked.traces.iter().enumerate() {
+        let root = d
+            .traceRoot(U256::from(id), segment, step as u64)
+            .call()
+            .await?;
+        if !root.is_zero() && root.0 != *ours {
+            return Ok(Some(step as u64));
+        }
+    }
+    Ok(None)
 }
 
 /// How long this verifier may check before it attests: until a quarter of the window after
