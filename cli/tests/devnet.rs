@@ -313,6 +313,25 @@ fn a_framer_that_withholds_a_named_trace_does_not_burn_the_honest_pass() {
     assert!(posted, "a named verifier posted the trace: {s:#}");
 }
 
+/// AUDIT H6: a submitter that sets a solve window no run fits would take the stake of a solver
+/// that claims blindly. The solver measures the task's steps first and refuses it, saying why;
+/// nobody claims, and the submitter takes its escrow back.
+#[test]
+fn an_infeasible_task_is_not_claimed_and_its_escrow_is_refunded() {
+    let s = devnet(&["--solve-within", "1", "--claim-within", "15"]);
+    assert_eq!(task(&s)["status"], "refunded", "{s:#}");
+    assert!(close(credit(&s, "submitter"), PAYMENT), "{s:#}");
+    assert_eq!(account(&s, "solver")["solverStake"]["free"], 100.0, "{s:#}");
+    let log = std::fs::read_to_string(
+        std::path::Path::new(s["logs"].as_str().expect("logs")).join("solver.log"),
+    )
+    .expect("the solver's log");
+    assert!(
+        log.contains("not claimed") && log.contains("the solve window is 1 s"),
+        "{log}"
+    );
+}
+
 #[test]
 fn a_solver_that_crashes_mid_training_resumes_and_is_paid() {
     let s = devnet(&["--restart-solver"]);

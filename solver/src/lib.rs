@@ -10,6 +10,7 @@
 
 mod answer;
 pub mod behaviour;
+pub mod claim;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -39,6 +40,8 @@ pub struct Options {
     /// Solver stake to keep deposited (wei).
     pub stake: U256,
     pub cheat: Option<Cheat>,
+    /// What it claims (AUDIT H6).
+    pub policy: claim::Policy,
     /// Abort the process right after this many checkpoints are recorded (a crash, for the
     /// restart test and `poai devnet --restart-solver`).
     pub crash_after: Option<usize>,
@@ -79,6 +82,8 @@ pub struct Solver {
     indexes: HashMap<Hash, (u64, u64)>,
     /// The committed tasks whose index names are in `indexes`.
     indexed: std::collections::HashSet<u64>,
+    /// The open tasks weighed for a claim, and whether they are claimable.
+    weighed: HashMap<u64, bool>,
 }
 
 /// What the solver owes on chain, each sent once at a time: a segment's per-step states, a
@@ -132,6 +137,7 @@ impl Solver {
             answering: HashMap::new(),
             indexes: HashMap::new(),
             indexed: Default::default(),
+            weighed: HashMap::new(),
         })
     }
 
@@ -157,7 +163,7 @@ impl Solver {
                         continue; // not loadable (yet): nobody serves its spec, or it lies
                     };
                     let free = m.stakeOf(me, 1).call().await?.free;
-                    if free < t.terms.solverStake {
+                    if free < t.terms.solverStake || !self.claimable(&t, task.clone()).await? {
                         continue;
                     }
                     let call = m.claim(U256::from(id));
@@ -225,6 +231,46 @@ impl Solver {
         }
         node.set_status(serde_json::json!({ "tasks": view, "cheat": self.opts.cheat }));
         Ok(())
+    }
+
+    /// Whether task `t` (loaded as `task`) is one this solver can finish and is paid enough
+    /// for (`claim::decide`), weighed once a task: a refusal is logged with its reason.
+    async fn claimable(
+        &mut self,
+        t: &poai_common::chain::bindings::market::Market::Task,
+        task: Arc<Loaded>,
+    ) -> eyre::Result<bool> {
+        let id = task.id;
+        if let Some(&ok) = self.weighed.get(&id) {
+            return Ok(ok);
+        }
+        let backend = self.opts.backend;
+        let weighed = task.clone();
+        let step =
+            tokio::task::spawn_blocking(move || claim::measure_step(&weighed, backend)).await??;
+        let fees = t.terms.verifierFee * U256::from(t.terms.samples);
+        let offer = claim::Offer {
+            steps: t.commitments.steps,
+            solve_within: t.terms.solveWithin,
+            clock: self.node.chain.dispute.clock().call().await?,
+            stake: t.terms.solverStake,
+            pay: t.payment.saturating_sub(fees),
+            memory: claim::memory(&task)?,
+        };
+        let decided = claim::decide(&self.opts.policy, &offer, step);
+        match &decided {
+            Ok(()) => tracing::info!(task = id, step = ?step, "claimable"),
+            Err(why) => {
+                self.node.metrics.inc(
+                    "poai_claims_refused",
+                    "tasks this solver would not claim",
+                    1.0,
+                );
+                tracing::info!(task = id, step = ?step, reason = %why, "not claimed");
+            }
+        }
+        self.weighed.insert(id, decided.is_ok());
+        Ok(decided.is_ok())
     }
 
     async fn train_or_commit(&mut self, id: u64) -> eyre::Result<()> {

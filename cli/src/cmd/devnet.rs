@@ -322,6 +322,7 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
     let mut strangers: Option<Value> = None;
     let mut seen = std::collections::BTreeSet::new();
     let mut restarted = None;
+    let mut refunded = false;
     let deadline = Instant::now() + Duration::from_secs(args.timeout);
     let report = loop {
         let r = super::status::report(&market, &names).await?;
@@ -337,6 +338,40 @@ pub(crate) async fn run(args: Args, json_out: bool) -> eyre::Result<()> {
                 json_out,
                 format!("strangers acted: {}", strangers.as_ref().expect("set")),
             );
+        }
+        if t["status"] == "open" && !refunded {
+            // Nobody claimed it in time (a solver refuses a task it cannot finish): the
+            // submitter takes its escrow back.
+            let k = market
+                .task(alloy::primitives::U256::from(task))
+                .call()
+                .await?;
+            let now = alloy::providers::Provider::get_block_by_number(
+                &provider,
+                alloy::eips::BlockNumberOrTag::Latest,
+            )
+            .await?
+            .ok_or_else(|| eyre::eyre!("no latest block"))?
+            .header
+            .timestamp;
+            if now > k.deadline {
+                // A provider of its own: `submit` sent from this key under its own nonces.
+                let signer: PrivateKeySigner = keys[SUBMITTER].parse()?;
+                let fresh = ProviderBuilder::new()
+                    .wallet(EthereumWallet::from(signer))
+                    .connect_http(rpc.parse()?);
+                Market::new(m, &fresh)
+                    .refund(alloy::primitives::U256::from(task))
+                    .send()
+                    .await?
+                    .get_receipt()
+                    .await?;
+                refunded = true;
+                say(
+                    json_out,
+                    format!("nobody claimed task {task} in time: its escrow refunded"),
+                );
+            }
         }
         let settled = matches!(
             t["status"].as_str(),

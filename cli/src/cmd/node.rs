@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use alloy::primitives::U256;
 use poai_common::engine::Backend;
 use poai_node::{Config, Node};
 
@@ -66,6 +67,22 @@ pub(crate) struct SolverArgs {
     /// Abort right after this many checkpoints (a crash, to test resuming).
     #[arg(long, hide = true)]
     crash_after_checkpoints: Option<usize>,
+    /// The most stake to lock behind one task, in ether.
+    #[arg(long, env = "POAI_MAX_TASK_STAKE", default_value_t = 100.0)]
+    max_task_stake: f64,
+    /// How many times its measured training time a task's solve window (and a game's clock,
+    /// for a recomputation of the run) must hold.
+    #[arg(long, env = "POAI_CLAIM_MARGIN", default_value_t = 2.0)]
+    claim_margin: f64,
+    /// Seconds a task takes beyond its steps (loading, the commit).
+    #[arg(long, env = "POAI_TASK_OVERHEAD", default_value_t = 10)]
+    task_overhead: u64,
+    /// Memory to give one task, in MiB [default: what the machine has available at start].
+    #[arg(long, env = "POAI_TASK_MEMORY_MIB")]
+    task_memory_mib: Option<u64>,
+    /// The least pay per hour of measured training, net of verifier fees, in ether.
+    #[arg(long, env = "POAI_MIN_PRICE", default_value_t = 0.0)]
+    min_price_per_hour: f64,
 }
 
 pub(crate) async fn solver(args: SolverArgs) -> eyre::Result<()> {
@@ -74,6 +91,16 @@ pub(crate) async fn solver(args: SolverArgs) -> eyre::Result<()> {
         backend: args.node.backend,
         stake: poai_node::chain::eth(args.stake),
         cheat: args.cheat,
+        policy: poai_solver::claim::Policy {
+            max_stake: poai_node::chain::eth(args.max_task_stake),
+            margin: args.claim_margin,
+            overhead: Duration::from_secs(args.task_overhead),
+            memory: match args.task_memory_mib {
+                Some(mib) => mib << 20,
+                None => poai_solver::claim::available_memory().unwrap_or(u64::MAX),
+            },
+            min_price: poai_node::chain::eth(args.min_price_per_hour) / U256::from(3600u64),
+        },
         crash_after: args.crash_after_checkpoints,
     };
     poai_solver::Solver::new(node, opts)?.run().await
