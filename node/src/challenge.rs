@@ -1067,12 +1067,19 @@ impl Checkpoints {
             .map(|(hash, path)| (*hash, path.as_slice()))
     }
 
-    /// Which of `indices` are not known.
+    /// Which of `indices` are not known with their path (checkpoint 0, known as the initial
+    /// state without its path when no list is served, is missing for a naming of segment 0,
+    /// which proves it into `resultRoot`: review of the guard, 6).
     pub fn missing(&self, indices: &[u64]) -> Vec<u64> {
+        let depth = self.leaves > 1;
         indices
             .iter()
             .copied()
-            .filter(|i| !self.known.contains_key(i))
+            .filter(|i| {
+                self.known
+                    .get(i)
+                    .is_none_or(|(_, path)| depth && path.is_empty())
+            })
             .collect()
     }
 
@@ -1090,9 +1097,9 @@ impl Checkpoints {
         for log in node.chain.provider.get_logs(&filter).await? {
             let l = log.log_decode::<Availability::LeafOpened>()?.inner.data;
             let i: u64 = l.index.saturating_to();
-            if i < self.leaves {
+            if i < self.leaves && self.missing(&[i]) == [i] {
                 let path = l.siblings.iter().map(|h| h.0).collect();
-                self.known.entry(i).or_insert((l.state.0, path));
+                self.known.insert(i, (l.state.0, path));
             }
         }
         Ok(())
@@ -1124,7 +1131,8 @@ pub async fn checkpoints(
         }
     }
     // Checkpoint 0 is the task's initial state (a root that commits another is convicted by the
-    // first game on segment 0): it is not demanded.
+    // first game on segment 0): known, though without its path until it is opened (a naming of
+    // segment 0 demands it).
     let init = task.commitments.init_state_hash;
     let mut cps = Checkpoints {
         leaves,

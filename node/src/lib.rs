@@ -39,6 +39,8 @@ use poai_common::spec::{Commitments, TaskSpec};
 use poai_common::tensor::Tensor;
 
 pub use chain::Chain;
+/// The futures combinators the roles run concurrent sends and fetches with.
+pub use libp2p::futures;
 pub use store::Store;
 
 /// `Tasks.Status`, as the market numbers it.

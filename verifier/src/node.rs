@@ -46,6 +46,8 @@ pub struct Verifier {
     checking: HashMap<(u64, u64), JoinHandle<eyre::Result<()>>>,
     /// Named segments (task, segment) whose games are being watched for a withheld trace.
     guarding: HashMap<(u64, u64), JoinHandle<eyre::Result<()>>>,
+    /// The no-shows re-sampled: (task, sample, the verifier replaced).
+    resampled: std::collections::HashSet<(u64, usize, alloy::primitives::Address)>,
 }
 
 impl std::fmt::Debug for Verifier {
@@ -75,6 +77,7 @@ impl Verifier {
             challenger,
             checking: HashMap::new(),
             guarding: HashMap::new(),
+            resampled: Default::default(),
         }
     }
 
@@ -130,6 +133,7 @@ impl Verifier {
             }
             let samples = m.samplesOf(U256::from(id)).call().await?;
             self.guard_named(id, &samples);
+            self.resample_no_shows(id, &t, &samples).await;
             for (index, s) in samples.iter().enumerate() {
                 if s.verifier != me {
                     continue;
@@ -160,6 +164,57 @@ impl Verifier {
 }
 
 impl Verifier {
+    /// Re-samples, at the first moment the market allows, every sample of task `id` (`t`) whose
+    /// verifier (another) has not attested a quarter of the window after it was drawn: a re-draw
+    /// left to whoever calls it would let a cheater's helper call it only in a block whose
+    /// randomness draws its sybil (review of the guard, 5). Once per drawn verifier; a call the
+    /// market refuses (too soon after an earlier re-sample, too late) is tried again next tick.
+    async fn resample_no_shows(
+        &mut self,
+        id: u64,
+        t: &poai_common::chain::bindings::market::Market::Task,
+        samples: &[poai_common::chain::bindings::market::Attestations::Sample],
+    ) {
+        let node = self.node.clone();
+        let m = &node.chain.market;
+        let (Ok(now), Ok(sampled)) = (
+            node.chain.now().await,
+            m.sampledAt(U256::from(id)).call().await,
+        ) else {
+            return;
+        };
+        let quarter = t.terms.challengeWithin / 4;
+        if now <= sampled + quarter || now > t.deadline - quarter {
+            return;
+        }
+        for (index, s) in samples.iter().enumerate() {
+            let no_show = s.attest == 0 && !s.verifier.is_zero();
+            if !no_show || s.verifier == node.chain.address {
+                continue;
+            }
+            if !self.resampled.insert((id, index, s.verifier)) {
+                continue;
+            }
+            let call = m.resample(U256::from(id), U256::from(index));
+            match node
+                .chain
+                .send(
+                    call.into_transaction_request(),
+                    format!("task {id}: re-sample no-show {index}"),
+                )
+                .await
+            {
+                Ok(_) => {
+                    tracing::info!(task = id, sample = index, no_show = %s.verifier, "re-sampled a verifier that did not attest")
+                }
+                Err(e) => {
+                    self.resampled.remove(&(id, index, s.verifier));
+                    tracing::debug!(task = id, sample = index, error = %e, "not re-sampled");
+                }
+            }
+        }
+    }
+
     /// Watches (`guard`) every segment of task `id` (its `samples`) this verifier's *pass* named.
     fn guard_named(
         &mut self,
@@ -193,13 +248,16 @@ impl Verifier {
 /// turn, from the data this verifier checked (property 4: a named pass answers for the data it
 /// vouched for; a game or an opening that times out on it faults the segment and burns the
 /// pass): every trace a game waits for, and every opening of the segment's data (its per-step
-/// states, its traces, its two checkpoints). Each is tried on its own; the first failure is
-/// returned after all were tried.
+/// states, its traces, its two checkpoints). All are sent at once (the node pipelines its
+/// transactions), each step's trace once however many games wait for it: many games picking
+/// many steps in one block must not outrun the guard (review of the guard, 1). A posted trace
+/// serves every game on its step, so what the guard can be made to post is at most the
+/// segment's `k` traces. The first failure is returned after all were tried.
 async fn guard(node: &Node, id: u64, segment: u64) -> eyre::Result<()> {
     let window = node.chain.dispute.moveWindow().call().await?;
     let now = node.chain.now().await?;
-    let mut first = Ok(());
     let count: u64 = node.chain.dispute.gameCount().call().await?.to();
+    let mut steps = std::collections::BTreeSet::new();
     for g_id in 1..=count {
         let g = node.chain.dispute.game(U256::from(g_id)).call().await?;
         if g.task == U256::from(id)
@@ -207,15 +265,14 @@ async fn guard(node: &Node, id: u64, segment: u64) -> eyre::Result<()> {
             && g.phase == challenge::phase::AWAIT_TRACE
             && now >= g.turnStart + window / 2
             && now <= g.deadline
-            && let Err(e) = post_named_trace(node, id, segment, g.step).await
-            && first.is_ok()
         {
-            first = Err(e);
+            steps.insert(g.step);
         }
     }
     let a = &node.chain.availability;
     let steps_time = node.chain.dispute.clock().call().await?.max(window);
     let count: u64 = a.requestCount().call().await?.to();
+    let mut openings = Vec::new();
     for r_id in 1..=count {
         let r = a.request(U256::from(r_id)).call().await?;
         let due = if r.kind == answer::kind::STEPS {
@@ -228,13 +285,21 @@ async fn guard(node: &Node, id: u64, segment: u64) -> eyre::Result<()> {
             && now <= r.deadline
             && now >= r.deadline - due + window / 2
             && opens_named(&r, segment)
-            && let Err(e) = answer_opening(node, id, r_id, &r).await
-            && first.is_ok()
         {
-            first = Err(e);
+            openings.push((r_id, r));
         }
     }
-    first
+    let posts = steps
+        .into_iter()
+        .map(|step| post_named_trace(node, id, segment, step));
+    let answers = openings
+        .iter()
+        .map(|(r_id, r)| answer_opening(node, id, *r_id, r));
+    let (posted, answered) = tokio::join!(
+        poai_node::futures::future::join_all(posts),
+        poai_node::futures::future::join_all(answers)
+    );
+    posted.into_iter().chain(answered).collect()
 }
 
 /// Whether request `r` opens data of named `segment`'s index: its per-step states or traces,
@@ -500,24 +565,8 @@ async fn name_pass(
     checked: &Index,
 ) {
     let id = task.id;
-    match equivocated(node, id, segment, checked).await {
-        Ok(None) => {}
-        Ok(Some(step)) => {
-            tracing::warn!(
-                task = id,
-                segment,
-                step,
-                "the solver posted other data than the index it signed; challenging to prove it"
-            );
-            challenger.found_fault(id, segment, step, checked.clone());
-            if let Err(e) = challenger.challenge(node, task, segment).await {
-                tracing::warn!(task = id, segment, error = %format!("{e:#}"), "the equivocation not challenged");
-            }
-            return;
-        }
-        Err(e) => {
-            tracing::warn!(task = id, segment, error = %format!("{e:#}"), "the posted data not read");
-        }
+    if challenged_equivocation(node, challenger, task, segment, checked).await {
+        return;
     }
     let named = async {
         let t = node.chain.market.task(U256::from(id)).call().await?;
@@ -555,12 +604,49 @@ async fn name_pass(
     };
     match named.await {
         Ok(()) => tracing::info!(task = id, segment, "named the index tier 2 checked"),
+        // Other data posted between the look and the naming (a front-run: review of the
+        // guard, 4) refused it: look again.
+        Err(e) if challenged_equivocation(node, challenger, task, segment, checked).await => {
+            tracing::warn!(task = id, segment, error = %format!("{e:#}"), "the naming refused")
+        }
         Err(e) => tracing::warn!(
             task = id,
             segment,
             error = %format!("{e:#}"),
             "the index not named; the pass stands unpaid"
         ),
+    }
+}
+
+/// Whether the solver posted other data on `segment` of `task` than the index it signed and
+/// served (`checked`), in which case the segment is challenged to prove the equivocation.
+async fn challenged_equivocation(
+    node: &Node,
+    challenger: &Challenger,
+    task: &poai_node::Loaded,
+    segment: u64,
+    checked: &Index,
+) -> bool {
+    let id = task.id;
+    match equivocated(node, id, segment, checked).await {
+        Ok(None) => false,
+        Ok(Some(step)) => {
+            tracing::warn!(
+                task = id,
+                segment,
+                step,
+                "the solver posted other data than the index it signed; challenging to prove it"
+            );
+            challenger.found_fault(id, segment, step, checked.clone());
+            if let Err(e) = challenger.challenge(node, task, segment).await {
+                tracing::warn!(task = id, segment, error = %format!("{e:#}"), "the equivocation not challenged");
+            }
+            true
+        }
+        Err(e) => {
+            tracing::warn!(task = id, segment, error = %format!("{e:#}"), "the posted data not read");
+            false
+        }
     }
 }
 
