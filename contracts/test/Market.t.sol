@@ -116,7 +116,7 @@ contract MarketTest is Test {
         vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
         market.closeCase(id, other, 0);
         vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
-        market.holdBond(id, other, 0, 0, 0);
+        market.holdBond(id, other, other, 0, 0, 0);
         vm.expectRevert(abi.encodeWithSelector(Market.NotACourt.selector, other));
         market.convict(id, other, 0, 1, 0, Win.Op);
         vm.stopPrank();
@@ -409,9 +409,9 @@ contract MarketTest is Test {
     function test_anAnswersGasIsPaidAtMostItsBond() public {
         uint256 id = _committed();
         market.openCase{value: BOND}(id, other, NO_SEGMENT);
-        market.holdBond(id, other, BOND, 10 ** 30, 1);
+        market.holdBond(id, other, solver, BOND, 10 ** 30, 1);
         market.openCase{value: BOND}(id, submitter, NO_SEGMENT);
-        market.holdBond(id, submitter, BOND, 0, 0);
+        market.holdBond(id, submitter, solver, BOND, 0, 0);
         vm.assertEq(market.answerGasOf(id), BOND, "capped at the bond");
         uint256 burned = burn.balance;
         vm.warp(block.timestamp + DAY + 1);
@@ -431,7 +431,7 @@ contract MarketTest is Test {
         // At a price of 1 wei a unit of gas, with the four first writes of the bond's slots.
         uint256 gas = 0.1 ether - 4 * market.FIRST_WRITE_GAS();
         market.openCase{value: BOND}(id, other, NO_SEGMENT);
-        market.holdBond(id, other, BOND, gas, 1);
+        market.holdBond(id, other, solver, BOND, gas, 1);
         vm.assertEq(market.task(id).openCases, 0, "closed");
         vm.assertEq(market.balanceOf(solver) + market.balanceOf(other), 0, "credited to nobody");
         vm.assertEq(market.liabilities(), PAY + STAKE + BOND, "held");
@@ -452,7 +452,7 @@ contract MarketTest is Test {
         // A convicted task's held bonds go back to their requesters, never to the solver.
         uint256 k = _committed();
         market.openCase{value: BOND}(k, other, NO_SEGMENT);
-        market.holdBond(k, other, BOND, gas, 1);
+        market.holdBond(k, other, solver, BOND, gas, 1);
         uint64 c = market.openCase{value: BOND}(k, submitter, 0);
         market.convict(k, submitter, BOND, c, 0, Win.Timeout);
         vm.prank(solver);

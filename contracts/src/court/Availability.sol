@@ -650,9 +650,11 @@ contract Availability is Court {
     /// posted in time but closed by `requestTimeout` after its deadline still leaves its
     /// requester a move window.
     function _close(uint256 id, Request storage r, Task memory k, uint256 size) internal {
-        // Anyone may answer (the answer is checked against what the solver committed); only the
-        // solver's answer is paid its gas.
-        if (msg.sender != k.solver) size = 0;
+        // Anyone may answer (the answer is checked against what the solver committed): the
+        // solver's answer is paid its gas when the task finalizes, another's at once out of the
+        // bond (`IMarket.holdBond`). A `Steps` request closed by `requestTimeout` was answered by
+        // the posted steps, the solver's gas.
+        address answerer = size != 0 ? msg.sender : k.solver;
         r.open = false;
         openRequests[r.task]--;
         _count(r.task, r.source, r.at, false);
@@ -680,7 +682,7 @@ contract Availability is Court {
         // (Nothing to pay: a `Steps` request closed by another's `requestTimeout` after the
         // first on its segment.)
         if (gas == 0) price = 0;
-        market.holdBond(r.task, r.requester, r.bond, gas, price);
+        market.holdBond(r.task, r.requester, answerer, r.bond, gas, price);
     }
 
     /// @dev `n` rounded up to whole words, as ABI encoding pads a `bytes`.

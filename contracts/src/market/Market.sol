@@ -131,20 +131,31 @@ contract Market is IMarket, Attestations {
     }
 
     /// @inheritdoc IMarket
-    function holdBond(uint256 id, address requester, uint256 bond, uint256 gas, uint256 price)
-        external
-        onlyCourt
-        nonReentrant
-    {
+    function holdBond(
+        uint256 id,
+        address requester,
+        address answerer,
+        uint256 bond,
+        uint256 gas,
+        uint256 price
+    ) external onlyCourt nonReentrant {
         Task storage k = _task(id);
+        k.openCases--;
+        _totalBonds -= bond;
+        if (answerer != k.solver) {
+            uint256 paid = gas * price;
+            if (paid > bond) paid = bond;
+            _credit(answerer, paid);
+            bond -= paid;
+            gas = 0;
+            price = 0;
+        }
         // The court measured the bookkeeping below as if every slot were written before.
         if (_totalHeld == 0) gas += FIRST_WRITE_GAS;
         if (_heldOf[id] == 0) gas += FIRST_WRITE_GAS;
         if (_heldFor[id][requester] == 0) gas += FIRST_WRITE_GAS;
         if (_gasOf[id] == 0) gas += FIRST_WRITE_GAS;
         uint256 fee = gas * price;
-        k.openCases--;
-        _totalBonds -= bond;
         _totalHeld += bond;
         _heldOf[id] += bond;
         _heldFor[id][requester] += bond;

@@ -116,9 +116,19 @@ interface IMarket {
     /// convicted, all of it goes back to `requester`. So a cheater that serves nothing
     /// off chain cannot farm the bonds of the openings it forces (review E), and an honest
     /// solver earns nothing by withholding off chain what it must then answer on chain (review
-    /// 5, 2), while a flood of requests still costs its bonds.
-    function holdBond(uint256 id, address requester, uint256 bond, uint256 gas, uint256 price)
-        external;
+    /// 5, 2), while a flood of requests still costs its bonds. An answer by another than the
+    /// solver (`answerer`: a named verifier answering for the data it vouched for) is paid its
+    /// gas now, out of the bond, whatever the task's end, and the rest is held with none of it
+    /// the solver's (review of the guard, 3: an opening reopened as each is answered costs its
+    /// requester every answer it forces).
+    function holdBond(
+        uint256 id,
+        address requester,
+        address answerer,
+        uint256 bond,
+        uint256 gas,
+        uint256 price
+    ) external;
 
     /// @notice An opening asked for at `askedAt` was answered: the challenge window stays open
     /// until `until` (a move window after the answer) if it was asked for before the window, as
