@@ -1186,6 +1186,45 @@ contract AttestationsTest is Test, Trees {
         _solvent();
     }
 
+    /// @notice Review of the guard, 3: a named verifier answers the openings of its data the
+    /// solver withholds, and a cheater reopening them as each is answered made it pay every
+    /// answer's gas for nothing. A verifier whose pass named the opened data is paid its answer's
+    /// gas at once, out of the request's bond (at most the bond), none of it the solver's; anyone
+    /// else's answer is paid nothing (review of today's fixes, 4: a front-runner of the solver's
+    /// or the named verifier's answer gains nothing).
+    function test_review_guard3_aNamedVerifiersAnswerIsPaidItsGasOutOfTheBond() public {
+        Attestations.Sample[] memory s = _sampled();
+        uint64 seg = s[0].segment;
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
+        }
+        Availability.Where memory w = _midState(seg);
+        bytes32[] memory tensors = _midTensors(seg);
+        vm.prank(challenger);
+        uint256 r = availability.requestState{value: BOND}(taskId, w);
+        vm.prank(challenger);
+        uint256 other = availability.requestState{value: availability.bondFor(taskId)}(taskId, w);
+        uint256 liabilities = market.liabilities();
+        vm.fee(1 gwei);
+        vm.txGasPrice(2 gwei);
+        vm.prank(s[0].verifier, s[0].verifier);
+        availability.answerState(r, tensors);
+        uint256 paid = market.balanceOf(s[0].verifier);
+        vm.assertGt(paid, 30_000 * uint256(2 gwei), "the named verifier is paid its answer's gas");
+        vm.assertTrue(paid <= BOND, "out of the bond, at most all of it");
+        vm.assertEq(market.answerGasOf(taskId), 0, "none of it the solver's");
+        vm.assertEq(market.liabilities(), liabilities, "the bond split, not created");
+        address stranger = address(0xF00D);
+        vm.prank(stranger, stranger);
+        availability.answerState(other, tensors);
+        vm.assertFalse(availability.request(other).open, "a stranger's answer closes it");
+        vm.assertEq(market.balanceOf(stranger), 0, "and is paid nothing");
+        vm.txGasPrice(0);
+        _solvent();
+    }
+
     /// @notice Review of openings by anyone, 1: a flood of openings of a named segment's data
     /// that the solver (convicted either way) leaves unanswered cannot burn an honest verifier:
     /// it answers the first `MAX_NAMED_OPENINGS` open at once from what it checked, and an

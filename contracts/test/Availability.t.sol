@@ -345,29 +345,6 @@ contract AvailabilityTest is CourtFixture {
         availability.answerRow(id, h, r0, siblings);
     }
 
-    /// @notice Review of the guard, 3: a named verifier answers the openings of its data the
-    /// solver withholds, and a cheater reopening them as each is answered made it pay every
-    /// answer's gas for nothing. Another's answer is paid its gas now, out of the request's
-    /// bond (at most the bond); the rest is held as for any answer, none of it the solver's.
-    function test_review_guard3_anothersAnswerIsPaidItsGasOutOfTheBond() public {
-        address named = address(0xBEEF);
-        uint256 id = _askRow(1);
-        bytes memory data = row1;
-        bytes32[] memory siblings = _proof(rowLeaves, 1);
-        uint256 liabilities = market.liabilities();
-        vm.fee(1 gwei);
-        vm.txGasPrice(2 gwei);
-        vm.prank(named, named);
-        availability.answerRow(id, header, data, siblings);
-        uint256 paid = market.balanceOf(named);
-        vm.assertGt(paid, 0, "the answerer is paid its gas");
-        vm.assertTrue(paid <= BOND, "out of the bond, at most all of it");
-        vm.assertGt(paid, 30_000 * uint256(2 gwei), "at least an answer's gas");
-        vm.assertEq(market.answerGasOf(taskId), 0, "none of it the solver's");
-        vm.assertEq(market.liabilities(), liabilities, "the bond split, not created");
-        vm.txGasPrice(0);
-    }
-
     // ------------------------------------------------------------------ review E
 
     function _requestLeaf(address who, uint256 index) internal returns (uint256 id) {

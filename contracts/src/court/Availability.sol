@@ -651,10 +651,20 @@ contract Availability is Court {
     /// requester a move window.
     function _close(uint256 id, Request storage r, Task memory k, uint256 size) internal {
         // Anyone may answer (the answer is checked against what the solver committed): the
-        // solver's answer is paid its gas when the task finalizes, another's at once out of the
-        // bond (`IMarket.holdBond`). A `Steps` request closed by `requestTimeout` was answered by
-        // the posted steps, the solver's gas.
-        address answerer = size != 0 ? msg.sender : k.solver;
+        // solver's answer is paid its gas when the task finalizes; a verifier whose pass named
+        // the opened data is paid its answer's gas at once out of the bond (`IMarket.holdBond`:
+        // review of the guard, 3); anyone else's is paid nothing (a front-runner of either
+        // gains nothing). A `Steps` request closed by `requestTimeout` was answered by the
+        // posted steps, the solver's gas.
+        address answerer = k.solver;
+        if (msg.sender != k.solver) {
+            (uint64 lo, uint64 hi) = _segmentsOf(r.source, r.at);
+            if (size != 0 && lo <= hi && market.namedBy(r.task, msg.sender, lo, hi)) {
+                answerer = msg.sender;
+            } else {
+                size = 0;
+            }
+        }
         r.open = false;
         openRequests[r.task]--;
         _count(r.task, r.source, r.at, false);

@@ -101,6 +101,22 @@ contract Market is IMarket, Attestations {
     }
 
     /// @inheritdoc IMarket
+    function namedBy(uint256 id, address verifier, uint64 lo, uint64 hi)
+        external
+        view
+        returns (bool)
+    {
+        Sample[] storage all = _samples[id];
+        for (uint256 i = 0; i < all.length; i++) {
+            Sample storage s = all[i];
+            if (s.verifier == verifier && s.checked != 0 && s.segment >= lo && s.segment <= hi) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// @inheritdoc IMarket
     function openCase(uint256 id, address challenger, uint64 segment)
         external
         payable

@@ -117,10 +117,10 @@ interface IMarket {
     /// off chain cannot farm the bonds of the openings it forces (review E), and an honest
     /// solver earns nothing by withholding off chain what it must then answer on chain (review
     /// 5, 2), while a flood of requests still costs its bonds. An answer by another than the
-    /// solver (`answerer`: a named verifier answering for the data it vouched for) is paid its
-    /// gas now, out of the bond, whatever the task's end, and the rest is held with none of it
-    /// the solver's (review of the guard, 3: an opening reopened as each is answered costs its
-    /// requester every answer it forces).
+    /// solver (`answerer`: a verifier whose pass named the opened data, answering for what it
+    /// vouched for; the court pays no one else) is paid its gas now, out of the bond, whatever
+    /// the task's end, and the rest is held with none of it the solver's (review of the guard,
+    /// 3: an opening reopened as each is answered costs its requester every answer it forces).
     function holdBond(
         uint256 id,
         address requester,
@@ -150,6 +150,13 @@ interface IMarket {
 
     /// @notice When the task was convicted (zero: not convicted).
     function convictedAt(uint256 id) external view returns (uint64);
+
+    /// @notice Whether `verifier` holds a *pass* of task `id` that named a segment in
+    /// `lo..=hi` (an answer of that data by it is paid its gas out of the request's bond).
+    function namedBy(uint256 id, address verifier, uint64 lo, uint64 hi)
+        external
+        view
+        returns (bool);
 
     /// @notice A case won against the solver: its bond back to the challenger, the task
     /// convicted if it was not yet, and the case ranked for the bounty (DESIGN §6 (3)) by
