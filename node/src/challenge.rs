@@ -75,6 +75,9 @@ pub const MAX_LEAF_DEMANDS: usize = 16;
 /// A `demanded` key's last field for a leaf of `resultRoot` (ranges of lists use `from..to`).
 const LEAF: u32 = u32::MAX;
 
+/// The most overdue requests of others a checker closes a tick (review of today's fixes, 3).
+pub const MAX_OTHERS_CLOSED: usize = 16;
+
 /// The `moved` key's phase for a task this node settled (game phases are below it).
 const SETTLED: u8 = 201;
 
@@ -167,11 +170,15 @@ impl Challenger {
     /// Closes every request past its deadline, this node's and others' alike: an unanswered
     /// one convicts the task. Left open, another's overdue opening would also keep counting
     /// towards the openings of a named segment's data that can fault it
-    /// (`MAX_NAMED_OPENINGS`), a cheap shield for a lazy pass (review of the guard, 2).
-    pub async fn close_requests(&self, node: &Node) -> eyre::Result<()> {
+    /// (`MAX_NAMED_OPENINGS`), a cheap shield for a lazy pass (review of the guard, 2). This
+    /// node's own are closed here, one by one (a failure is retried next tick); others', at most
+    /// [`MAX_OTHERS_CLOSED`] a tick, all at once on a task of their own, so that a flood of
+    /// overdue requests never holds up this node's own moves (review of today's fixes, 3).
+    pub async fn close_requests(&self, node: &Arc<Node>) -> eyre::Result<()> {
         let a = &node.chain.availability;
         let count: u64 = a.requestCount().call().await?.to();
         let now = node.chain.now().await?;
+        let mut others = Vec::new();
         for id in 1..=count {
             let r = a.request(U256::from(id)).call().await?;
             let mine = r.requester == node.chain.address;
@@ -184,6 +191,12 @@ impl Challenger {
                 continue;
             }
             if now <= r.deadline {
+                continue;
+            }
+            if !mine {
+                if others.len() < MAX_OTHERS_CLOSED && self.first_time(u64::MAX - id, 0) {
+                    others.push(id);
+                }
                 continue;
             }
             if !self.first_time(u64::MAX - id, 0) {
@@ -200,20 +213,40 @@ impl Challenger {
                 Ok(_) => tracing::warn!(
                     request = id,
                     task = r.task.to::<u64>(),
-                    mine,
-                    "the request's time ran out; closed (unanswered, the task is convicted)"
+                    "the solver did not answer; the task is convicted"
                 ),
                 Err(e) => {
                     self.moved
                         .lock()
                         .expect("not poisoned")
                         .remove(&(u64::MAX - id, 0));
-                    if mine {
-                        return Err(e.into());
-                    }
-                    tracing::debug!(request = id, error = %e, "another's request not closed");
+                    return Err(e.into());
                 }
             }
+        }
+        if !others.is_empty() {
+            let node = node.clone();
+            tokio::spawn(async move {
+                let closes = others.iter().map(|&id| {
+                    let call = node.chain.availability.requestTimeout(U256::from(id));
+                    let what = format!("request {id} (another's): its time ran out");
+                    let node = &node;
+                    async move {
+                        (
+                            id,
+                            node.chain.send(call.into_transaction_request(), what).await,
+                        )
+                    }
+                });
+                for (id, sent) in libp2p::futures::future::join_all(closes).await {
+                    match sent {
+                        Ok(_) => tracing::info!(request = id, "closed another's overdue request"),
+                        Err(e) => {
+                            tracing::debug!(request = id, error = %e, "another's request not closed")
+                        }
+                    }
+                }
+            });
         }
         Ok(())
     }
@@ -450,8 +483,9 @@ impl Challenger {
         result_root: poai_common::Hash,
         cps: &mut Checkpoints,
         indices: &[u64],
+        paths: bool,
     ) -> eyre::Result<bool> {
-        let missing = cps.missing(indices);
+        let missing = cps.missing(indices, paths);
         if missing.is_empty() {
             return Ok(true);
         }
@@ -477,13 +511,28 @@ impl Challenger {
         let give_up = give_up_at(node, task.id).await?;
         loop {
             cps.read_opened(node, task.id).await?;
-            if cps.missing(indices).is_empty() {
+            if cps.missing(indices, paths).is_empty() {
                 return Ok(true);
             }
             if !still_waiting(node, task.id, give_up).await? {
                 return Ok(false);
             }
         }
+    }
+
+    /// The paths into `resultRoot` of checkpoints `indices` a naming proves, leaves demanded on
+    /// chain where the solver served no list (as [`Self::await_checkpoints`] demands them):
+    /// `true` once every one is known with its path.
+    pub async fn await_paths(
+        &self,
+        node: &Node,
+        task: &Loaded,
+        result_root: poai_common::Hash,
+        cps: &mut Checkpoints,
+        indices: &[u64],
+    ) -> eyre::Result<bool> {
+        self.await_leaves(node, task, result_root, cps, indices, true)
+            .await
     }
 
     /// Checkpoints `indices`, with those nobody serves demanded on chain and waited for
@@ -504,7 +553,7 @@ impl Challenger {
         indices: &[u64],
     ) -> eyre::Result<bool> {
         match self
-            .await_leaves(node, task, result_root, cps, indices)
+            .await_leaves(node, task, result_root, cps, indices, false)
             .await
         {
             Ok(true) => {}
@@ -1071,11 +1120,11 @@ impl Checkpoints {
             .map(|(hash, path)| (*hash, path.as_slice()))
     }
 
-    /// Which of `indices` are not known with their path (checkpoint 0, known as the initial
-    /// state without its path when no list is served, is missing for a naming of segment 0,
-    /// which proves it into `resultRoot`: review of the guard, 6).
-    pub fn missing(&self, indices: &[u64]) -> Vec<u64> {
-        let depth = self.leaves > 1;
+    /// Which of `indices` are not known, or (`paths`) not known with their path into
+    /// `resultRoot`: checkpoint 0 is known as the initial state without its path when no list
+    /// is served, which only a naming of segment 0 needs (review of the guard, 6).
+    pub fn missing(&self, indices: &[u64], paths: bool) -> Vec<u64> {
+        let depth = paths && self.leaves > 1;
         indices
             .iter()
             .copied()
@@ -1101,7 +1150,7 @@ impl Checkpoints {
         for log in node.chain.provider.get_logs(&filter).await? {
             let l = log.log_decode::<Availability::LeafOpened>()?.inner.data;
             let i: u64 = l.index.saturating_to();
-            if i < self.leaves && self.missing(&[i]) == [i] {
+            if i < self.leaves && self.missing(&[i], true) == [i] {
                 let path = l.siblings.iter().map(|h| h.0).collect();
                 self.known.insert(i, (l.state.0, path));
             }

@@ -3,7 +3,8 @@
 //! loses it to the submitter, so a submitter that sets a window no machine meets (or a model no
 //! machine holds) would take the stake of every solver that claims blindly.
 //!
-//! A task is weighed once, by measuring a few of its steps on this node's backend: the whole
+//! A task is weighed once — what needs no measurement first, then a few of its steps measured
+//! on this node's backend, off the node's tick —: the whole
 //! run, with a margin, must fit the solve window; a recomputation of the run (every segment
 //! challenged at once: each game's per-step states are due within the game's clock) must fit
 //! one game's clock; the task must fit the memory the node gives one task; its stake must be at
@@ -151,19 +152,25 @@ pub fn memory(task: &Loaded) -> eyre::Result<u64> {
 }
 
 /// Seconds one step of `task` takes on `backend`: the mean of a few steps from the initial
-/// state, after one that warms the backend up (its first run compiles kernels).
-pub fn measure_step(task: &Loaded, backend: Backend) -> eyre::Result<Duration> {
+/// state, after one that warms the backend up (its first run compiles kernels). Measuring stops
+/// once the steps measured alone take `limit` (the task then needs more than that in all).
+pub fn measure_step(task: &Loaded, backend: Backend, limit: Duration) -> eyre::Result<Duration> {
     let engine = task.engine(backend)?;
     let mut state = engine.upload(&task.spec.training.initial_state())?;
     state = engine.step(state, 0).0;
     let n = task.commitments.steps.clamp(1, 4);
     let start = Instant::now();
+    let mut done = 0u32;
     for t in 1..=n {
         state = engine.step(state, t).0;
+        done += 1;
+        if start.elapsed() > limit {
+            break;
+        }
     }
     // The backend may run asynchronously: the state is read back before the clock stops.
     engine.download(state)?;
-    Ok(start.elapsed() / n as u32)
+    Ok(start.elapsed() / done)
 }
 
 /// The memory this machine has available now (bytes), from `/proc/meminfo`; none where that

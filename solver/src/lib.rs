@@ -84,6 +84,8 @@ pub struct Solver {
     indexed: std::collections::HashSet<u64>,
     /// The open tasks weighed for a claim, and whether they are claimable.
     weighed: HashMap<u64, bool>,
+    /// The open tasks whose steps are being measured for a claim.
+    measuring: HashMap<u64, JoinHandle<eyre::Result<Duration>>>,
 }
 
 /// What the solver owes on chain, each sent once at a time: a segment's per-step states, a
@@ -138,6 +140,7 @@ impl Solver {
             indexes: HashMap::new(),
             indexed: Default::default(),
             weighed: HashMap::new(),
+            measuring: HashMap::new(),
         })
     }
 
@@ -234,7 +237,13 @@ impl Solver {
     }
 
     /// Whether task `t` (loaded as `task`) is one this solver can finish and is paid enough
-    /// for (`claim::decide`), weighed once a task: a refusal is logged with its reason.
+    /// for (`claim::decide`), weighed once a task and never on the tick: what needs no
+    /// measurement (stake, memory, pay, a window shorter than the overhead) first, then a few
+    /// of its steps measured on a blocking thread (stopped once they alone outlast the window);
+    /// `false` until the measurement is in. A refusal, or a task whose steps do not run here
+    /// (a data set with NaN, a program the backend refuses), is logged with its reason and
+    /// remembered (review of today's fixes, 1 and 2: a failing or slow measurement held up
+    /// every other task's moves).
     async fn claimable(
         &mut self,
         t: &poai_common::chain::bindings::market::Market::Task,
@@ -244,10 +253,10 @@ impl Solver {
         if let Some(&ok) = self.weighed.get(&id) {
             return Ok(ok);
         }
-        let backend = self.opts.backend;
-        let weighed = task.clone();
-        let step =
-            tokio::task::spawn_blocking(move || claim::measure_step(&weighed, backend)).await??;
+        let memory = match claim::memory(&task) {
+            Ok(m) => m,
+            Err(e) => return Ok(self.weigh(id, Err(format!("its program is invalid: {e:#}")))),
+        };
         let fees = t.terms.verifierFee * U256::from(t.terms.samples);
         let offer = claim::Offer {
             steps: t.commitments.steps,
@@ -255,22 +264,52 @@ impl Solver {
             clock: self.node.chain.dispute.clock().call().await?,
             stake: t.terms.solverStake,
             pay: t.payment.saturating_sub(fees),
-            memory: claim::memory(&task)?,
+            memory,
         };
-        let decided = claim::decide(&self.opts.policy, &offer, step);
+        let policy = &self.opts.policy;
+        let Some(job) = self.measuring.remove(&id) else {
+            if let Err(why) = claim::decide(policy, &offer, Duration::ZERO) {
+                return Ok(self.weigh(id, Err(why.to_string())));
+            }
+            let (backend, limit) = (
+                self.opts.backend,
+                Duration::from_secs_f64(offer.solve_within as f64 / policy.margin),
+            );
+            let job =
+                tokio::task::spawn_blocking(move || claim::measure_step(&task, backend, limit));
+            self.measuring.insert(id, job);
+            return Ok(false);
+        };
+        if !job.is_finished() {
+            self.measuring.insert(id, job);
+            return Ok(false);
+        }
+        let decided = match job.await {
+            Ok(Ok(step)) => {
+                tracing::info!(task = id, step = ?step, "measured a step");
+                claim::decide(policy, &offer, step).map_err(|why| why.to_string())
+            }
+            Ok(Err(e)) => Err(format!("its steps do not run here: {e:#}")),
+            Err(e) => Err(format!("its measurement failed: {e}")),
+        };
+        Ok(self.weigh(id, decided))
+    }
+
+    /// Remembers whether task `id` is claimable, logging why not.
+    fn weigh(&mut self, id: u64, decided: Result<(), String>) -> bool {
         match &decided {
-            Ok(()) => tracing::info!(task = id, step = ?step, "claimable"),
+            Ok(()) => tracing::info!(task = id, "claimable"),
             Err(why) => {
                 self.node.metrics.inc(
                     "poai_claims_refused",
                     "tasks this solver would not claim",
                     1.0,
                 );
-                tracing::info!(task = id, step = ?step, reason = %why, "not claimed");
+                tracing::info!(task = id, reason = %why, "not claimed");
             }
         }
         self.weighed.insert(id, decided.is_ok());
-        Ok(decided.is_ok())
+        decided.is_ok()
     }
 
     async fn train_or_commit(&mut self, id: u64) -> eyre::Result<()> {
