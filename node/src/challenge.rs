@@ -55,6 +55,8 @@ pub struct Challenger {
     /// segment)`: the step and the per-step state hashes it was found on. A game on the segment
     /// whose posted steps are these picks that step.
     faults: Mutex<HashMap<(u64, u64), FaultyStep>>,
+    /// The batch of others' overdue requests being closed ([`Self::close_requests`]).
+    closing: Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 /// A step tier 2 found faulty (its offset in the segment) and the solver's signed index it was
@@ -96,6 +98,7 @@ impl Challenger {
             moved: Default::default(),
             demanded: Default::default(),
             faults: Default::default(),
+            closing: Default::default(),
         }
     }
 
@@ -178,9 +181,24 @@ impl Challenger {
         let a = &node.chain.availability;
         let count: u64 = a.requestCount().call().await?.to();
         let now = node.chain.now().await?;
+        // Others' are read and sent only when no earlier batch is in flight; one that failed is
+        // still open, and read again for the next batch (review of the final fixes, 3).
+        let idle = self
+            .closing
+            .lock()
+            .expect("not poisoned")
+            .as_ref()
+            .is_none_or(|j| j.is_finished());
         let mut others = Vec::new();
+        let mut first = Ok(());
         for id in 1..=count {
-            let r = a.request(U256::from(id)).call().await?;
+            let r = match a.request(U256::from(id)).call().await {
+                Ok(r) => r,
+                Err(e) => {
+                    first = first.and(Err(e.into()));
+                    continue;
+                }
+            };
             let mine = r.requester == node.chain.address;
             if !r.open {
                 // A conviction this node's opening won (or helped) is settled by it too (review
@@ -194,7 +212,7 @@ impl Challenger {
                 continue;
             }
             if !mine {
-                if others.len() < MAX_OTHERS_CLOSED && self.first_time(u64::MAX - id, 0) {
+                if idle && others.len() < MAX_OTHERS_CLOSED {
                     others.push(id);
                 }
                 continue;
@@ -220,13 +238,13 @@ impl Challenger {
                         .lock()
                         .expect("not poisoned")
                         .remove(&(u64::MAX - id, 0));
-                    return Err(e.into());
+                    first = first.and(Err(e.into()));
                 }
             }
         }
         if !others.is_empty() {
             let node = node.clone();
-            tokio::spawn(async move {
+            let batch = tokio::spawn(async move {
                 let closes = others.iter().map(|&id| {
                     let call = node.chain.availability.requestTimeout(U256::from(id));
                     let what = format!("request {id} (another's): its time ran out");
@@ -247,8 +265,9 @@ impl Challenger {
                     }
                 }
             });
+            *self.closing.lock().expect("not poisoned") = Some(batch);
         }
-        Ok(())
+        first
     }
 
     /// Takes the next move in every open game this node started.

@@ -137,6 +137,18 @@ pub fn decide(policy: &Policy, offer: &Offer, step: Duration) -> Result<(), Refu
     Ok(())
 }
 
+/// How long a task's measured steps may take before they alone show its run too slow for
+/// `offer` (one step's share of the solve window left after the overhead, over the margin),
+/// for [`measure_step`] to stop at.
+pub fn step_limit(policy: &Policy, offer: &Offer) -> Duration {
+    let window = (offer.solve_within as f64 - policy.overhead.as_secs_f64()).max(0.0);
+    let per_step = window / policy.margin.max(1.0) / offer.steps.max(1) as f64;
+    Duration::from_secs_f64(per_step * MEASURED_STEPS as f64)
+}
+
+/// Steps [`measure_step`] times (after one to warm up).
+pub const MEASURED_STEPS: u64 = 4;
+
 /// Bytes task `task` holds in memory while it trains or answers: its data set, and one step's
 /// every slot (the state among them) twice over (the backend's working copies).
 pub fn memory(task: &Loaded) -> eyre::Result<u64> {
@@ -153,12 +165,12 @@ pub fn memory(task: &Loaded) -> eyre::Result<u64> {
 
 /// Seconds one step of `task` takes on `backend`: the mean of a few steps from the initial
 /// state, after one that warms the backend up (its first run compiles kernels). Measuring stops
-/// once the steps measured alone take `limit` (the task then needs more than that in all).
+/// once the steps measured alone take `limit` ([`step_limit`]: the task is then too slow).
 pub fn measure_step(task: &Loaded, backend: Backend, limit: Duration) -> eyre::Result<Duration> {
     let engine = task.engine(backend)?;
     let mut state = engine.upload(&task.spec.training.initial_state())?;
     state = engine.step(state, 0).0;
-    let n = task.commitments.steps.clamp(1, 4);
+    let n = task.commitments.steps.clamp(1, MEASURED_STEPS);
     let start = Instant::now();
     let mut done = 0u32;
     for t in 1..=n {
@@ -274,6 +286,18 @@ mod tests {
                 least: U256::from(30u64)
             })
         );
+    }
+
+    #[test]
+    fn measuring_stops_where_the_steps_alone_show_the_run_too_slow() {
+        // (30 s − 10 s overhead) / margin 2 / 1 000 steps = 10 ms a step, four steps measured.
+        assert_eq!(step_limit(&policy(), &offer()), Duration::from_millis(40));
+        let step = step_limit(&policy(), &offer()) / MEASURED_STEPS as u32;
+        assert_eq!(decide(&policy(), &offer(), step), Ok(()));
+        assert!(matches!(
+            decide(&policy(), &offer(), step + Duration::from_micros(1)),
+            Err(Refusal::Slow { .. })
+        ));
     }
 
     #[test]

@@ -84,8 +84,25 @@ pub struct Solver {
     indexed: std::collections::HashSet<u64>,
     /// The open tasks weighed for a claim, and whether they are claimable.
     weighed: HashMap<u64, bool>,
-    /// The open tasks whose steps are being measured for a claim.
+    /// The open tasks whose steps are being measured for a claim (one at a time).
     measuring: HashMap<u64, JoinHandle<eyre::Result<Duration>>>,
+    /// How many times each task's measurement failed.
+    failed_measures: HashMap<u64, Tries>,
+}
+
+/// Times a task's steps may fail to run before it is refused.
+const MEASURE_TRIES: u32 = 3;
+
+/// A count of failures.
+#[derive(Debug, Default)]
+struct Tries(u32);
+
+impl Tries {
+    /// Counts one more; returns the count.
+    fn add_one(&mut self) -> u32 {
+        self.0 += 1;
+        self.0
+    }
 }
 
 /// What the solver owes on chain, each sent once at a time: a segment's per-step states, a
@@ -141,6 +158,7 @@ impl Solver {
             indexed: Default::default(),
             weighed: HashMap::new(),
             measuring: HashMap::new(),
+            failed_measures: HashMap::new(),
         })
     }
 
@@ -271,10 +289,14 @@ impl Solver {
             if let Err(why) = claim::decide(policy, &offer, Duration::ZERO) {
                 return Ok(self.weigh(id, Err(why.to_string())));
             }
-            let (backend, limit) = (
-                self.opts.backend,
-                Duration::from_secs_f64(offer.solve_within as f64 / policy.margin),
-            );
+            // One measurement at a time, and none while this solver trains (review of the final
+            // fixes, 1: a flood of heavy tasks would take the memory and cores a claimed task
+            // needs); stopped once its steps alone show the run too slow.
+            self.measuring.retain(|_, j| !j.is_finished());
+            if !self.measuring.is_empty() || !self.training.is_empty() {
+                return Ok(false);
+            }
+            let (backend, limit) = (self.opts.backend, claim::step_limit(policy, &offer));
             let job =
                 tokio::task::spawn_blocking(move || claim::measure_step(&task, backend, limit));
             self.measuring.insert(id, job);
@@ -288,6 +310,13 @@ impl Solver {
             Ok(Ok(step)) => {
                 tracing::info!(task = id, step = ?step, "measured a step");
                 claim::decide(policy, &offer, step).map_err(|why| why.to_string())
+            }
+            // A failure may be this machine's for the moment (its memory, its device): tried
+            // again a few times before the task is refused for good (review of the final
+            // fixes, 2).
+            Ok(Err(e)) if self.failed_measures.entry(id).or_default().add_one() < MEASURE_TRIES => {
+                tracing::warn!(task = id, error = %format!("{e:#}"), "its steps failed to run; measuring again");
+                return Ok(false);
             }
             Ok(Err(e)) => Err(format!("its steps do not run here: {e:#}")),
             Err(e) => Err(format!("its measurement failed: {e}")),

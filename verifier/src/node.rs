@@ -26,6 +26,9 @@ use poai_node::ops;
 use poai_node::{Node, status};
 use tokio::task::JoinHandle;
 
+/// Seconds a naming keeps for its own transaction before the naming closes.
+const NAMING_MARGIN: u64 = 5;
+
 /// `Stakes.Role.Verifier`.
 const VERIFIER: u8 = 2;
 
@@ -577,10 +580,15 @@ async fn name_pass(
         let mut cps = challenge::checkpoints(node, task, t.resultRoot.0).await?;
         let ends = [segment, segment + 1];
         if !cps.missing(&ends, true).is_empty() {
-            // No list served: the ends' paths opened on chain (checkpoint 0's too).
-            let left = std::time::Duration::from_secs(last - node.chain.now().await?);
+            // No list served: the ends' paths opened on chain (checkpoint 0's too), if an
+            // answer (a move window) and the naming can still come before the naming closes.
+            let window = node.chain.dispute.moveWindow().call().await?;
+            let left = last.saturating_sub(node.chain.now().await? + NAMING_MARGIN);
+            if left <= window {
+                eyre::bail!("no time left to open the checkpoints' paths before the naming closes");
+            }
             let wait = challenger.await_paths(node, task, t.resultRoot.0, &mut cps, &ends);
-            let _ = tokio::time::timeout(left, wait).await;
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(left), wait).await;
         }
         let path = |i: u64| -> eyre::Result<Vec<B256>> {
             let (_, path) = cps

@@ -86,6 +86,12 @@ pub(crate) struct SolverArgs {
 }
 
 pub(crate) async fn solver(args: SolverArgs) -> eyre::Result<()> {
+    if !(args.claim_margin >= 1.0 && args.claim_margin.is_finite()) {
+        eyre::bail!(
+            "--claim-margin must be at least 1, got {}",
+            args.claim_margin
+        );
+    }
     let node = args.node.start("solver").await?;
     let opts = poai_solver::Options {
         backend: args.node.backend,
