@@ -627,11 +627,7 @@ contract AttestationsTest is Test, Trees {
     /// back: solver + fees = payment.
     function test_finalizationPaysThePassingVerifiersOutOfThePayment() public {
         Attestations.Sample[] memory s = _sampled();
-        for (uint256 i = 0; i < s.length; i++) {
-            vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
-        }
+        _passAndNameAll(s);
         vm.warp(block.timestamp + WINDOW + 1);
         market.finalize(taskId);
         vm.assertEq(market.balanceOf(solver), PAY - 3 * FEE, "the payment less three fees");
@@ -938,11 +934,7 @@ contract AttestationsTest is Test, Trees {
     function test_property4_aPassOfTheDataAProofConvictsIsBurned() public {
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
-        for (uint256 i = 0; i < s.length; i++) {
-            vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
-        }
+        _passAndNameAll(s);
         vm.assertEq(
             dispute.stepsRoot(taskId, seg), _root(_leaves(_steps(seg))), "the naming posted"
         );
@@ -1064,11 +1056,7 @@ contract AttestationsTest is Test, Trees {
     function test_property4_aNamedTraceNobodyPostsBurnsThePass() public {
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
-        for (uint256 i = 0; i < s.length; i++) {
-            vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
-        }
+        _passAndNameAll(s);
         vm.prank(challenger);
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         vm.prank(challenger);
@@ -1095,11 +1083,7 @@ contract AttestationsTest is Test, Trees {
         vm.prank(sybil);
         uint256 game = dispute.challenge{value: BOND}(taskId, seg);
         vm.warp(dispute.game(game).deadline + 1);
-        for (uint256 i = 0; i < s.length; i++) {
-            vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
-        }
+        _passAndNameAll(s);
         dispute.timeout(game);
         vm.assertEq(uint256(market.task(taskId).status), uint256(Status.Slashed), "convicted");
         vm.assertLt(
@@ -1124,6 +1108,15 @@ contract AttestationsTest is Test, Trees {
         w.layout = layout;
     }
 
+    /// @dev Every sampled verifier attests *pass* and names the solver's index of its segment.
+    function _passAndNameAll(Attestations.Sample[] memory s) internal {
+        for (uint256 i = 0; i < s.length; i++) {
+            vm.prank(s[i].verifier);
+            market.attest(taskId, i, true, 0);
+            _name(s[i].verifier, i);
+        }
+    }
+
     /// @notice Property 4, the rest of the shield: a solver, convicted either way, leaves a
     /// challenger's on-chain opening of the named data unanswered (here a per-step state's
     /// tensors) instead of playing on. The named pass answers for what it vouched for: the
@@ -1132,11 +1125,7 @@ contract AttestationsTest is Test, Trees {
     function test_property4_anOpeningOfNamedDataNobodyAnswersBurnsThePass() public {
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
-        for (uint256 i = 0; i < s.length; i++) {
-            vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
-        }
+        _passAndNameAll(s);
         Availability.Where memory w = _midState(seg);
         vm.prank(challenger);
         uint256 r = availability.requestState{value: BOND}(taskId, w);
@@ -1163,11 +1152,7 @@ contract AttestationsTest is Test, Trees {
     function test_property4_theNamedVerifierAnswersAnOpeningOfItsData() public {
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
-        for (uint256 i = 0; i < s.length; i++) {
-            vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
-        }
+        _passAndNameAll(s);
         Availability.Where memory w = _midState(seg);
         vm.prank(challenger);
         uint256 r = availability.requestState{value: BOND}(taskId, w);
@@ -1195,11 +1180,7 @@ contract AttestationsTest is Test, Trees {
     function test_review_guard3_aNamedVerifiersAnswerIsPaidItsGasOutOfTheBond() public {
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
-        for (uint256 i = 0; i < s.length; i++) {
-            vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
-        }
+        _passAndNameAll(s);
         Availability.Where memory w = _midState(seg);
         bytes32[] memory tensors = _midTensors(seg);
         vm.prank(challenger);
@@ -1233,11 +1214,7 @@ contract AttestationsTest is Test, Trees {
         address sybil = _sybil();
         Attestations.Sample[] memory s = _sampled();
         uint64 seg = s[0].segment;
-        for (uint256 i = 0; i < s.length; i++) {
-            vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
-        }
+        _passAndNameAll(s);
         Availability.Where memory w = _midState(seg);
         uint256 cap = availability.MAX_NAMED_OPENINGS();
         uint256[] memory ids = new uint256[](cap + 1);
@@ -1324,11 +1301,7 @@ contract AttestationsTest is Test, Trees {
         vm.prank(challenger);
         uint256 r = availability.requestState{value: BOND}(taskId, w);
         vm.warp(block.timestamp + HOUR + 1);
-        for (uint256 i = 0; i < s.length; i++) {
-            vm.prank(s[i].verifier);
-            market.attest(taskId, i, true, 0);
-            _name(s[i].verifier, i);
-        }
+        _passAndNameAll(s);
         availability.requestTimeout(r);
         vm.assertLt(
             market.faultedUntil(taskId, seg),

@@ -87,23 +87,11 @@ pub struct Solver {
     /// The open tasks whose steps are being measured for a claim (one at a time).
     measuring: HashMap<u64, JoinHandle<eyre::Result<Duration>>>,
     /// How many times each task's measurement failed.
-    failed_measures: HashMap<u64, Tries>,
+    failed_measures: HashMap<u64, u32>,
 }
 
 /// Times a task's steps may fail to run before it is refused.
 const MEASURE_TRIES: u32 = 3;
-
-/// A count of failures.
-#[derive(Debug, Default)]
-struct Tries(u32);
-
-impl Tries {
-    /// Counts one more; returns the count.
-    fn add_one(&mut self) -> u32 {
-        self.0 += 1;
-        self.0
-    }
-}
 
 /// What the solver owes on chain, each sent once at a time: a segment's per-step states, a
 /// step's trace (both shared by every game that needs them), a timeout to claim, a request to
@@ -314,11 +302,15 @@ impl Solver {
             // A failure may be this machine's for the moment (its memory, its device): tried
             // again a few times before the task is refused for good (review of the final
             // fixes, 2).
-            Ok(Err(e)) if self.failed_measures.entry(id).or_default().add_one() < MEASURE_TRIES => {
-                tracing::warn!(task = id, error = %format!("{e:#}"), "its steps failed to run; measuring again");
-                return Ok(false);
+            Ok(Err(e)) => {
+                let failed = self.failed_measures.entry(id).or_default();
+                *failed += 1;
+                if *failed < MEASURE_TRIES {
+                    tracing::warn!(task = id, error = %format!("{e:#}"), "its steps failed to run; measuring again");
+                    return Ok(false);
+                }
+                Err(format!("its steps do not run here: {e:#}"))
             }
-            Ok(Err(e)) => Err(format!("its steps do not run here: {e:#}")),
             Err(e) => Err(format!("its measurement failed: {e}")),
         };
         Ok(self.weigh(id, decided))
